@@ -1,0 +1,246 @@
+//! Builds the entries DataFrame of one snapshot, chunk by chunk, so that a
+//! large dump is parsed on every core and never held twice in memory.
+
+use std::net::IpAddr;
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::col;
+use crate::model::{Entry, Family, Flags};
+
+/// Addresses seen in one chunk or one snapshot, each given a dense id.
+#[derive(Debug, Default, Clone)]
+pub struct IpTable {
+    ids: FxHashMap<IpAddr, u32>,
+    addrs: Vec<IpAddr>,
+}
+
+impl IpTable {
+    pub fn intern(&mut self, ip: IpAddr) -> u32 {
+        if let Some(&id) = self.ids.get(&ip) {
+            return id;
+        }
+        let id = self.addrs.len() as u32;
+        self.ids.insert(ip, id);
+        self.addrs.push(ip);
+        id
+    }
+    pub fn addrs(&self) -> &[IpAddr] {
+        &self.addrs
+    }
+    pub fn into_addrs(self) -> Vec<IpAddr> {
+        self.addrs
+    }
+}
+
+type U32B = PrimitiveChunkedBuilder<UInt32Type>;
+type U64B = PrimitiveChunkedBuilder<UInt64Type>;
+
+/// Accumulates the entries of one chunk of a dump.
+pub struct ChunkBuilder {
+    len: usize,
+    capacity: usize,
+    ips: IpTable,
+    src: Vec<u32>,
+    dst: Vec<u32>,
+    reply_src: Vec<u32>,
+    reply_dst: Vec<u32>,
+    family: Vec<u32>,
+    proto: Vec<u32>,
+    state: U32B,
+    timeout: U32B,
+    sport: U32B,
+    dport: U32B,
+    reply_sport: U32B,
+    reply_dport: U32B,
+    mark: U32B,
+    zone: U32B,
+    unreplied: BooleanChunkedBuilder,
+    assured: BooleanChunkedBuilder,
+    offloaded: BooleanChunkedBuilder,
+    nat: BooleanChunkedBuilder,
+    /// Created at the first entry that has accounting counters.
+    counters: Option<[U64B; 4]>,
+}
+
+fn u32b(name: &str, cap: usize) -> U32B {
+    PrimitiveChunkedBuilder::new(name.into(), cap)
+}
+fn boolb(name: &str, cap: usize) -> BooleanChunkedBuilder {
+    BooleanChunkedBuilder::new(name.into(), cap)
+}
+
+const COUNTER_NAMES: [&str; 4] = [col::ORIG_PACKETS, col::ORIG_BYTES, col::REPLY_PACKETS, col::REPLY_BYTES];
+
+impl ChunkBuilder {
+    /// `capacity` is a guess of the number of entries (bytes / ~150).
+    pub fn new(capacity: usize) -> ChunkBuilder {
+        ChunkBuilder {
+            len: 0,
+            capacity,
+            ips: IpTable::default(),
+            src: Vec::with_capacity(capacity),
+            dst: Vec::with_capacity(capacity),
+            reply_src: Vec::with_capacity(capacity),
+            reply_dst: Vec::with_capacity(capacity),
+            family: Vec::with_capacity(capacity),
+            proto: Vec::with_capacity(capacity),
+            state: u32b(col::STATE, capacity),
+            timeout: u32b(col::TIMEOUT, capacity),
+            sport: u32b(col::SPORT, capacity),
+            dport: u32b(col::DPORT, capacity),
+            reply_sport: u32b(col::REPLY_SPORT, capacity),
+            reply_dport: u32b(col::REPLY_DPORT, capacity),
+            mark: u32b(col::MARK, capacity),
+            zone: u32b(col::ZONE, capacity),
+            unreplied: boolb(col::UNREPLIED, capacity),
+            assured: boolb(col::ASSURED, capacity),
+            offloaded: boolb(col::OFFLOADED, capacity),
+            nat: boolb(col::NAT, capacity),
+            counters: None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, e: &Entry<'_>) {
+        self.src.push(self.ips.intern(e.orig.src));
+        self.dst.push(self.ips.intern(e.orig.dst));
+        self.reply_src.push(self.ips.intern(e.reply.src));
+        self.reply_dst.push(self.ips.intern(e.reply.dst));
+        self.family.push(match e.family() {
+            Family::V4 => 4,
+            Family::V6 => 6,
+        });
+        self.proto.push(u32::from(e.proto));
+        self.state.append_option(e.state.map(|s| u32::from(s.code())));
+        self.timeout.append_option(e.timeout);
+        self.sport.append_option(e.orig.l4.sport().map(u32::from));
+        self.dport.append_option(e.orig.l4.dport().map(u32::from));
+        self.reply_sport.append_option(e.reply.l4.sport().map(u32::from));
+        self.reply_dport.append_option(e.reply.l4.dport().map(u32::from));
+        self.mark.append_option(e.mark);
+        self.zone.append_option(e.zone.map(u32::from));
+        self.unreplied.append_value(e.flags.contains(Flags::UNREPLIED));
+        self.assured.append_value(e.flags.contains(Flags::ASSURED));
+        self.offloaded
+            .append_value(e.flags.contains(Flags::OFFLOAD) || e.flags.contains(Flags::HW_OFFLOAD));
+        self.nat.append_value(e.is_nat());
+        if e.orig_counters.is_some() || e.reply_counters.is_some() {
+            let (len, cap) = (self.len, self.capacity);
+            let builders = self.counters.get_or_insert_with(|| {
+                COUNTER_NAMES.map(|name| {
+                    let mut b: U64B = PrimitiveChunkedBuilder::new(name.into(), cap);
+                    for _ in 0..len {
+                        b.append_null();
+                    }
+                    b
+                })
+            });
+            let values = [
+                e.orig_counters.map(|c| c.packets),
+                e.orig_counters.map(|c| c.bytes),
+                e.reply_counters.map(|c| c.packets),
+                e.reply_counters.map(|c| c.bytes),
+            ];
+            for (b, v) in builders.iter_mut().zip(values) {
+                b.append_option(v);
+            }
+        } else if let Some(builders) = &mut self.counters {
+            for b in builders.iter_mut() {
+                b.append_null();
+            }
+        }
+        self.len += 1;
+    }
+}
+
+/// The entries of one snapshot.
+#[derive(Debug, Clone)]
+pub struct EntriesFrame {
+    pub df: DataFrame,
+    /// Address table: the `src`, `dst`, `reply_src`, `reply_dst` columns hold
+    /// indexes into it.
+    pub ips: Vec<IpAddr>,
+}
+
+impl EntriesFrame {
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+    pub fn ip(&self, id: u32) -> Option<IpAddr> {
+        self.ips.get(id as usize).copied()
+    }
+    pub fn has_counters(&self) -> bool {
+        self.df.column(col::ORIG_PACKETS).is_ok()
+    }
+}
+
+fn finish_chunk(mut b: ChunkBuilder, remap: &[u32], with_counters: bool) -> PolarsResult<DataFrame> {
+    for v in [&mut b.src, &mut b.dst, &mut b.reply_src, &mut b.reply_dst] {
+        for id in v.iter_mut() {
+            *id = remap[*id as usize];
+        }
+    }
+    let height = b.len;
+    let mut columns: Vec<Column> = vec![
+        UInt32Chunked::from_vec(col::FAMILY.into(), b.family).into_column(),
+        UInt32Chunked::from_vec(col::PROTO.into(), b.proto).into_column(),
+        b.state.finish().into_column(),
+        b.timeout.finish().into_column(),
+        UInt32Chunked::from_vec(col::SRC.into(), b.src).into_column(),
+        UInt32Chunked::from_vec(col::DST.into(), b.dst).into_column(),
+        b.sport.finish().into_column(),
+        b.dport.finish().into_column(),
+        UInt32Chunked::from_vec(col::REPLY_SRC.into(), b.reply_src).into_column(),
+        UInt32Chunked::from_vec(col::REPLY_DST.into(), b.reply_dst).into_column(),
+        b.reply_sport.finish().into_column(),
+        b.reply_dport.finish().into_column(),
+        b.unreplied.finish().into_column(),
+        b.assured.finish().into_column(),
+        b.offloaded.finish().into_column(),
+        b.nat.finish().into_column(),
+        b.mark.finish().into_column(),
+        b.zone.finish().into_column(),
+    ];
+    if with_counters {
+        match b.counters {
+            Some(builders) => columns.extend(builders.map(|x| x.finish().into_column())),
+            None => columns.extend(
+                COUNTER_NAMES.map(|name| Column::full_null(name.into(), height, &DataType::UInt64)),
+            ),
+        }
+    }
+    DataFrame::new(height, columns)
+}
+
+/// Joins the chunks of one snapshot, in file order, into one frame with one
+/// address table.
+pub fn merge_chunks(chunks: Vec<ChunkBuilder>) -> PolarsResult<EntriesFrame> {
+    let with_counters = chunks.iter().any(|c| c.counters.is_some());
+    let mut table = IpTable::default();
+    let mut frames = Vec::with_capacity(chunks.len());
+    for mut chunk in chunks {
+        let local = std::mem::take(&mut chunk.ips);
+        let remap: Vec<u32> = local.into_addrs().into_iter().map(|ip| table.intern(ip)).collect();
+        frames.push(finish_chunk(chunk, &remap, with_counters)?);
+    }
+    let mut frames = frames.into_iter();
+    let mut df = match frames.next() {
+        Some(first) => first,
+        None => finish_chunk(ChunkBuilder::new(0), &[], false)?,
+    };
+    for f in frames {
+        df.vstack_mut_owned(f)?;
+    }
+    Ok(EntriesFrame {
+        df,
+        ips: table.into_addrs(),
+    })
+}

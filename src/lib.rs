@@ -1,0 +1,12 @@
+//! ctsleuth explains why a Linux node ran out of connection-tracking space.
+//!
+//! The pipeline, one folder per stage:
+//!
+//! ```text
+//! input (read, decompress, sniff) -> parse (framing, grammar) -> model (typed records)
+//!   -> frame (polars DataFrames) -> analysis (lazy queries, findings) -> report (json, terminal)
+//! ```
+
+pub mod frame;
+pub mod model;
+pub mod parse;

@@ -1,0 +1,326 @@
+//! `conntrack -L` listings in every layout the tools and the kernel print:
+//! default, `-o extended[,id,timestamp]`, `/proc/net/nf_conntrack`, legacy
+//! `/proc/net/ip_conntrack`, offloaded flows without a timeout, IPv4 and IPv6.
+//!
+//! Input: a line-aligned buffer (a whole file or one chunk of it). Output: each
+//! entry handed to a sink as a borrowed [`Entry`], plus a [`ListingReport`]
+//! with what else the text held: the stderr trailer, `conntrack -E` events
+//! (counted apart, never entries), pasted noise and bad lines.
+
+pub mod grammar;
+
+use std::collections::BTreeMap;
+
+use crate::model::{Counters, Entry, Flags, L4, Tuple};
+use crate::parse::LineIssues;
+use crate::parse::text::{self, is_noise};
+use grammar::{EventKind, Field};
+
+/// What a listing held besides its entries.
+#[derive(Debug, Clone, Default)]
+pub struct ListingReport {
+    pub entries: u64,
+    /// Counts announced by `... N flow entries have been shown.` trailers.
+    pub trailers: Vec<u64>,
+    pub events_new: u64,
+    pub events_update: u64,
+    pub events_destroy: u64,
+    /// Lines of `-o xml` output.
+    pub xml_lines: u64,
+    /// Keys conntrack does not print today, with how often they were seen.
+    pub unknown_keys: BTreeMap<String, u64>,
+    /// Other messages of the conntrack tool itself (`Operation failed`, ...).
+    pub tool_messages: Vec<String>,
+    pub issues: LineIssues,
+}
+
+impl ListingReport {
+    pub fn events(&self) -> u64 {
+        self.events_new + self.events_update + self.events_destroy
+    }
+
+    /// Adds the report of the next chunk of the same file.
+    pub fn merge(&mut self, other: ListingReport) {
+        self.entries += other.entries;
+        self.trailers.extend(other.trailers);
+        self.events_new += other.events_new;
+        self.events_update += other.events_update;
+        self.events_destroy += other.events_destroy;
+        self.xml_lines += other.xml_lines;
+        for (k, v) in other.unknown_keys {
+            *self.unknown_keys.entry(k).or_default() += v;
+        }
+        if self.tool_messages.len() < 5 {
+            self.tool_messages.extend(other.tool_messages.into_iter().take(5));
+        }
+        self.issues.merge(other.issues);
+    }
+}
+
+/// Why a line is not an entry: what the grammar expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expected(pub &'static str);
+
+/// Parses every line of `buf` (numbered from `first_line`), calling `sink`
+/// for each entry in file order.
+pub fn parse_listing<F>(buf: &[u8], first_line: u64, mut sink: F) -> ListingReport
+where
+    F: FnMut(&Entry<'_>),
+{
+    let mut report = ListingReport::default();
+    for line in text::lines(buf, first_line) {
+        let t = line.text;
+        if is_noise(t) {
+            continue;
+        }
+        match t[0] {
+            b'[' => {
+                match grammar::event_tag(t) {
+                    Ok((rest, kind)) => {
+                        // An event still has to be a well-formed entry.
+                        match parse_entry(rest, &mut report.unknown_keys) {
+                            Ok(_) => match kind {
+                                EventKind::New => report.events_new += 1,
+                                EventKind::Update => report.events_update += 1,
+                                EventKind::Destroy => report.events_destroy += 1,
+                            },
+                            Err(Expected(what)) => report.issues.skip(line.number, what, t),
+                        }
+                    }
+                    Err(_) => report.issues.skip(
+                        line.number,
+                        "an entry, or an event tagged [NEW], [UPDATE] or [DESTROY]",
+                        t,
+                    ),
+                }
+                continue;
+            }
+            b'<' => {
+                report.xml_lines += 1;
+                continue;
+            }
+            b'c' if t.starts_with(b"conntrack v") => {
+                match grammar::trailer(t) {
+                    Ok((_, n)) => report.trailers.push(n),
+                    Err(_) => {
+                        if report.tool_messages.len() < 5 {
+                            report
+                                .tool_messages
+                                .push(String::from_utf8_lossy(t).into_owned());
+                        }
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        match parse_entry(t, &mut report.unknown_keys) {
+            Ok(entry) => {
+                report.entries += 1;
+                sink(&entry);
+            }
+            Err(Expected(what)) => report.issues.skip(line.number, what, t),
+        }
+    }
+    report
+}
+
+/// One direction's fields while a line is read.
+#[derive(Default)]
+struct TupleParts {
+    src: Option<std::net::IpAddr>,
+    dst: Option<std::net::IpAddr>,
+    sport: Option<u16>,
+    dport: Option<u16>,
+    icmp_type: Option<u8>,
+    icmp_code: Option<u8>,
+    icmp_id: Option<u16>,
+    srckey: Option<u32>,
+    dstkey: Option<u32>,
+    zone: Option<u16>,
+    packets: Option<u64>,
+    bytes: Option<u64>,
+}
+
+impl TupleParts {
+    fn finish(self) -> Result<(Tuple, Option<Counters>), Expected> {
+        let src = self.src.ok_or(Expected("src= in each direction"))?;
+        let dst = self.dst.ok_or(Expected("dst= after src="))?;
+        if src.is_ipv4() != dst.is_ipv4() {
+            return Err(Expected("src= and dst= of one family"));
+        }
+        let l4 = match (self.sport, self.dport, self.icmp_type, self.icmp_code, self.srckey, self.dstkey) {
+            (Some(sport), Some(dport), None, None, None, None) => L4::Ports { sport, dport },
+            (None, None, Some(kind), Some(code), None, None) => L4::Icmp {
+                kind,
+                code,
+                id: self.icmp_id.unwrap_or(0),
+            },
+            (None, None, None, None, Some(srckey), Some(dstkey)) => L4::Gre { srckey, dstkey },
+            (None, None, None, None, None, None) => L4::None,
+            (Some(_), None, ..) => return Err(Expected("dport= after sport=")),
+            (None, Some(_), ..) => return Err(Expected("sport= before dport=")),
+            _ => return Err(Expected("one set of layer-4 fields per direction")),
+        };
+        let counters = match (self.packets, self.bytes) {
+            (Some(packets), Some(bytes)) => Some(Counters { packets, bytes }),
+            (None, None) => None,
+            _ => return Err(Expected("packets= and bytes= together")),
+        };
+        Ok((
+            Tuple {
+                src,
+                dst,
+                l4,
+                zone: self.zone,
+            },
+            counters,
+        ))
+    }
+}
+
+fn as_str(v: &[u8]) -> Result<&str, Expected> {
+    std::str::from_utf8(v).map_err(|_| Expected("UTF-8 text in a field value"))
+}
+
+/// Parses one entry line (after any event tag).
+pub fn parse_entry<'a>(
+    line: &'a [u8],
+    unknown_keys: &mut BTreeMap<String, u64>,
+) -> Result<Entry<'a>, Expected> {
+    use grammar::{dec, hex_or_dec_u32, ip};
+
+    let rest = match grammar::l3_columns(line) {
+        Ok((rest, _)) => rest,
+        Err(_) => line,
+    };
+    let (rest, proto) =
+        grammar::l4_header(rest).map_err(|_| Expected("a protocol name and number (`tcp      6`)"))?;
+    let (rest, timeout) = match grammar::timeout(rest) {
+        Ok((r, t)) => (r, Some(t)),
+        Err(_) => (rest, None),
+    };
+    let (rest, state) = match grammar::state(rest) {
+        Ok((r, s)) => (r, Some(s)),
+        Err(_) => (rest, None),
+    };
+    let (mut rest, gre_timeouts) = match grammar::gre_timeouts(rest) {
+        Ok((r, t)) => (r, Some(t)),
+        Err(_) => (rest, None),
+    };
+
+    let mut dirs: [TupleParts; 2] = Default::default();
+    let mut dir = 0usize;
+    let mut e = Entry {
+        proto,
+        timeout,
+        state,
+        gre_timeouts,
+        orig: Tuple {
+            src: std::net::Ipv4Addr::UNSPECIFIED.into(),
+            dst: std::net::Ipv4Addr::UNSPECIFIED.into(),
+            l4: L4::None,
+            zone: None,
+        },
+        reply: Tuple {
+            src: std::net::Ipv4Addr::UNSPECIFIED.into(),
+            dst: std::net::Ipv4Addr::UNSPECIFIED.into(),
+            l4: L4::None,
+            zone: None,
+        },
+        orig_counters: None,
+        reply_counters: None,
+        flags: Flags::default(),
+        mark: None,
+        secmark: None,
+        secctx: None,
+        zone: None,
+        delta_time: None,
+        start: None,
+        stop: None,
+        helper: None,
+        use_count: None,
+        id: None,
+        labels: None,
+    };
+
+    while !rest.is_empty() {
+        let (r, f) = grammar::field(rest).map_err(|_| Expected("`key=value` or `[FLAG]`"))?;
+        rest = r;
+        match f {
+            Field::Flag(flag) => e.flags.insert(flag),
+            Field::Start(v) => e.start = Some(as_str(v)?),
+            Field::Stop(v) => e.stop = Some(as_str(v)?),
+            Field::OtherBracket(v) => {
+                *unknown_keys
+                    .entry(format!("[{}]", String::from_utf8_lossy(v)))
+                    .or_default() += 1;
+            }
+            Field::KeyValue(key, v) => {
+                let d = &mut dirs[dir];
+                match key {
+                    b"src" => {
+                        if d.src.is_some() {
+                            if dir == 1 {
+                                return Err(Expected("two tuples, not three"));
+                            }
+                            dir = 1;
+                        }
+                        dirs[dir].src = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after src="))?);
+                    }
+                    b"dst" => d.dst = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after dst="))?),
+                    b"sport" => d.sport = Some(dec(v).ok_or(Expected("a port (0-65535) after sport="))?),
+                    b"dport" => d.dport = Some(dec(v).ok_or(Expected("a port (0-65535) after dport="))?),
+                    b"type" => d.icmp_type = Some(dec(v).ok_or(Expected("an ICMP type (0-255)"))?),
+                    b"code" => d.icmp_code = Some(dec(v).ok_or(Expected("an ICMP code (0-255)"))?),
+                    // `id=` right after `type= code=` is ICMP's; elsewhere it is
+                    // the conntrack id of `-o id`.
+                    b"id" if d.icmp_code.is_some() && d.icmp_id.is_none() && e.id.is_none() => {
+                        d.icmp_id = Some(dec(v).ok_or(Expected("an ICMP id (0-65535)"))?);
+                    }
+                    b"id" => e.id = Some(dec(v).ok_or(Expected("a conntrack id after id="))?),
+                    b"srckey" => d.srckey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?),
+                    b"dstkey" => d.dstkey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?),
+                    b"packets" => d.packets = Some(dec(v).ok_or(Expected("a number after packets="))?),
+                    b"bytes" => d.bytes = Some(dec(v).ok_or(Expected("a number after bytes="))?),
+                    b"zone-orig" => dirs[0].zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?),
+                    b"zone-reply" => dirs[1].zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?),
+                    b"mark" => e.mark = Some(dec(v).ok_or(Expected("a number after mark="))?),
+                    b"secmark" => e.secmark = Some(dec(v).ok_or(Expected("a number after secmark="))?),
+                    b"secctx" => e.secctx = Some(as_str(v)?),
+                    b"zone" => e.zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?),
+                    b"use" => e.use_count = Some(dec(v).ok_or(Expected("a number after use="))?),
+                    b"delta-time" => e.delta_time = Some(dec(v).ok_or(Expected("seconds after delta-time="))?),
+                    b"helper" => e.helper = Some(as_str(v)?),
+                    b"labels" => e.labels = Some(as_str(v)?),
+                    other => {
+                        *unknown_keys
+                            .entry(String::from_utf8_lossy(other).into_owned())
+                            .or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    if dir == 0 {
+        return Err(if dirs[0].src.is_none() {
+            Expected("src= dst= after the protocol, timeout and state")
+        } else {
+            Expected("a reply tuple (src= dst= ...); the line may be cut short")
+        });
+    }
+    let [orig, reply] = dirs;
+    let (orig, oc) = orig.finish()?;
+    let (reply, rc) = reply.finish()?;
+    if orig.src.is_ipv4() != reply.src.is_ipv4() {
+        return Err(Expected("both tuples of one family"));
+    }
+    e.orig = orig;
+    e.reply = reply;
+    e.orig_counters = oc;
+    e.reply_counters = rc;
+    Ok(e)
+}
+
+#[cfg(test)]
+mod tests;
