@@ -10,3 +10,5 @@
 pub mod frame;
 pub mod model;
 pub mod parse;
+pub mod facts;
+pub mod input;

@@ -1,0 +1,348 @@
+//! Stage 1 of the pipeline: finding and reading inputs.
+//!
+//! Takes the paths of the command line (files, directories walked in sorted
+//! order, `-` for stdin) and gives [`InputFile`]s with their node and capture
+//! time hints, and readers that undo gzip transparently. [`sniff`] tells what
+//! a file holds from its first bytes.
+
+pub mod hints;
+pub mod sniff;
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use flate2::read::MultiGzDecoder;
+
+pub use sniff::{Format, Kind};
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Path(PathBuf),
+    Stdin,
+}
+
+/// One input file and what its location says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub origin: Origin,
+    /// The path as the user will recognise it (relative as given), or `-`.
+    pub display: String,
+    /// Node name taken from the path convention, if any.
+    pub node: Option<String>,
+    /// Capture time taken from the file name, if any.
+    pub captured_at: Option<DateTime<Utc>>,
+}
+
+impl InputFile {
+    /// The last path component (without `.gz`), which sometimes says what
+    /// the file is (`nf_conntrack_max`, `conntrack-C.txt`).
+    pub fn file_name(&self) -> String {
+        let name = match &self.origin {
+            Origin::Path(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Origin::Stdin => String::new(),
+        };
+        name.strip_suffix(".gz").map(str::to_string).unwrap_or(name)
+    }
+}
+
+/// A path of the command line that could not be used.
+#[derive(Debug)]
+pub struct PathProblem {
+    pub display: String,
+    pub error: io::Error,
+}
+
+/// Names skipped while walking directories: editor and VCS litter.
+fn skipped_while_walking(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp")
+}
+
+/// Expands the command-line paths into files, in a deterministic order:
+/// arguments in the order given, directory contents sorted by name. Symbolic
+/// links inside a walked directory are not followed, so a bundle cannot lead
+/// the walk outside itself.
+pub fn discover(paths: &[String]) -> (Vec<InputFile>, Vec<PathProblem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for arg in paths {
+        if arg == "-" {
+            files.push(InputFile {
+                origin: Origin::Stdin,
+                display: "-".into(),
+                node: None,
+                captured_at: None,
+            });
+            continue;
+        }
+        let path = PathBuf::from(arg);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, &path, &mut files, &mut problems),
+            Ok(_) => files.push(file_entry(&path, None)),
+            Err(error) => problems.push(PathProblem {
+                display: arg.clone(),
+                error,
+            }),
+        }
+    }
+    (files, problems)
+}
+
+fn walk(root: &Path, dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<PathProblem>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(error) => {
+            problems.push(PathProblem {
+                display: dir.display().to_string(),
+                error,
+            });
+            return;
+        }
+    };
+    let mut children: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(name, _)| !skipped_while_walking(name))
+        .collect();
+    children.sort();
+    for (_, path) in children {
+        // symlink_metadata: links are neither followed nor read.
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => walk(root, &path, files, problems),
+            Ok(m) if m.is_file() => files.push(file_entry(&path, Some(root))),
+            Ok(_) => {}
+            Err(error) => problems.push(PathProblem {
+                display: path.display().to_string(),
+                error,
+            }),
+        }
+    }
+}
+
+fn file_entry(path: &Path, root: Option<&Path>) -> InputFile {
+    let display = path.display().to_string();
+    let hint = hints::from_path(path, root);
+    InputFile {
+        origin: Origin::Path(path.to_path_buf()),
+        display,
+        node: hint.node,
+        captured_at: hint.captured_at,
+    }
+}
+
+/// Counts bytes as they are read, for progress.
+pub struct Counting<R, F: Fn(u64)> {
+    inner: R,
+    on_read: F,
+}
+
+impl<R: Read, F: Fn(u64)> Read for Counting<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.on_read)(n as u64);
+        Ok(n)
+    }
+}
+
+/// Size of the file on disk, when known (for progress).
+pub fn size_hint(file: &InputFile) -> Option<u64> {
+    match &file.origin {
+        Origin::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+        Origin::Stdin => None,
+    }
+}
+
+/// Opens a file, undoing gzip when its first bytes say so. `on_read` is told
+/// how many raw (compressed) bytes were read.
+pub fn open<'a>(
+    file: &InputFile,
+    on_read: impl Fn(u64) + Send + 'a,
+) -> io::Result<Box<dyn Read + Send + 'a>> {
+    let raw: Box<dyn Read + Send> = match &file.origin {
+        Origin::Path(p) => Box::new(File::open(p)?),
+        Origin::Stdin => Box::new(io::stdin()),
+    };
+    let mut reader = BufReader::with_capacity(
+        1 << 16,
+        Counting {
+            inner: raw,
+            on_read,
+        },
+    );
+    let head = io::BufRead::fill_buf(&mut reader)?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(MultiGzDecoder::new(reader)))
+    } else {
+        Ok(Box::new(reader))
+    }
+}
+
+/// Reads up to `limit` bytes; says whether the input was longer.
+pub fn read_capped(reader: &mut dyn Read, limit: u64) -> io::Result<(Vec<u8>, bool)> {
+    let mut buf = Vec::new();
+    reader.take(limit).read_to_end(&mut buf)?;
+    let mut probe = [0u8; 1];
+    let more = reader.read(&mut probe)? > 0;
+    Ok((buf, more))
+}
+
+/// Splits a stream into blocks that end on line boundaries, so a large dump
+/// is parsed without holding all of it in memory. A line longer than a whole
+/// block is cut (and will show up as a bad line).
+pub struct Blocks<R> {
+    inner: R,
+    block_size: usize,
+    carry: Vec<u8>,
+    next_line: u64,
+    done: bool,
+    /// The previous block was cut inside an overlong line: drop the rest of it.
+    skip_rest_of_line: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    pub fn new(inner: R, block_size: usize) -> Blocks<R> {
+        Blocks {
+            inner,
+            block_size: block_size.max(1024),
+            carry: Vec::new(),
+            next_line: 1,
+            done: false,
+            skip_rest_of_line: false,
+        }
+    }
+
+    /// The next block and the number of its first line.
+    pub fn next_block(&mut self) -> io::Result<Option<(u64, Vec<u8>)>> {
+        if self.done && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut buf = std::mem::take(&mut self.carry);
+        loop {
+            buf.reserve(self.block_size.saturating_sub(buf.len()));
+            while !self.done && buf.len() < self.block_size {
+                let want = self.block_size - buf.len();
+                let got = (&mut self.inner).take(want as u64).read_to_end(&mut buf)?;
+                if got == 0 {
+                    self.done = true;
+                }
+            }
+            if !self.skip_rest_of_line {
+                break;
+            }
+            match memchr::memchr(b'\n', &buf) {
+                Some(nl) => {
+                    buf.drain(..=nl);
+                    self.skip_rest_of_line = false;
+                    break;
+                }
+                None if self.done => return Ok(None),
+                None => buf.clear(),
+            }
+        }
+        if !self.done {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(last_nl) => {
+                    self.carry = buf[last_nl + 1..].to_vec();
+                    buf.truncate(last_nl + 1);
+                }
+                // One line longer than a block: hand over its start (it will
+                // be a bad line) and drop the rest of it.
+                None => self.skip_rest_of_line = true,
+            }
+        }
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let first = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &buf).count() as u64;
+        if !buf.ends_with(b"\n") {
+            self.next_line += 1;
+        }
+        Ok(Some((first, buf)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_blocks(data: &[u8], size: usize) -> Vec<(u64, Vec<u8>)> {
+        let mut b = Blocks::new(data, size);
+        let mut out = Vec::new();
+        while let Some(x) = b.next_block().unwrap() {
+            out.push(x);
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_end_on_lines_and_count_them() {
+        let line = "x".repeat(99) + "\n";
+        let data = line.repeat(50);
+        let blocks = all_blocks(data.as_bytes(), 1024);
+        let joined: Vec<u8> = blocks.iter().flat_map(|(_, b)| b.clone()).collect();
+        assert_eq!(joined, data.as_bytes());
+        assert!(blocks.iter().all(|(_, b)| b.ends_with(b"\n")));
+        assert_eq!(blocks[0].0, 1);
+        assert_eq!(blocks[1].0, 1 + (blocks[0].1.len() / 100) as u64);
+    }
+
+    #[test]
+    fn an_overlong_line_is_cut_not_buffered_forever() {
+        let mut data = vec![b'a'; 5000];
+        data.extend_from_slice(b"\nnext\n");
+        let blocks = all_blocks(&data, 1024);
+        assert!(blocks.iter().all(|(_, b)| b.len() <= 1024));
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[1], (2, b"next\n".to_vec()));
+    }
+
+    #[test]
+    fn gzip_is_undone_transparently() {
+        use flate2::{Compression, write::GzEncoder};
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.txt.gz");
+        let mut enc = GzEncoder::new(File::create(&path).unwrap(), Compression::fast());
+        enc.write_all(b"hello\n").unwrap();
+        enc.finish().unwrap();
+        let file = file_entry(&path, None);
+        assert_eq!(file.file_name(), "dump.txt");
+        let mut text = String::new();
+        open(&file, |_| {}).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "hello\n");
+    }
+
+    #[test]
+    fn walking_is_sorted_skips_dotfiles_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = dir.path().join("node-b");
+        std::fs::create_dir(&node).unwrap();
+        std::fs::write(node.join("z.txt"), "1").unwrap();
+        std::fs::write(node.join("a.txt"), "1").unwrap();
+        std::fs::write(dir.path().join(".hidden"), "1").unwrap();
+        std::fs::create_dir(dir.path().join("node-a")).unwrap();
+        std::fs::write(dir.path().join("node-a/x.txt"), "1").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc/passwd", node.join("escape.txt")).unwrap();
+        let root = dir.path().to_string_lossy().into_owned();
+        let (files, problems) = discover(&[root]);
+        assert!(problems.is_empty());
+        let names: Vec<String> = files.iter().map(|f| f.file_name()).collect();
+        assert_eq!(names, vec!["x.txt", "a.txt", "z.txt"]);
+        assert_eq!(files[0].node.as_deref(), Some("node-a"));
+        assert_eq!(files[2].node.as_deref(), Some("node-b"));
+    }
+
+    #[test]
+    fn missing_paths_are_problems() {
+        let (files, problems) = discover(&["/nonexistent/ctsleuth-test".to_string()]);
+        assert!(files.is_empty());
+        assert_eq!(problems.len(), 1);
+    }
+}
