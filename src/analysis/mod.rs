@@ -1,0 +1,276 @@
+//! Stage 5 of the pipeline: analysis. Takes what the inputs gave
+//! ([`crate::pipeline::Loaded`]) and answers per node and snapshot: how full
+//! the table was, what filled it, how fast connections closed, and what the
+//! counters did between captures. The result, [`Summary`], is what every
+//! report renders; `summary.json` is its serialisation.
+
+pub mod snapshot;
+pub mod stats;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use polars::prelude::PolarsResult;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::facts::Timeouts;
+use crate::input::Kind;
+use crate::model::Setting;
+use crate::parse::BadLine;
+use crate::pipeline::Loaded;
+pub use snapshot::SnapshotStats;
+pub use stats::StatsRow;
+
+/// The schema name of `summary.json`.
+pub const SCHEMA: &str = "ctsleuth.summary/v1";
+
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    /// Rows in each top list.
+    pub top: usize,
+    /// Timeouts given on the command line; they win over captured sysctls.
+    pub timeouts: BTreeMap<String, u32>,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            top: 10,
+            timeouts: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputSummary {
+    pub path: String,
+    pub kind: Kind,
+    pub node: Option<String>,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub records: u64,
+    pub skipped: u64,
+    pub bad_lines: Vec<BadLine>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimitEvidence {
+    pub value: u64,
+    pub origin: String,
+    pub path: String,
+    pub line: u64,
+}
+
+/// What is known of one node's table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeSummary {
+    pub node: Option<String>,
+    /// `nf_conntrack_max` in force, from the best evidence.
+    pub limit: Option<u64>,
+    pub limit_evidence: Vec<LimitEvidence>,
+    pub buckets: Option<u64>,
+    /// Timeouts that differ from the kernel defaults (from captures or flags).
+    pub timeouts: BTreeMap<String, u32>,
+    pub snapshots: usize,
+    pub peak_entries: Option<u64>,
+    pub peak_utilization: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SnapshotSummary {
+    pub node: Option<String>,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub path: String,
+    pub limit: Option<u64>,
+    pub utilization: Option<f64>,
+    #[serde(flatten)]
+    pub stats: SnapshotStats,
+}
+
+/// The analysis of a set of inputs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub schema: &'static str,
+    pub generator: String,
+    pub inputs: Vec<InputSummary>,
+    pub nodes: Vec<NodeSummary>,
+    pub snapshots: Vec<SnapshotSummary>,
+    pub stats: Vec<StatsRow>,
+    pub warnings: Vec<String>,
+}
+
+/// Which evidence of a limit to believe first: what the kernel reported at
+/// capture time, then what kube-proxy set, then the boot-time default.
+fn evidence_rank(origin: &str) -> u8 {
+    if origin.starts_with("sysctl") || origin.starts_with("file") {
+        0
+    } else if origin.starts_with("kube-proxy") {
+        1
+    } else {
+        2
+    }
+}
+
+/// Rounds a ratio to 4 decimals so JSON stays stable and readable.
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| ((a as f64 / b as f64) * 10_000.0).round() / 10_000.0)
+}
+
+pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> {
+    let path = |i: usize| loaded.inputs.get(i).map(|x| x.path.clone()).unwrap_or_default();
+    let mut warnings = Vec::new();
+
+    // Node keys in a stable order: every node seen in any usable input.
+    let mut node_keys: Vec<Option<String>> = loaded
+        .snapshots
+        .iter()
+        .map(|s| s.node.clone())
+        .chain(loaded.stats.iter().map(|s| s.node.clone()))
+        .chain(loaded.settings.iter().map(|s| s.node.clone()))
+        .collect();
+    node_keys.sort();
+    node_keys.dedup();
+
+    let mut nodes: Vec<NodeSummary> = Vec::new();
+    let mut node_timeouts: BTreeMap<Option<String>, Timeouts> = BTreeMap::new();
+    for key in &node_keys {
+        let mut evidence = Vec::new();
+        let mut buckets: Option<(u8, &Setting)> = None;
+        let mut captured = BTreeMap::new();
+        for s in loaded.settings.iter().filter(|s| &s.node == key) {
+            if let Some(m) = &s.settings.max {
+                evidence.push(LimitEvidence {
+                    value: m.value,
+                    origin: m.origin.clone(),
+                    path: path(s.input),
+                    line: m.line,
+                });
+            }
+            if let Some(b) = &s.settings.buckets {
+                let rank = evidence_rank(&b.origin);
+                if buckets.is_none_or(|(r, _)| rank < r) {
+                    buckets = Some((rank, b));
+                }
+            }
+            captured.extend(s.settings.timeouts.clone());
+        }
+        evidence.sort_by(|a, b| {
+            (evidence_rank(&a.origin), &a.path, a.line).cmp(&(evidence_rank(&b.origin), &b.path, b.line))
+        });
+        let limit = evidence.first().map(|e| e.value);
+        if let Some(first) = evidence.first() {
+            let disagreeing: Vec<String> = evidence
+                .iter()
+                .filter(|e| e.value != first.value)
+                .map(|e| format!("{} ({})", e.value, e.origin))
+                .collect();
+            if !disagreeing.is_empty() {
+                warnings.push(format!(
+                    "node {}: limit {} ({}) disagrees with {}",
+                    key.as_deref().unwrap_or("(unknown)"),
+                    first.value,
+                    first.origin,
+                    disagreeing.join(", ")
+                ));
+            }
+        }
+        let timeouts = Timeouts::default().with(&captured).with(&opts.timeouts);
+        let defaults = Timeouts::default();
+        let differing = Timeouts::names()
+            .filter_map(|n| {
+                let v = timeouts.get(n)?;
+                (defaults.get(n) != Some(v)).then(|| (n.to_string(), v))
+            })
+            .collect();
+        node_timeouts.insert(key.clone(), timeouts);
+        nodes.push(NodeSummary {
+            node: key.clone(),
+            limit,
+            limit_evidence: evidence,
+            buckets: buckets.map(|(_, b)| b.value),
+            timeouts: differing,
+            snapshots: 0,
+            peak_entries: None,
+            peak_utilization: None,
+        });
+    }
+
+    let default_timeouts = Timeouts::default().with(&opts.timeouts);
+    let computed: Vec<PolarsResult<SnapshotStats>> = loaded
+        .snapshots
+        .par_iter()
+        .map(|s| {
+            let t = node_timeouts.get(&s.node).unwrap_or(&default_timeouts);
+            snapshot::summarize(&s.frame, t, opts.top)
+        })
+        .collect();
+    let mut snapshots = Vec::with_capacity(computed.len());
+    for (s, stats) in loaded.snapshots.iter().zip(computed) {
+        let stats = stats?;
+        let node = nodes.iter_mut().find(|n| n.node == s.node);
+        let limit = node.as_ref().and_then(|n| n.limit);
+        let utilization = limit.and_then(|l| ratio(stats.entries, l));
+        if stats.close_history.beyond_timeout > 0 {
+            warnings.push(format!(
+                "{}: {} closing entries have more time left than their state's timeout: the node runs longer timeouts than assumed (capture its sysctls or pass --timeout)",
+                path(s.input),
+                stats.close_history.beyond_timeout
+            ));
+        }
+        if let Some(n) = node {
+            n.snapshots += 1;
+            if n.peak_entries.is_none_or(|p| stats.entries > p) {
+                n.peak_entries = Some(stats.entries);
+                n.peak_utilization = utilization;
+            }
+        }
+        snapshots.push(SnapshotSummary {
+            node: s.node.clone(),
+            captured_at: s.captured_at,
+            path: path(s.input),
+            limit,
+            utilization,
+            stats,
+        });
+    }
+    snapshots.sort_by(|a, b| (&a.node, a.captured_at, &a.path).cmp(&(&b.node, b.captured_at, &b.path)));
+
+    let caps = loaded
+        .stats
+        .iter()
+        .map(|s| stats::Captured {
+            node: s.node.clone(),
+            captured_at: s.captured_at,
+            path: path(s.input),
+            capture: &s.capture,
+        })
+        .collect();
+    let (stats, stat_warnings) = stats::rows(caps);
+    warnings.extend(stat_warnings);
+
+    let inputs = loaded
+        .inputs
+        .iter()
+        .map(|i| InputSummary {
+            path: i.path.clone(),
+            kind: i.kind,
+            node: i.node.clone(),
+            captured_at: i.captured_at,
+            records: i.records,
+            skipped: i.skipped,
+            bad_lines: i.bad_lines.clone(),
+            warnings: i.warnings.clone(),
+        })
+        .collect();
+
+    Ok(Summary {
+        schema: SCHEMA,
+        generator: format!("ctsleuth {}", env!("CARGO_PKG_VERSION")),
+        inputs,
+        nodes,
+        snapshots,
+        stats,
+        warnings,
+    })
+}

@@ -1,0 +1,117 @@
+//! The command line, declared with clap. No I/O here: [`crate::config`]
+//! validates what is parsed.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::input::Kind;
+
+/// Explain why a Linux node ran out of connection-tracking space.
+///
+/// ctsleuth reads saved `conntrack -L` dumps, `conntrack -S` and
+/// /proc/net/stat/nf_conntrack counters, sysctl captures and kube-proxy or
+/// kernel log lines, offline, and tells what filled the table: which states,
+/// sources, destinations and ports, how fast connections are closing, and how
+/// close each node came to its nf_conntrack_max.
+#[derive(Debug, Parser)]
+#[command(name = "ctsleuth", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Summarise one conntrack snapshot in the terminal.
+    ///
+    /// Reads one `conntrack -L` capture (any layout, /proc/net/nf_conntrack,
+    /// gzip or not; `-` for stdin) and prints totals, states, protocols, the
+    /// top sources, destinations and ports, the close rate rebuilt from
+    /// closing entries, and the table's fill when the limit is known.
+    ///
+    /// Example: ssh node 'conntrack -L 2>&1' | ctsleuth top -
+    Top(TopArgs),
+    /// Analyse a bundle of captures and write summary.json.
+    ///
+    /// Takes files and directories (walked in sorted order). Lay a bundle out
+    /// as <bundle>/<node>/<file> so each file's folder names its node, and put
+    /// the capture time in file names (conntrack-2024-11-26T09:04:00Z.txt).
+    /// Each file's kind is recognised from its content.
+    ///
+    /// Example: ctsleuth analyze samples/incident-linkerd
+    Analyze(AnalyzeArgs),
+}
+
+/// Options shared by every command that reads inputs.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Node name for every input (overrides the folder name).
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+
+    /// Capture time for every input: RFC 3339 (2024-11-26T09:04:00Z) or epoch
+    /// seconds (overrides the time in file names).
+    #[arg(long, value_name = "TIME")]
+    pub captured_at: Option<String>,
+
+    /// Treat the inputs as this kind instead of recognising it from content.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<Kind>,
+
+    /// A conntrack timeout in seconds, by its sysctl name without the
+    /// nf_conntrack_ prefix, e.g. `--timeout tcp_timeout_time_wait=60`.
+    /// Repeatable. Wins over timeouts read from sysctl captures; defaults are
+    /// the kernel's (time_wait 120, close 10, last_ack 30, fin_wait 120,
+    /// close_wait 60).
+    #[arg(long = "timeout", value_name = "NAME=SECS")]
+    pub timeouts: Vec<String>,
+
+    /// Exit with status 2 when any input line had to be skipped.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// No progress bar and no notes on stderr (bad lines are still listed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// A conntrack -L capture, or `-` for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: String,
+
+    /// Rows in each top list.
+    #[arg(short = 'n', long = "rows", default_value_t = 10, value_name = "N")]
+    pub rows: usize,
+
+    /// Print the snapshot as JSON (the `snapshots[]` element of summary.json).
+    #[arg(long)]
+    pub json: bool,
+
+    /// The node's nf_conntrack_max, to show how full the table was.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Files or directories; `-` for standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+
+    /// Output folder [default: reports/<name of the first path>].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Rows in each top list.
+    #[arg(short = 'n', long = "rows", default_value_t = 10, value_name = "N")]
+    pub rows: usize,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+}

@@ -1,0 +1,78 @@
+//! `ctsleuth analyze`: a bundle of captures in, `summary.json` out.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::analysis::{self, AnalyzeOptions};
+use crate::cli::AnalyzeArgs;
+use crate::config::InputConfig;
+use crate::error::{Error, Exit};
+use crate::report::{json, terminal};
+
+/// `reports/<name of the first path>`, the name reduced to safe characters.
+pub fn default_output(first: &str) -> PathBuf {
+    let name = if first == "-" {
+        "stdin".to_string()
+    } else {
+        let p = Path::new(first.trim_end_matches('/'));
+        let mut name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "input".into());
+        for ext in [".gz", ".txt", ".log"] {
+            if let Some(stem) = name.strip_suffix(ext) {
+                name = stem.to_string();
+            }
+        }
+        name
+    };
+    let safe: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .collect();
+    let safe = safe.trim_start_matches('.').to_string();
+    PathBuf::from("reports").join(if safe.is_empty() { "input".into() } else { safe })
+}
+
+pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
+    let cfg = InputConfig::from_args(&args.input)?;
+    let read = super::read_inputs(&args.paths, &cfg);
+    let summary = analysis::analyze(
+        &read.loaded,
+        &AnalyzeOptions {
+            top: args.rows,
+            timeouts: cfg.timeouts.clone(),
+        },
+    )?;
+    terminal::diagnostics(&mut std::io::stderr().lock(), &summary.inputs, cfg.quiet)?;
+    if read.loaded.usable_inputs() == 0 {
+        return Err(Error::NoInput(format!(
+            "none of the {} files could be used (see above)",
+            read.loaded.inputs.len()
+        )));
+    }
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&args.paths[0]));
+    let written = json::write(&summary, &dir)?;
+    let mut out = std::io::stdout().lock();
+    terminal::digest(&mut out, &summary)?;
+    writeln!(out, "\nwrote {}", written.display())?;
+    out.flush()?;
+    Ok(super::input_exit(&read, cfg.strict))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_folder_is_named_after_the_first_path() {
+        assert_eq!(default_output("samples/incident-linkerd/"), PathBuf::from("reports/incident-linkerd"));
+        assert_eq!(default_output("dump.txt.gz"), PathBuf::from("reports/dump"));
+        assert_eq!(default_output("-"), PathBuf::from("reports/stdin"));
+        assert_eq!(default_output("../x/<script>"), PathBuf::from("reports/_script_"));
+        assert_eq!(default_output(".."), PathBuf::from("reports/input"));
+    }
+}

@@ -1,0 +1,374 @@
+//! Runs stages 1–4 for a set of inputs: read each file, sniff it, parse it
+//! with the right grammar and build its records and frames. Files are read in
+//! parallel; a large dump is streamed in line-aligned blocks and each block is
+//! parsed in chunks on every core.
+
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::frame::{ChunkBuilder, EntriesFrame, merge_chunks};
+use crate::input::{self, Format, InputFile, Kind, sniff};
+use crate::model::{Settings, StatsCapture};
+use crate::parse::conntrack::{ListingReport, parse_listing};
+use crate::parse::text::chunks;
+use crate::parse::{BadLine, LineIssues, Outcome, settings, stats};
+
+/// Bytes read at the head of a file to tell its format.
+const SNIFF_BYTES: u64 = 64 * 1024;
+/// Largest non-dump input read, so an absurd file cannot exhaust memory.
+pub const MAX_SMALL_INPUT: u64 = 256 * 1024 * 1024;
+/// Block size for streaming dumps.
+pub const DEFAULT_BLOCK: usize = 16 * 1024 * 1024;
+/// Roughly how many bytes one entry line takes, to size column buffers.
+const BYTES_PER_LINE_GUESS: usize = 150;
+
+/// What the command line says about all inputs.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--node`: overrides every file's node.
+    pub node: Option<String>,
+    /// `--captured-at`: overrides every file's capture time.
+    pub captured_at: Option<DateTime<Utc>>,
+    /// `--kind`: skip sniffing between kinds.
+    pub kind: Option<Kind>,
+    /// Block size for streaming dumps (0: the default).
+    pub block_size: usize,
+}
+
+/// How one input file went.
+#[derive(Debug, Clone)]
+pub struct InputReport {
+    pub path: String,
+    pub kind: Kind,
+    pub format: Format,
+    pub node: Option<String>,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub records: u64,
+    pub skipped: u64,
+    pub bad_lines: Vec<BadLine>,
+    pub warnings: Vec<String>,
+    /// The file could not be used at all (unreadable, binary, unrecognised).
+    pub unusable: bool,
+}
+
+/// A parsed `conntrack -L` snapshot.
+#[derive(Debug, Clone)]
+pub struct SnapshotInput {
+    pub input: usize,
+    pub node: Option<String>,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub frame: EntriesFrame,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatsInput {
+    pub input: usize,
+    pub node: Option<String>,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub capture: StatsCapture,
+}
+
+#[derive(Debug, Clone)]
+pub struct SettingsInput {
+    pub input: usize,
+    pub node: Option<String>,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub settings: Settings,
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub inputs: Vec<InputReport>,
+    pub snapshots: Vec<SnapshotInput>,
+    pub stats: Vec<StatsInput>,
+    pub settings: Vec<SettingsInput>,
+}
+
+impl Loaded {
+    pub fn skipped_lines(&self) -> u64 {
+        self.inputs.iter().map(|i| i.skipped).sum()
+    }
+    /// Inputs that gave something to analyse.
+    pub fn usable_inputs(&self) -> usize {
+        self.inputs.iter().filter(|i| !i.unusable).count()
+    }
+}
+
+enum Parsed {
+    Snapshot(EntriesFrame),
+    Stats(Option<StatsCapture>),
+    Settings(Settings),
+    Nothing,
+}
+
+/// Reads every file. `on_read` is told of raw bytes read, for progress.
+pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sync)) -> Loaded {
+    let results: Vec<(InputReport, Parsed)> = files
+        .par_iter()
+        .map(|f| load_one(f, opts, on_read))
+        .collect();
+    let mut loaded = Loaded::default();
+    for (i, (report, parsed)) in results.into_iter().enumerate() {
+        let (node, captured_at) = (report.node.clone(), report.captured_at);
+        match parsed {
+            Parsed::Snapshot(frame) => loaded.snapshots.push(SnapshotInput {
+                input: i,
+                node,
+                captured_at,
+                frame,
+            }),
+            Parsed::Stats(Some(capture)) => loaded.stats.push(StatsInput {
+                input: i,
+                node,
+                captured_at,
+                capture,
+            }),
+            Parsed::Settings(settings) if settings != Settings::default() => {
+                loaded.settings.push(SettingsInput {
+                    input: i,
+                    node,
+                    captured_at,
+                    settings,
+                })
+            }
+            _ => {}
+        }
+        loaded.inputs.push(report);
+    }
+    loaded
+}
+
+fn load_one(file: &InputFile, opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sync)) -> (InputReport, Parsed) {
+    let mut report = InputReport {
+        path: file.display.clone(),
+        kind: Kind::Unknown,
+        format: Format::Unknown,
+        node: opts.node.clone().or_else(|| file.node.clone()),
+        captured_at: opts.captured_at.or(file.captured_at),
+        records: 0,
+        skipped: 0,
+        bad_lines: Vec::new(),
+        warnings: Vec::new(),
+        unusable: false,
+    };
+    let parsed = match read_and_parse(file, opts, on_read, &mut report) {
+        Ok(p) => p,
+        Err(e) => {
+            report.warnings.push(format!("cannot read: {e}"));
+            report.unusable = true;
+            Parsed::Nothing
+        }
+    };
+    let needs_identity = matches!(
+        report.kind,
+        Kind::ConntrackDump | Kind::ConntrackStats | Kind::Sysctl
+    ) && !report.unusable;
+    if needs_identity && report.node.is_none() {
+        report.warnings.push(
+            "node unknown: pass --node, or lay the files out as <bundle>/<node>/<file>".into(),
+        );
+    }
+    if needs_identity && report.captured_at.is_none() && report.kind != Kind::Sysctl {
+        report.warnings.push(
+            "capture time unknown: pass --captured-at, or put it in the file name (conntrack-2024-11-26T09:04:00Z.txt)"
+                .into(),
+        );
+    }
+    (report, parsed)
+}
+
+fn read_and_parse(
+    file: &InputFile,
+    opts: &LoadOptions,
+    on_read: &(dyn Fn(u64) + Sync),
+    report: &mut InputReport,
+) -> std::io::Result<Parsed> {
+    let mut reader = input::open(file, on_read)?;
+    let mut head = Vec::new();
+    (&mut reader).take(SNIFF_BYTES).read_to_end(&mut head)?;
+    let format = sniff::sniff(&head, &file.file_name(), opts.kind);
+    report.format = format;
+    report.kind = format.kind();
+    let mut rest = std::io::Cursor::new(head).chain(reader);
+    match format {
+        Format::ConntrackListing | Format::ConntrackEvents => {
+            let block = if opts.block_size == 0 { DEFAULT_BLOCK } else { opts.block_size };
+            let (frame, listing) = parse_dump(&mut rest, block)?;
+            apply_listing(report, &listing, format);
+            Ok(if format == Format::ConntrackListing {
+                Parsed::Snapshot(frame)
+            } else {
+                Parsed::Nothing
+            })
+        }
+        Format::ConntrackXml => {
+            let (buf, _) = input::read_capped(&mut rest, MAX_SMALL_INPUT)?;
+            report.skipped = buf.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
+            report.warnings.push(
+                "`conntrack -o xml` output is not read: capture with `conntrack -L` or `conntrack -L -o extended` instead"
+                    .into(),
+            );
+            report.unusable = true;
+            Ok(Parsed::Nothing)
+        }
+        Format::ConntrackS | Format::ProcStat | Format::Count => {
+            let buf = read_small(&mut rest, report)?;
+            let out = match format {
+                Format::ConntrackS => stats::parse_conntrack_s(&buf),
+                Format::ProcStat => stats::parse_proc_stat(&buf),
+                _ => stats::parse_count(&buf),
+            };
+            Ok(Parsed::Stats(apply_outcome(report, out)))
+        }
+        Format::Sysctl | Format::BareValue | Format::Log => {
+            let buf = read_small(&mut rest, report)?;
+            let out = match format {
+                Format::Sysctl => settings::parse_sysctl(&buf),
+                Format::BareValue => settings::parse_bare_value(&buf, &file.file_name()),
+                _ => settings::parse_log_limits(&buf),
+            };
+            let settings = apply_outcome(report, out);
+            if report.node.is_none() {
+                report.node = settings.hostname.clone();
+            }
+            Ok(Parsed::Settings(settings))
+        }
+        Format::Inventory => {
+            report
+                .warnings
+                .push("Kubernetes inventory recognised; this version does not use it yet".into());
+            Ok(Parsed::Nothing)
+        }
+        Format::Empty => {
+            report.warnings.push("empty: no data lines".into());
+            report.unusable = true;
+            Ok(Parsed::Nothing)
+        }
+        Format::Binary => {
+            report.warnings.push("binary file: skipped".into());
+            report.unusable = true;
+            Ok(Parsed::Nothing)
+        }
+        Format::Unknown => {
+            report.warnings.push(
+                "unrecognised content: skipped (use --kind to say what it is)".into(),
+            );
+            report.unusable = true;
+            Ok(Parsed::Nothing)
+        }
+    }
+}
+
+fn read_small(reader: &mut dyn Read, report: &mut InputReport) -> std::io::Result<Vec<u8>> {
+    let (buf, more) = input::read_capped(reader, MAX_SMALL_INPUT)?;
+    if more {
+        report.warnings.push(format!(
+            "only the first {} MiB were read",
+            MAX_SMALL_INPUT / (1024 * 1024)
+        ));
+    }
+    Ok(buf)
+}
+
+fn apply_outcome<T>(report: &mut InputReport, out: Outcome<T>) -> T {
+    report.records = out.records;
+    apply_issues(report, out.issues);
+    report.warnings.extend(out.warnings);
+    out.value
+}
+
+fn apply_issues(report: &mut InputReport, issues: LineIssues) {
+    report.skipped += issues.skipped;
+    report.bad_lines.extend(issues.first);
+}
+
+/// Streams a dump through the listing grammar, block by block, each block
+/// split across the cores.
+pub fn parse_dump(reader: &mut dyn Read, block_size: usize) -> std::io::Result<(EntriesFrame, ListingReport)> {
+    let mut blocks = input::Blocks::new(reader, block_size);
+    let mut builders: Vec<ChunkBuilder> = Vec::new();
+    let mut listing = ListingReport::default();
+    let parts = rayon::current_num_threads().max(1) * 2;
+    while let Some((first_line, block)) = blocks.next_block()? {
+        let results: Vec<(ChunkBuilder, ListingReport)> = chunks(&block, parts, first_line)
+            .into_par_iter()
+            .map(|(first, piece)| {
+                let mut b = ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16);
+                let r = parse_listing(piece, first, |e| b.push(e));
+                (b, r)
+            })
+            .collect();
+        for (b, r) in results {
+            listing.merge(r);
+            if !b.is_empty() {
+                builders.push(b);
+            }
+        }
+    }
+    let frame = merge_chunks(builders).map_err(std::io::Error::other)?;
+    Ok((frame, listing))
+}
+
+fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Format) {
+    apply_issues(report, listing.issues.clone());
+    let events = listing.events();
+    if format == Format::ConntrackEvents {
+        report.records = events;
+        report.warnings.push(format!(
+            "conntrack -E events ({} NEW, {} UPDATE, {} DESTROY) are counted apart: they are not a snapshot of the table",
+            listing.events_new, listing.events_update, listing.events_destroy
+        ));
+        if listing.entries > 0 {
+            report.warnings.push(format!(
+                "{} plain entry lines in an event stream were ignored",
+                listing.entries
+            ));
+        }
+        return;
+    }
+    report.records = listing.entries;
+    if events > 0 {
+        report.warnings.push(format!(
+            "{events} conntrack -E event lines counted apart, not as entries"
+        ));
+    }
+    if listing.xml_lines > 0 {
+        report.skipped += listing.xml_lines;
+        report
+            .warnings
+            .push(format!("{} lines of `-o xml` output skipped", listing.xml_lines));
+    }
+    match listing.trailers.as_slice() {
+        [] => {}
+        [n] if *n == listing.entries => {}
+        [n] => report.warnings.push(format!(
+            "the trailer says {n} flow entries were shown, but {} were read ({} lines skipped): the capture may be cut short or filtered",
+            listing.entries, listing.issues.skipped
+        )),
+        many => {
+            let total: u64 = many.iter().sum();
+            report.warnings.push(format!(
+                "{} trailers in one file (several captures concatenated?): they announce {total} entries, {} were read",
+                many.len(),
+                listing.entries
+            ));
+        }
+    }
+    if !listing.unknown_keys.is_empty() {
+        let list: Vec<String> = listing
+            .unknown_keys
+            .iter()
+            .take(8)
+            .map(|(k, n)| format!("{k} ×{n}"))
+            .collect();
+        report
+            .warnings
+            .push(format!("fields this version does not know, kept aside: {}", list.join(", ")));
+    }
+    for m in &listing.tool_messages {
+        report.warnings.push(format!("conntrack said: {m}"));
+    }
+}
