@@ -1,1 +1,54 @@
-fn main() {}
+//! Parser throughput on generated realistic input (MB/s via Throughput::Bytes).
+//!
+//! cargo bench --bench parse
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ctsleuth::frame::{ChunkBuilder, merge_chunks};
+use ctsleuth::model::entry::Layout;
+use ctsleuth::parse::conntrack::parse_listing;
+use ctsleuth::synth::{Generator, Profile, write_listing};
+
+fn listing(entries: u64, profile: Profile, layout: Layout) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut g = Generator::new(42, profile, 1);
+    // Writing to a Vec cannot fail.
+    let _ = write_listing(&mut buf, &mut g, entries, layout);
+    buf
+}
+
+fn conntrack_listing(c: &mut Criterion) {
+    let mut group = c.benchmark_group("conntrack_listing");
+    for (name, profile, layout) in [
+        ("default_busy", Profile::Busy, Layout::Default),
+        ("default_churn", Profile::ChurnVictim, Layout::Default),
+        ("proc_busy", Profile::Busy, Layout::Extended),
+    ] {
+        let buf = listing(100_000, profile, layout);
+        group.throughput(Throughput::Bytes(buf.len() as u64));
+        group.bench_function(format!("grammar/{name}"), |b| {
+            b.iter(|| {
+                let mut n = 0u64;
+                let r = parse_listing(black_box(&buf), 1, |e| n += u64::from(e.proto));
+                black_box((r.entries, n))
+            })
+        });
+        group.bench_function(format!("grammar+frame/{name}"), |b| {
+            b.iter(|| {
+                let mut builder = ChunkBuilder::new(buf.len() / 150);
+                let r = parse_listing(black_box(&buf), 1, |e| builder.push(e));
+                let frame = merge_chunks(vec![builder]);
+                black_box((r.entries, frame.map(|f| f.height()).ok()))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = conntrack_listing
+}
+criterion_main!(benches);

@@ -15,7 +15,12 @@ use crate::input::Kind;
 /// sources, destinations and ports, how fast connections are closing, and how
 /// close each node came to its nf_conntrack_max.
 #[derive(Debug, Parser)]
-#[command(name = "ctsleuth", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "ctsleuth",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

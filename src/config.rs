@@ -22,7 +22,9 @@ pub fn parse_timeouts(items: &[String]) -> Result<BTreeMap<String, u32>, Error> 
     let mut out = BTreeMap::new();
     for item in items {
         let (name, secs) = item.split_once('=').ok_or_else(|| {
-            Error::Usage(format!("--timeout {item:?}: expected NAME=SECS, e.g. tcp_timeout_time_wait=60"))
+            Error::Usage(format!(
+                "--timeout {item:?}: expected NAME=SECS, e.g. tcp_timeout_time_wait=60"
+            ))
         })?;
         let name = name
             .trim()
@@ -35,10 +37,11 @@ pub fn parse_timeouts(items: &[String]) -> Result<BTreeMap<String, u32>, Error> 
                 known.join(", ")
             )));
         }
-        let secs: u32 = secs
-            .trim()
-            .parse()
-            .map_err(|_| Error::Usage(format!("--timeout {item:?}: seconds must be a whole number")))?;
+        let secs: u32 = secs.trim().parse().map_err(|_| {
+            Error::Usage(format!(
+                "--timeout {item:?}: seconds must be a whole number"
+            ))
+        })?;
         out.insert(name.to_string(), secs);
     }
     Ok(out)
@@ -54,7 +57,9 @@ impl InputConfig {
             }
         }
         let captured_at = match &args.captured_at {
-            Some(s) => Some(parse_time_arg(s).map_err(|e| Error::Usage(format!("--captured-at: {e}")))?),
+            Some(s) => {
+                Some(parse_time_arg(s).map_err(|e| Error::Usage(format!("--captured-at: {e}")))?)
+            }
             None => None,
         };
         Ok(InputConfig {
@@ -77,7 +82,11 @@ mod tests {
 
     #[test]
     fn timeouts_from_the_command_line() {
-        let t = parse_timeouts(&["tcp_timeout_time_wait=60".into(), "nf_conntrack_tcp_timeout_close=5".into()]).unwrap();
+        let t = parse_timeouts(&[
+            "tcp_timeout_time_wait=60".into(),
+            "nf_conntrack_tcp_timeout_close=5".into(),
+        ])
+        .unwrap();
         assert_eq!(t.get("tcp_timeout_time_wait"), Some(&60));
         assert_eq!(t.get("tcp_timeout_close"), Some(&5));
         assert!(parse_timeouts(&["tcp_timeout_time_wait".into()]).is_err());

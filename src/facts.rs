@@ -90,7 +90,10 @@ impl Timeouts {
     }
     /// Every known name, for `--help` and error messages.
     pub fn names() -> impl Iterator<Item = &'static str> {
-        TCP_TIMEOUTS.iter().chain(OTHER_TIMEOUTS.iter()).map(|(k, _)| *k)
+        TCP_TIMEOUTS
+            .iter()
+            .chain(OTHER_TIMEOUTS.iter())
+            .map(|(k, _)| *k)
     }
     /// The window over which a snapshot records closes: the TIME_WAIT timeout.
     pub fn close_window(&self) -> u32 {

@@ -7,15 +7,16 @@
 //!   -> frame (polars DataFrames) -> analysis (lazy queries, findings) -> report (json, terminal)
 //! ```
 
-pub mod frame;
-pub mod model;
-pub mod parse;
-pub mod facts;
-pub mod input;
-pub mod pipeline;
 pub mod analysis;
 pub mod cli;
 pub mod command;
 pub mod config;
 pub mod error;
+pub mod facts;
+pub mod frame;
+pub mod input;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
 pub mod report;
+pub mod synth;

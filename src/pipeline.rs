@@ -141,7 +141,11 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
     loaded
 }
 
-fn load_one(file: &InputFile, opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sync)) -> (InputReport, Parsed) {
+fn load_one(
+    file: &InputFile,
+    opts: &LoadOptions,
+    on_read: &(dyn Fn(u64) + Sync),
+) -> (InputReport, Parsed) {
     let mut report = InputReport {
         path: file.display.clone(),
         kind: Kind::Unknown,
@@ -195,7 +199,11 @@ fn read_and_parse(
     let mut rest = std::io::Cursor::new(head).chain(reader);
     match format {
         Format::ConntrackListing | Format::ConntrackEvents => {
-            let block = if opts.block_size == 0 { DEFAULT_BLOCK } else { opts.block_size };
+            let block = if opts.block_size == 0 {
+                DEFAULT_BLOCK
+            } else {
+                opts.block_size
+            };
             let (frame, listing) = parse_dump(&mut rest, block)?;
             apply_listing(report, &listing, format);
             Ok(if format == Format::ConntrackListing {
@@ -253,9 +261,9 @@ fn read_and_parse(
             Ok(Parsed::Nothing)
         }
         Format::Unknown => {
-            report.warnings.push(
-                "unrecognised content: skipped (use --kind to say what it is)".into(),
-            );
+            report
+                .warnings
+                .push("unrecognised content: skipped (use --kind to say what it is)".into());
             report.unusable = true;
             Ok(Parsed::Nothing)
         }
@@ -287,7 +295,10 @@ fn apply_issues(report: &mut InputReport, issues: LineIssues) {
 
 /// Streams a dump through the listing grammar, block by block, each block
 /// split across the cores.
-pub fn parse_dump(reader: &mut dyn Read, block_size: usize) -> std::io::Result<(EntriesFrame, ListingReport)> {
+pub fn parse_dump(
+    reader: &mut dyn Read,
+    block_size: usize,
+) -> std::io::Result<(EntriesFrame, ListingReport)> {
     let mut blocks = input::Blocks::new(reader, block_size);
     let mut builders: Vec<ChunkBuilder> = Vec::new();
     let mut listing = ListingReport::default();
@@ -337,9 +348,10 @@ fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Form
     }
     if listing.xml_lines > 0 {
         report.skipped += listing.xml_lines;
-        report
-            .warnings
-            .push(format!("{} lines of `-o xml` output skipped", listing.xml_lines));
+        report.warnings.push(format!(
+            "{} lines of `-o xml` output skipped",
+            listing.xml_lines
+        ));
     }
     match listing.trailers.as_slice() {
         [] => {}
@@ -364,9 +376,10 @@ fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Form
             .take(8)
             .map(|(k, n)| format!("{k} ×{n}"))
             .collect();
-        report
-            .warnings
-            .push(format!("fields this version does not know, kept aside: {}", list.join(", ")));
+        report.warnings.push(format!(
+            "fields this version does not know, kept aside: {}",
+            list.join(", ")
+        ));
     }
     for m in &listing.tool_messages {
         report.warnings.push(format!("conntrack said: {m}"));

@@ -118,7 +118,13 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
 }
 
 pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> {
-    let path = |i: usize| loaded.inputs.get(i).map(|x| x.path.clone()).unwrap_or_default();
+    let path = |i: usize| {
+        loaded
+            .inputs
+            .get(i)
+            .map(|x| x.path.clone())
+            .unwrap_or_default()
+    };
     let mut warnings = Vec::new();
 
     // Node keys in a stable order: every node seen in any usable input.
@@ -156,7 +162,11 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             captured.extend(s.settings.timeouts.clone());
         }
         evidence.sort_by(|a, b| {
-            (evidence_rank(&a.origin), &a.path, a.line).cmp(&(evidence_rank(&b.origin), &b.path, b.line))
+            (evidence_rank(&a.origin), &a.path, a.line).cmp(&(
+                evidence_rank(&b.origin),
+                &b.path,
+                b.line,
+            ))
         });
         let limit = evidence.first().map(|e| e.value);
         if let Some(first) = evidence.first() {
@@ -234,7 +244,8 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             stats,
         });
     }
-    snapshots.sort_by(|a, b| (&a.node, a.captured_at, &a.path).cmp(&(&b.node, b.captured_at, &b.path)));
+    snapshots
+        .sort_by(|a, b| (&a.node, a.captured_at, &a.path).cmp(&(&b.node, b.captured_at, &b.path)));
 
     let caps = loaded
         .stats

@@ -96,6 +96,17 @@ fn u32_col(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
     Ok(c.u32()?.iter().collect())
 }
 
+fn u64_col(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u64>>> {
+    let c = df.column(name)?.cast(&DataType::UInt64)?;
+    Ok(c.u64()?.iter().collect())
+}
+
+/// Packed group keys: `dst << 25 | dport << 8 | proto`, with 65536 standing
+/// for "no port" (ICMP, GRE, generic).
+const KEY: &str = "key";
+const DST_SHIFT: u64 = 1 << 25;
+const NO_PORT: u64 = 65_536;
+
 fn counts(df: &DataFrame) -> PolarsResult<Vec<Option<u64>>> {
     let c = df.column(col::ENTRIES)?.cast(&DataType::UInt64)?;
     Ok(c.u64()?.iter().collect())
@@ -125,7 +136,11 @@ fn top_by(lf: LazyFrame, keys: &[&str], n: usize) -> LazyFrame {
 }
 
 /// Runs the per-snapshot queries. `n` is the number of rows of each top list.
-pub fn summarize(frame: &EntriesFrame, timeouts: &Timeouts, n: usize) -> PolarsResult<SnapshotStats> {
+pub fn summarize(
+    frame: &EntriesFrame,
+    timeouts: &Timeouts,
+    n: usize,
+) -> PolarsResult<SnapshotStats> {
     let lf = frame.df.clone().lazy();
     let ip = |id: Option<u32>| id.and_then(|i| frame.ip(i));
 
@@ -148,7 +163,10 @@ pub fn summarize(frame: &EntriesFrame, timeouts: &Timeouts, n: usize) -> PolarsR
     let df = top_by(lf.clone(), &[col::STATE], usize::MAX).collect()?;
     let (states, cnt) = (u32_col(&df, col::STATE)?, counts(&df)?);
     for (s, c) in states.into_iter().zip(cnt.into_iter()) {
-        let key = match s.and_then(|s| u8::try_from(s).ok()).and_then(State::from_code) {
+        let key = match s
+            .and_then(|s| u8::try_from(s).ok())
+            .and_then(State::from_code)
+        {
             Some(state) => state.name().to_string(),
             None => STATELESS.to_string(),
         };
@@ -157,13 +175,19 @@ pub fn summarize(frame: &EntriesFrame, timeouts: &Timeouts, n: usize) -> PolarsR
 
     let mut by_proto = BTreeMap::new();
     let df = top_by(lf.clone(), &[col::PROTO], usize::MAX).collect()?;
-    for (p, c) in u32_col(&df, col::PROTO)?.into_iter().zip(counts(&df)?.into_iter()) {
+    for (p, c) in u32_col(&df, col::PROTO)?
+        .into_iter()
+        .zip(counts(&df)?.into_iter())
+    {
         *by_proto.entry(proto_label(p.unwrap_or(0))).or_default() += c.unwrap_or(0);
     }
 
     let mut by_family = BTreeMap::new();
     let df = top_by(lf.clone(), &[col::FAMILY], usize::MAX).collect()?;
-    for (f, c) in u32_col(&df, col::FAMILY)?.into_iter().zip(counts(&df)?.into_iter()) {
+    for (f, c) in u32_col(&df, col::FAMILY)?
+        .into_iter()
+        .zip(counts(&df)?.into_iter())
+    {
         by_family.insert(format!("ipv{}", f.unwrap_or(0)), c.unwrap_or(0));
     }
 
@@ -171,20 +195,33 @@ pub fn summarize(frame: &EntriesFrame, timeouts: &Timeouts, n: usize) -> PolarsR
     let top_sources = u32_col(&df, col::SRC)?
         .into_iter()
         .zip(counts(&df)?.into_iter())
-        .filter_map(|(s, c)| Some(SourceRow { ip: ip(s)?, entries: c.unwrap_or(0) }))
+        .filter_map(|(s, c)| {
+            Some(SourceRow {
+                ip: ip(s)?,
+                entries: c.unwrap_or(0),
+            })
+        })
         .collect();
 
-    let df = top_by(lf.clone(), &[col::DST, col::DPORT, col::PROTO], n).collect()?;
-    let top_destinations = u32_col(&df, col::DST)?
+    // Multi-column group-bys are several times slower than one u64 key:
+    // pack (dst, dport, proto) into one and unpack the few rows kept.
+    let key = col(col::DST).cast(DataType::UInt64) * lit(DST_SHIFT)
+        + col(col::DPORT)
+            .cast(DataType::UInt64)
+            .fill_null(lit(NO_PORT))
+            * lit(256u64)
+        + col(col::PROTO).cast(DataType::UInt64);
+    let df = top_by(lf.clone().select([key.alias(KEY)]), &[KEY], n).collect()?;
+    let top_destinations = u64_col(&df, KEY)?
         .into_iter()
-        .zip(u32_col(&df, col::DPORT)?.into_iter())
-        .zip(u32_col(&df, col::PROTO)?.into_iter())
-        .zip(counts(&df)?.into_iter())
-        .filter_map(|(((d, port), proto), c)| {
+        .zip(counts(&df)?)
+        .filter_map(|(k, c)| {
+            let k = k?;
+            let port = (k / 256) % (DST_SHIFT / 256);
             Some(DestinationRow {
-                ip: ip(d)?,
-                port: port.and_then(|p| u16::try_from(p).ok()),
-                proto: proto_label(proto.unwrap_or(0)),
+                ip: ip(u32::try_from(k / DST_SHIFT).ok())?,
+                port: u16::try_from(port).ok(),
+                proto: proto_label((k % 256) as u32),
                 entries: c.unwrap_or(0),
             })
         })
@@ -209,15 +246,17 @@ pub fn summarize(frame: &EntriesFrame, timeouts: &Timeouts, n: usize) -> PolarsR
         })
         .collect();
 
-    let df = top_by(lf.clone(), &[col::SRC, col::DST], n).collect()?;
-    let top_pairs = u32_col(&df, col::SRC)?
+    let key = col(col::SRC).cast(DataType::UInt64) * lit(1u64 << 32)
+        + col(col::DST).cast(DataType::UInt64);
+    let df = top_by(lf.clone().select([key.alias(KEY)]), &[KEY], n).collect()?;
+    let top_pairs = u64_col(&df, KEY)?
         .into_iter()
-        .zip(u32_col(&df, col::DST)?.into_iter())
-        .zip(counts(&df)?.into_iter())
-        .filter_map(|((s, d), c)| {
+        .zip(counts(&df)?)
+        .filter_map(|(k, c)| {
+            let k = k?;
             Some(PairRow {
-                src: ip(s)?,
-                dst: ip(d)?,
+                src: ip(u32::try_from(k >> 32).ok())?,
+                dst: ip(u32::try_from(k & 0xffff_ffff).ok())?,
                 entries: c.unwrap_or(0),
             })
         })
@@ -283,7 +322,11 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
         });
     };
     let aged = lf
-        .filter(col(col::PROTO).eq(lit(6u32)).and(col(col::TIMEOUT).is_not_null()))
+        .filter(
+            col(col::PROTO)
+                .eq(lit(6u32))
+                .and(col(col::TIMEOUT).is_not_null()),
+        )
         .select([age.alias(col::AGE)])
         .filter(col(col::AGE).is_not_null());
     let beyond = aged
@@ -293,7 +336,11 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
         .collect()?;
     let beyond_timeout = u64_at(&beyond, col::ENTRIES, 0)?.unwrap_or(0);
     let hist = aged
-        .filter(col(col::AGE).gt_eq(lit(0i64)).and(col(col::AGE).lt(lit(i64::from(window)))))
+        .filter(
+            col(col::AGE)
+                .gt_eq(lit(0i64))
+                .and(col(col::AGE).lt(lit(i64::from(window)))),
+        )
         .select([(col(col::AGE) / lit(i64::from(bucket))).alias(col::AGE)])
         .group_by([col(col::AGE)])
         .agg([len().alias(col::ENTRIES)])
@@ -303,7 +350,10 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
     let ages = hist.column(col::AGE)?.cast(&DataType::Int64)?;
     let ages: Vec<Option<i64>> = ages.i64()?.iter().collect();
     for (a, c) in ages.into_iter().zip(counts(&hist)?) {
-        if let Some(slot) = a.and_then(|a| usize::try_from(a).ok()).and_then(|a| closes.get_mut(a)) {
+        if let Some(slot) = a
+            .and_then(|a| usize::try_from(a).ok())
+            .and_then(|a| closes.get_mut(a))
+        {
             *slot += c.unwrap_or(0);
         }
     }

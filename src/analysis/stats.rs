@@ -46,9 +46,7 @@ pub struct Captured<'a> {
 /// Orders captures by node and time and computes rates between neighbours.
 /// Returns the rows and warnings (counter resets).
 pub fn rows(mut caps: Vec<Captured<'_>>) -> (Vec<StatsRow>, Vec<String>) {
-    caps.sort_by(|a, b| {
-        (&a.node, a.captured_at, &a.path).cmp(&(&b.node, b.captured_at, &b.path))
-    });
+    caps.sort_by(|a, b| (&a.node, a.captured_at, &a.path).cmp(&(&b.node, b.captured_at, &b.path)));
     let mut out: Vec<StatsRow> = Vec::with_capacity(caps.len());
     let mut warnings = Vec::new();
     // Last capture with counters, per node.
@@ -79,7 +77,10 @@ pub fn rows(mut caps: Vec<Captured<'_>>) -> (Vec<StatsRow>, Vec<String>) {
                             t.to_rfc3339()
                         ));
                     } else {
-                        let per_s = delta.iter().map(|(k, d)| (k.clone(), *d as f64 / secs)).collect();
+                        let per_s = delta
+                            .iter()
+                            .map(|(k, d)| (k.clone(), *d as f64 / secs))
+                            .collect();
                         let entries_delta = match (c.capture.entries, p.entries) {
                             (Some(a), Some(b)) => Some(a as i64 - b as i64),
                             _ => None,
@@ -119,7 +120,11 @@ mod tests {
             source: StatsSource::ConntrackS,
             cpus: 2,
             entries: None,
-            counters: [("drop".to_string(), drop), ("early_drop".to_string(), early)].into(),
+            counters: [
+                ("drop".to_string(), drop),
+                ("early_drop".to_string(), early),
+            ]
+            .into(),
         }
     }
 
@@ -131,13 +136,31 @@ mod tests {
     fn rates_between_captures_of_one_node() {
         let (a, b, other) = (cap(100, 10), cap(700, 70), cap(5, 5));
         let caps = vec![
-            Captured { node: Some("n1".into()), captured_at: at("2024-11-26T09:01:00Z"), path: "b".into(), capture: &b },
-            Captured { node: Some("n2".into()), captured_at: at("2024-11-26T09:00:30Z"), path: "c".into(), capture: &other },
-            Captured { node: Some("n1".into()), captured_at: at("2024-11-26T09:00:00Z"), path: "a".into(), capture: &a },
+            Captured {
+                node: Some("n1".into()),
+                captured_at: at("2024-11-26T09:01:00Z"),
+                path: "b".into(),
+                capture: &b,
+            },
+            Captured {
+                node: Some("n2".into()),
+                captured_at: at("2024-11-26T09:00:30Z"),
+                path: "c".into(),
+                capture: &other,
+            },
+            Captured {
+                node: Some("n1".into()),
+                captured_at: at("2024-11-26T09:00:00Z"),
+                path: "a".into(),
+                capture: &a,
+            },
         ];
         let (rows, warnings) = rows(caps);
         assert!(warnings.is_empty());
-        assert_eq!(rows.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), vec!["a", "b", "c"]);
+        assert_eq!(
+            rows.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(),
+            vec!["a", "b", "c"]
+        );
         assert_eq!(rows[0].rates, None);
         let r = rows[1].rates.as_ref().unwrap();
         assert_eq!(r.interval_s, 60.0);
@@ -151,8 +174,18 @@ mod tests {
     fn a_counter_reset_gives_no_rate_and_a_warning() {
         let (a, b) = (cap(100, 10), cap(5, 1));
         let caps = vec![
-            Captured { node: None, captured_at: at("2024-11-26T09:00:00Z"), path: "a".into(), capture: &a },
-            Captured { node: None, captured_at: at("2024-11-26T09:10:00Z"), path: "b".into(), capture: &b },
+            Captured {
+                node: None,
+                captured_at: at("2024-11-26T09:00:00Z"),
+                path: "a".into(),
+                capture: &a,
+            },
+            Captured {
+                node: None,
+                captured_at: at("2024-11-26T09:10:00Z"),
+                path: "b".into(),
+                capture: &b,
+            },
         ];
         let (rows, warnings) = rows(caps);
         assert_eq!(rows[1].rates, None);

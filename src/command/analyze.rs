@@ -28,10 +28,20 @@ pub fn default_output(first: &str) -> PathBuf {
     };
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let safe = safe.trim_start_matches('.').to_string();
-    PathBuf::from("reports").join(if safe.is_empty() { "input".into() } else { safe })
+    PathBuf::from("reports").join(if safe.is_empty() {
+        "input".into()
+    } else {
+        safe
+    })
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
@@ -69,10 +79,16 @@ mod tests {
 
     #[test]
     fn output_folder_is_named_after_the_first_path() {
-        assert_eq!(default_output("samples/incident-linkerd/"), PathBuf::from("reports/incident-linkerd"));
+        assert_eq!(
+            default_output("samples/incident-linkerd/"),
+            PathBuf::from("reports/incident-linkerd")
+        );
         assert_eq!(default_output("dump.txt.gz"), PathBuf::from("reports/dump"));
         assert_eq!(default_output("-"), PathBuf::from("reports/stdin"));
-        assert_eq!(default_output("../x/<script>"), PathBuf::from("reports/_script_"));
+        assert_eq!(
+            default_output("../x/<script>"),
+            PathBuf::from("reports/_script_")
+        );
         assert_eq!(default_output(".."), PathBuf::from("reports/input"));
     }
 }

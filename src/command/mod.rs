@@ -52,9 +52,9 @@ fn progress_bar(files: &[InputFile], quiet: bool) -> ProgressBar {
     }
     let total: u64 = files.iter().filter_map(input::size_hint).sum();
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {wide_bar}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {wide_bar}",
+    ) {
         bar.set_style(style);
     }
     bar

@@ -26,7 +26,9 @@ pub fn run(args: &TopArgs) -> Result<Exit, Error> {
         .iter()
         .cloned()
         .map(|mut i| {
-            i.warnings.retain(|w| !w.starts_with("node unknown") && !w.starts_with("capture time unknown"));
+            i.warnings.retain(|w| {
+                !w.starts_with("node unknown") && !w.starts_with("capture time unknown")
+            });
             i
         })
         .collect();
@@ -36,7 +38,11 @@ pub fn run(args: &TopArgs) -> Result<Exit, Error> {
         if read.path_problems > 0 {
             return Ok(Exit::Input);
         }
-        let kind = summary.inputs.first().map(|i| i.kind.as_str()).unwrap_or("unknown");
+        let kind = summary
+            .inputs
+            .first()
+            .map(|i| i.kind.as_str())
+            .unwrap_or("unknown");
         return Err(Error::NoInput(format!(
             "{} holds no conntrack -L entries (read as {kind})",
             args.file

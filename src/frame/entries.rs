@@ -10,20 +10,34 @@ use super::col;
 use crate::model::{Entry, Family, Flags};
 
 /// Addresses seen in one chunk or one snapshot, each given a dense id.
+/// IPv4 addresses, the common case, are keyed by their `u32`: hashing that is
+/// several times cheaper than hashing an `IpAddr`.
 #[derive(Debug, Default, Clone)]
 pub struct IpTable {
-    ids: FxHashMap<IpAddr, u32>,
+    v4: FxHashMap<u32, u32>,
+    v6: FxHashMap<u128, u32>,
     addrs: Vec<IpAddr>,
 }
 
 impl IpTable {
-    pub fn intern(&mut self, ip: IpAddr) -> u32 {
-        if let Some(&id) = self.ids.get(&ip) {
-            return id;
+    pub fn with_capacity(n: usize) -> IpTable {
+        IpTable {
+            v4: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            v6: FxHashMap::default(),
+            addrs: Vec::with_capacity(n),
         }
-        let id = self.addrs.len() as u32;
-        self.ids.insert(ip, id);
-        self.addrs.push(ip);
+    }
+
+    #[inline]
+    pub fn intern(&mut self, ip: IpAddr) -> u32 {
+        let next = self.addrs.len() as u32;
+        let id = match ip {
+            IpAddr::V4(a) => *self.v4.entry(u32::from(a)).or_insert(next),
+            IpAddr::V6(a) => *self.v6.entry(u128::from(a)).or_insert(next),
+        };
+        if id == next {
+            self.addrs.push(ip);
+        }
         id
     }
     pub fn addrs(&self) -> &[IpAddr] {
@@ -71,7 +85,12 @@ fn boolb(name: &str, cap: usize) -> BooleanChunkedBuilder {
     BooleanChunkedBuilder::new(name.into(), cap)
 }
 
-const COUNTER_NAMES: [&str; 4] = [col::ORIG_PACKETS, col::ORIG_BYTES, col::REPLY_PACKETS, col::REPLY_BYTES];
+const COUNTER_NAMES: [&str; 4] = [
+    col::ORIG_PACKETS,
+    col::ORIG_BYTES,
+    col::REPLY_PACKETS,
+    col::REPLY_BYTES,
+];
 
 impl ChunkBuilder {
     /// `capacity` is a guess of the number of entries (bytes / ~150).
@@ -79,7 +98,7 @@ impl ChunkBuilder {
         ChunkBuilder {
             len: 0,
             capacity,
-            ips: IpTable::default(),
+            ips: IpTable::with_capacity((capacity / 8).min(1 << 16)),
             src: Vec::with_capacity(capacity),
             dst: Vec::with_capacity(capacity),
             reply_src: Vec::with_capacity(capacity),
@@ -110,24 +129,41 @@ impl ChunkBuilder {
     }
 
     pub fn push(&mut self, e: &Entry<'_>) {
-        self.src.push(self.ips.intern(e.orig.src));
-        self.dst.push(self.ips.intern(e.orig.dst));
-        self.reply_src.push(self.ips.intern(e.reply.src));
-        self.reply_dst.push(self.ips.intern(e.reply.dst));
+        let src = self.ips.intern(e.orig.src);
+        let dst = self.ips.intern(e.orig.dst);
+        // Without NAT the reply tuple mirrors the original: skip the lookups.
+        let reply_src = if e.reply.src == e.orig.dst {
+            dst
+        } else {
+            self.ips.intern(e.reply.src)
+        };
+        let reply_dst = if e.reply.dst == e.orig.src {
+            src
+        } else {
+            self.ips.intern(e.reply.dst)
+        };
+        self.src.push(src);
+        self.dst.push(dst);
+        self.reply_src.push(reply_src);
+        self.reply_dst.push(reply_dst);
         self.family.push(match e.family() {
             Family::V4 => 4,
             Family::V6 => 6,
         });
         self.proto.push(u32::from(e.proto));
-        self.state.append_option(e.state.map(|s| u32::from(s.code())));
+        self.state
+            .append_option(e.state.map(|s| u32::from(s.code())));
         self.timeout.append_option(e.timeout);
         self.sport.append_option(e.orig.l4.sport().map(u32::from));
         self.dport.append_option(e.orig.l4.dport().map(u32::from));
-        self.reply_sport.append_option(e.reply.l4.sport().map(u32::from));
-        self.reply_dport.append_option(e.reply.l4.dport().map(u32::from));
+        self.reply_sport
+            .append_option(e.reply.l4.sport().map(u32::from));
+        self.reply_dport
+            .append_option(e.reply.l4.dport().map(u32::from));
         self.mark.append_option(e.mark);
         self.zone.append_option(e.zone.map(u32::from));
-        self.unreplied.append_value(e.flags.contains(Flags::UNREPLIED));
+        self.unreplied
+            .append_value(e.flags.contains(Flags::UNREPLIED));
         self.assured.append_value(e.flags.contains(Flags::ASSURED));
         self.offloaded
             .append_value(e.flags.contains(Flags::OFFLOAD) || e.flags.contains(Flags::HW_OFFLOAD));
@@ -182,7 +218,11 @@ impl EntriesFrame {
     }
 }
 
-fn finish_chunk(mut b: ChunkBuilder, remap: &[u32], with_counters: bool) -> PolarsResult<DataFrame> {
+fn finish_chunk(
+    mut b: ChunkBuilder,
+    remap: &[u32],
+    with_counters: bool,
+) -> PolarsResult<DataFrame> {
     for v in [&mut b.src, &mut b.dst, &mut b.reply_src, &mut b.reply_dst] {
         for id in v.iter_mut() {
             *id = remap[*id as usize];
@@ -228,7 +268,11 @@ pub fn merge_chunks(chunks: Vec<ChunkBuilder>) -> PolarsResult<EntriesFrame> {
     let mut frames = Vec::with_capacity(chunks.len());
     for mut chunk in chunks {
         let local = std::mem::take(&mut chunk.ips);
-        let remap: Vec<u32> = local.into_addrs().into_iter().map(|ip| table.intern(ip)).collect();
+        let remap: Vec<u32> = local
+            .into_addrs()
+            .into_iter()
+            .map(|ip| table.intern(ip))
+            .collect();
         frames.push(finish_chunk(chunk, &remap, with_counters)?);
     }
     let mut frames = frames.into_iter();

@@ -65,7 +65,10 @@ fn patterns() -> &'static [Regex; 3] {
 }
 
 fn civil(parts: &[&str], zone: Option<&str>) -> Option<DateTime<Utc>> {
-    let n: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let n: Vec<u32> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let date = NaiveDate::from_ymd_opt(n[0] as i32, n[1], n[2])?;
     let naive: NaiveDateTime = date.and_hms_opt(n[3], n[4], n[5])?;
     match zone {
@@ -76,7 +79,12 @@ fn civil(parts: &[&str], zone: Option<&str>) -> Option<DateTime<Utc>> {
             let mins: i32 = digits.get(2..4)?.parse().ok()?;
             let secs = (hours * 3600 + mins * 60) * if z.starts_with('-') { -1 } else { 1 };
             let offset = FixedOffset::east_opt(secs)?;
-            Some(offset.from_local_datetime(&naive).single()?.with_timezone(&Utc))
+            Some(
+                offset
+                    .from_local_datetime(&naive)
+                    .single()?
+                    .with_timezone(&Utc),
+            )
         }
     }
 }
@@ -85,11 +93,15 @@ fn civil(parts: &[&str], zone: Option<&str>) -> Option<DateTime<Utc>> {
 pub fn time_in_name(name: &str) -> Option<DateTime<Utc>> {
     let [iso, compact, epoch] = patterns();
     if let Some(c) = iso.captures(name) {
-        let parts: Vec<&str> = (1..=6).map(|i| c.get(i).map_or("", |m| m.as_str())).collect();
+        let parts: Vec<&str> = (1..=6)
+            .map(|i| c.get(i).map_or("", |m| m.as_str()))
+            .collect();
         return civil(&parts, c.get(7).map(|m| m.as_str()));
     }
     if let Some(c) = compact.captures(name) {
-        let parts: Vec<&str> = (1..=6).map(|i| c.get(i).map_or("", |m| m.as_str())).collect();
+        let parts: Vec<&str> = (1..=6)
+            .map(|i| c.get(i).map_or("", |m| m.as_str()))
+            .collect();
         return civil(&parts, None);
     }
     let c = epoch.captures(name)?;
@@ -122,12 +134,30 @@ mod tests {
 
     #[test]
     fn times_in_file_names() {
-        assert_eq!(time_in_name("conntrack-L-2024-11-26T09:04:00Z.txt"), Some(t("2024-11-26T09:04:00Z")));
-        assert_eq!(time_in_name("dump-2024-11-26T09-04-00Z.txt.gz"), Some(t("2024-11-26T09:04:00Z")));
-        assert_eq!(time_in_name("dump-2024-11-26T10:04:00+01:00.txt"), Some(t("2024-11-26T09:04:00Z")));
-        assert_eq!(time_in_name("stats-20241126T090400Z.txt"), Some(t("2024-11-26T09:04:00Z")));
-        assert_eq!(time_in_name("stats-20241126-090400.txt"), Some(t("2024-11-26T09:04:00Z")));
-        assert_eq!(time_in_name("conntrack-1732611840.txt"), Some(t("2024-11-26T09:04:00Z")));
+        assert_eq!(
+            time_in_name("conntrack-L-2024-11-26T09:04:00Z.txt"),
+            Some(t("2024-11-26T09:04:00Z"))
+        );
+        assert_eq!(
+            time_in_name("dump-2024-11-26T09-04-00Z.txt.gz"),
+            Some(t("2024-11-26T09:04:00Z"))
+        );
+        assert_eq!(
+            time_in_name("dump-2024-11-26T10:04:00+01:00.txt"),
+            Some(t("2024-11-26T09:04:00Z"))
+        );
+        assert_eq!(
+            time_in_name("stats-20241126T090400Z.txt"),
+            Some(t("2024-11-26T09:04:00Z"))
+        );
+        assert_eq!(
+            time_in_name("stats-20241126-090400.txt"),
+            Some(t("2024-11-26T09:04:00Z"))
+        );
+        assert_eq!(
+            time_in_name("conntrack-1732611840.txt"),
+            Some(t("2024-11-26T09:04:00Z"))
+        );
         assert_eq!(time_in_name("conntrack-L.txt"), None);
         assert_eq!(time_in_name("dump-2024-13-45T09:04:00Z.txt"), None);
         assert_eq!(time_in_name("id-12345678901234.txt"), None);
@@ -136,19 +166,28 @@ mod tests {
     #[test]
     fn node_is_the_first_folder_below_the_root() {
         let root = PathBuf::from("bundle");
-        let h = from_path(&root.join("gke-node-1/conntrack-2024-11-26T09:04:00Z.txt"), Some(&root));
+        let h = from_path(
+            &root.join("gke-node-1/conntrack-2024-11-26T09:04:00Z.txt"),
+            Some(&root),
+        );
         assert_eq!(h.node.as_deref(), Some("gke-node-1"));
         assert_eq!(h.captured_at, Some(t("2024-11-26T09:04:00Z")));
         let h = from_path(&root.join("gke-node-1/logs/kern.log"), Some(&root));
         assert_eq!(h.node.as_deref(), Some("gke-node-1"));
         assert_eq!(from_path(&root.join("pods.json"), Some(&root)).node, None);
         assert_eq!(from_path(Path::new("/tmp/dump.txt"), None).node, None);
-        assert_eq!(from_path(&root.join("bad name/x.txt"), Some(&root)).node, None);
+        assert_eq!(
+            from_path(&root.join("bad name/x.txt"), Some(&root)).node,
+            None
+        );
     }
 
     #[test]
     fn captured_at_argument() {
-        assert_eq!(parse_time_arg("2024-11-26T09:04:00Z"), Ok(t("2024-11-26T09:04:00Z")));
+        assert_eq!(
+            parse_time_arg("2024-11-26T09:04:00Z"),
+            Ok(t("2024-11-26T09:04:00Z"))
+        );
         assert_eq!(parse_time_arg("1732611840"), Ok(t("2024-11-26T09:04:00Z")));
         assert!(parse_time_arg("yesterday").is_err());
     }

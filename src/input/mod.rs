@@ -314,7 +314,10 @@ mod tests {
         let file = file_entry(&path, None);
         assert_eq!(file.file_name(), "dump.txt");
         let mut text = String::new();
-        open(&file, |_| {}).unwrap().read_to_string(&mut text).unwrap();
+        open(&file, |_| {})
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
         assert_eq!(text, "hello\n");
     }
 

@@ -7,7 +7,9 @@ use crate::parse::conntrack::{grammar, parse_entry};
 use crate::parse::text::{self, is_noise};
 
 /// The kinds of input reported in `summary.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 #[clap(rename_all = "snake_case")]
 pub enum Kind {
@@ -127,7 +129,8 @@ fn is_inventory_line(t: &[u8]) -> bool {
     contains(t, b"\"apiVersion\"")
         || contains(t, b"\"kind\": \"Pod\"")
         || contains(t, b"\"kind\": \"List\"")
-        || (starts(b"NAME ") && (contains(t, b" READY") || contains(t, b" STATUS") || contains(t, b" CLUSTER-IP")))
+        || (starts(b"NAME ")
+            && (contains(t, b" READY") || contains(t, b" STATUS") || contains(t, b" CLUSTER-IP")))
         || (starts(b"NAMESPACE ") && contains(t, b" NAME"))
         || starts(b"CONTAINER ")
         || starts(b"POD ID ")
@@ -157,27 +160,28 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
             break;
         }
         first_data.get_or_insert(t);
-        let vote = if t.starts_with(b"<?xml") || t.starts_with(b"<conntrack") || t.starts_with(b"<flow") {
-            Some(Format::ConntrackXml)
-        } else if grammar::event_tag(t).is_ok() {
-            Some(Format::ConntrackEvents)
-        } else if t.starts_with(b"conntrack v") {
-            None
-        } else if parse_entry(t, &mut unknown).is_ok() {
-            Some(Format::ConntrackListing)
-        } else if t.starts_with(b"cpu=") {
-            Some(Format::ConntrackS)
-        } else if t.starts_with(b"entries") && contains(t, b"insert_failed") {
-            Some(Format::ProcStat)
-        } else if is_sysctl_line(t) {
-            Some(Format::Sysctl)
-        } else if is_inventory_line(t) {
-            Some(Format::Inventory)
-        } else if is_log_line(t) {
-            Some(Format::Log)
-        } else {
-            None
-        };
+        let vote =
+            if t.starts_with(b"<?xml") || t.starts_with(b"<conntrack") || t.starts_with(b"<flow") {
+                Some(Format::ConntrackXml)
+            } else if grammar::event_tag(t).is_ok() {
+                Some(Format::ConntrackEvents)
+            } else if t.starts_with(b"conntrack v") {
+                None
+            } else if parse_entry(t, &mut unknown).is_ok() {
+                Some(Format::ConntrackListing)
+            } else if t.starts_with(b"cpu=") {
+                Some(Format::ConntrackS)
+            } else if t.starts_with(b"entries") && contains(t, b"insert_failed") {
+                Some(Format::ProcStat)
+            } else if is_sysctl_line(t) {
+                Some(Format::Sysctl)
+            } else if is_inventory_line(t) {
+                Some(Format::Inventory)
+            } else if is_log_line(t) {
+                Some(Format::Log)
+            } else {
+                None
+            };
         if let Some(v) = vote {
             *votes.entry(v).or_default() += 1;
         }
@@ -193,8 +197,13 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
     }
     if data_lines <= 2 && first_data.is_some_and(is_number_line) {
         let name = file_name.to_ascii_lowercase();
-        let count = name.contains("count") || name.contains("conntrack-c") || name.contains("conntrack_c");
-        let f = if count { Format::Count } else { Format::BareValue };
+        let count =
+            name.contains("count") || name.contains("conntrack-c") || name.contains("conntrack_c");
+        let f = if count {
+            Format::Count
+        } else {
+            Format::BareValue
+        };
         return match forced {
             Some(Kind::ConntrackStats) => Format::Count,
             Some(Kind::Sysctl) => Format::BareValue,
@@ -233,10 +242,19 @@ mod tests {
         assert_eq!(sniff(proc.as_bytes(), "x", None), Format::ConntrackListing);
         let ev = format!("    [NEW] {ENTRY}[DESTROY] {ENTRY}");
         assert_eq!(sniff(ev.as_bytes(), "x", None), Format::ConntrackEvents);
-        let pasted = format!("$ conntrack -L\n{ENTRY}conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n");
-        assert_eq!(sniff(pasted.as_bytes(), "x", None), Format::ConntrackListing);
+        let pasted = format!(
+            "$ conntrack -L\n{ENTRY}conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n"
+        );
         assert_eq!(
-            sniff(b"<?xml version=\"1.0\" encoding=\"utf-8\"?><conntrack><flow>", "x", None),
+            sniff(pasted.as_bytes(), "x", None),
+            Format::ConntrackListing
+        );
+        assert_eq!(
+            sniff(
+                b"<?xml version=\"1.0\" encoding=\"utf-8\"?><conntrack><flow>",
+                "x",
+                None
+            ),
             Format::ConntrackXml
         );
     }
@@ -244,19 +262,42 @@ mod tests {
     #[test]
     fn stats_sysctl_and_bare_numbers() {
         assert_eq!(
-            sniff(b"cpu=0   \tfound=1 invalid=2 insert=0 insert_failed=0 drop=0\n", "s", None),
+            sniff(
+                b"cpu=0   \tfound=1 invalid=2 insert=0 insert_failed=0 drop=0\n",
+                "s",
+                None
+            ),
             Format::ConntrackS
         );
         assert_eq!(
             sniff(b"entries  searched found new invalid ignore delete delete_list insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n0001fc3a 00000000 0000001a\n", "s", None),
             Format::ProcStat
         );
-        assert_eq!(sniff(b"entries                 \t47\nsearched  \t1061\ninsert_failed\t0\n", "s", None), Format::ConntrackS);
-        assert_eq!(sniff(b"net.netfilter.nf_conntrack_max = 131072\n", "s", None), Format::Sysctl);
-        assert_eq!(sniff(b"262144\n", "nf_conntrack_max", None), Format::BareValue);
-        assert_eq!(sniff(b"130211\n", "nf_conntrack_count", None), Format::Count);
+        assert_eq!(
+            sniff(
+                b"entries                 \t47\nsearched  \t1061\ninsert_failed\t0\n",
+                "s",
+                None
+            ),
+            Format::ConntrackS
+        );
+        assert_eq!(
+            sniff(b"net.netfilter.nf_conntrack_max = 131072\n", "s", None),
+            Format::Sysctl
+        );
+        assert_eq!(
+            sniff(b"262144\n", "nf_conntrack_max", None),
+            Format::BareValue
+        );
+        assert_eq!(
+            sniff(b"130211\n", "nf_conntrack_count", None),
+            Format::Count
+        );
         assert_eq!(sniff(b"130211\n", "conntrack-C.txt", None), Format::Count);
-        assert_eq!(sniff(b"130211\n", "whatever", Some(Kind::ConntrackStats)), Format::Count);
+        assert_eq!(
+            sniff(b"130211\n", "whatever", Some(Kind::ConntrackStats)),
+            Format::Count
+        );
     }
 
     #[test]
@@ -265,25 +306,55 @@ mod tests {
             sniff(b"Nov 26 09:00:01 gke-node kernel: nf_conntrack: nf_conntrack: table full, dropping packet\n", "k", None),
             Format::Log
         );
-        assert_eq!(sniff(b"[  812.123456] nf_conntrack: table full, dropping packet\n", "k", None), Format::Log);
+        assert_eq!(
+            sniff(
+                b"[  812.123456] nf_conntrack: table full, dropping packet\n",
+                "k",
+                None
+            ),
+            Format::Log
+        );
         assert_eq!(
             sniff(b"I0315 08:12:44.220913       1 conntrack.go:52] Setting nf_conntrack_max to 131072\n", "k", None),
             Format::Log
         );
-        assert_eq!(sniff(b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n", "pods.json", None), Format::Inventory);
         assert_eq!(
-            sniff(b"NAMESPACE   NAME                        READY   STATUS    RESTARTS   AGE\n", "pods.txt", None),
+            sniff(
+                b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n",
+                "pods.json",
+                None
+            ),
             Format::Inventory
         );
-        assert_eq!(sniff(b"\x7fELF\x02\x01\x01\0\0\0", "a.out", None), Format::Binary);
+        assert_eq!(
+            sniff(
+                b"NAMESPACE   NAME                        READY   STATUS    RESTARTS   AGE\n",
+                "pods.txt",
+                None
+            ),
+            Format::Inventory
+        );
+        assert_eq!(
+            sniff(b"\x7fELF\x02\x01\x01\0\0\0", "a.out", None),
+            Format::Binary
+        );
         assert_eq!(sniff(b"", "empty", None), Format::Empty);
         assert_eq!(sniff(b"\n$ conntrack -L\n\n", "empty", None), Format::Empty);
-        assert_eq!(sniff(b"hello world\nthis is prose\n", "notes.txt", None), Format::Unknown);
+        assert_eq!(
+            sniff(b"hello world\nthis is prose\n", "notes.txt", None),
+            Format::Unknown
+        );
     }
 
     #[test]
     fn forced_kind_narrows_the_choice() {
-        assert_eq!(sniff(b"hello\n", "x", Some(Kind::ConntrackDump)), Format::ConntrackListing);
-        assert_eq!(sniff(ENTRY.as_bytes(), "x", Some(Kind::Sysctl)), Format::Sysctl);
+        assert_eq!(
+            sniff(b"hello\n", "x", Some(Kind::ConntrackDump)),
+            Format::ConntrackListing
+        );
+        assert_eq!(
+            sniff(ENTRY.as_bytes(), "x", Some(Kind::Sysctl)),
+            Format::Sysctl
+        );
     }
 }

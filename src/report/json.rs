@@ -10,7 +10,8 @@ use crate::error::Error;
 
 pub fn to_string(summary: &Summary) -> String {
     // Serialising plain data with string keys cannot fail.
-    let mut s = serde_json::to_string_pretty(summary).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(summary).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -61,7 +61,10 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
             thousands(limit),
             u * 100.0
         )?,
-        _ => writeln!(out, "limit unknown (capture sysctl net.netfilter.nf_conntrack_max, or pass --limit)")?,
+        _ => writeln!(
+            out,
+            "limit unknown (capture sysctl net.netfilter.nf_conntrack_max, or pass --limit)"
+        )?,
     }
     let protos: Vec<String> = sorted_desc(&st.by_proto)
         .into_iter()
@@ -76,7 +79,13 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
 
     heading(out, "TOP SOURCES", "   ENTRIES   SHARE")?;
     for r in &st.top_sources {
-        writeln!(out, "{:<40}{:>10}  {:>6}", r.ip.to_string(), thousands(r.entries), percent(r.entries, total))?;
+        writeln!(
+            out,
+            "{:<40}{:>10}  {:>6}",
+            r.ip.to_string(),
+            thousands(r.entries),
+            percent(r.entries, total)
+        )?;
     }
 
     heading(out, "TOP DESTINATIONS", "   ENTRIES   SHARE")?;
@@ -86,19 +95,34 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
             Some(p) => format!("{}:{p}/{}", r.ip, r.proto),
             None => format!("{}/{}", r.ip, r.proto),
         };
-        writeln!(out, "{dst:<40}{:>10}  {:>6}", thousands(r.entries), percent(r.entries, total))?;
+        writeln!(
+            out,
+            "{dst:<40}{:>10}  {:>6}",
+            thousands(r.entries),
+            percent(r.entries, total)
+        )?;
     }
 
     heading(out, "TOP PORTS", "   ENTRIES   SHARE")?;
     for r in &st.top_ports {
         let p = format!("{}/{}", r.port, r.proto);
-        writeln!(out, "{p:<40}{:>10}  {:>6}", thousands(r.entries), percent(r.entries, total))?;
+        writeln!(
+            out,
+            "{p:<40}{:>10}  {:>6}",
+            thousands(r.entries),
+            percent(r.entries, total)
+        )?;
     }
 
     heading(out, "TOP PAIRS (src → dst)", "   ENTRIES   SHARE")?;
     for r in &st.top_pairs {
         let p = format!("{} → {}", r.src, r.dst);
-        writeln!(out, "{p:<40}{:>10}  {:>6}", thousands(r.entries), percent(r.entries, total))?;
+        writeln!(
+            out,
+            "{p:<40}{:>10}  {:>6}",
+            thousands(r.entries),
+            percent(r.entries, total)
+        )?;
     }
 
     writeln!(out)?;
@@ -149,11 +173,20 @@ fn sorted_desc(map: &std::collections::BTreeMap<String, u64>) -> Vec<(String, u6
 pub fn diagnostics(err: &mut dyn Write, inputs: &[InputSummary], quiet: bool) -> io::Result<()> {
     for i in inputs {
         for b in &i.bad_lines {
-            writeln!(err, "{}:{}: expected {}: {:?}", i.path, b.line, b.expected, b.snippet)?;
+            writeln!(
+                err,
+                "{}:{}: expected {}: {:?}",
+                i.path, b.line, b.expected, b.snippet
+            )?;
         }
         let shown = i.bad_lines.len() as u64;
         if i.skipped > shown {
-            writeln!(err, "{}: … {} more skipped lines", i.path, i.skipped - shown)?;
+            writeln!(
+                err,
+                "{}: … {} more skipped lines",
+                i.path,
+                i.skipped - shown
+            )?;
         }
         if !quiet {
             for w in &i.warnings {
@@ -179,7 +212,11 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     )?;
     if !s.nodes.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{:<40}{:>10}{:>10}{:>9}{:>11}", "NODE", "PEAK", "LIMIT", "FULL", "SNAPSHOTS")?;
+        writeln!(
+            out,
+            "{:<40}{:>10}{:>10}{:>9}{:>11}",
+            "NODE", "PEAK", "LIMIT", "FULL", "SNAPSHOTS"
+        )?;
         for n in &s.nodes {
             writeln!(
                 out,

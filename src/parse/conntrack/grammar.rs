@@ -116,7 +116,8 @@ pub fn l3_columns(input: &[u8]) -> IResult<&[u8], u8> {
 /// `tcp      6 ` — the protocol name (ignored: the number is authoritative)
 /// and number.
 pub fn l4_header(input: &[u8]) -> IResult<&[u8], u8> {
-    let (rest, _name) = take_while1(|c: u8| c.is_ascii_lowercase() || c.is_ascii_digit()).parse(input)?;
+    let (rest, _name) =
+        take_while1(|c: u8| c.is_ascii_lowercase() || c.is_ascii_digit()).parse(input)?;
     let (rest, num) = delimited(space1, number::<u8>, space0).parse(rest)?;
     Ok((rest, num))
 }
@@ -163,7 +164,8 @@ pub enum Field<'a> {
 }
 
 fn bracketed(input: &[u8]) -> IResult<&[u8], Field<'_>> {
-    let (rest, inner) = delimited(tag(&b"["[..]), take_till(|c| c == b']'), tag(&b"]"[..])).parse(input)?;
+    let (rest, inner) =
+        delimited(tag(&b"["[..]), take_till(|c| c == b']'), tag(&b"]"[..])).parse(input)?;
     let field = if let Some(v) = inner.strip_prefix(b"start=") {
         Field::Start(v)
     } else if let Some(v) = inner.strip_prefix(b"stop=") {
@@ -199,7 +201,11 @@ pub fn trailer(input: &[u8]) -> IResult<&[u8], u64> {
     )
         .parse(input)?;
     let (rest, n) = number::<u64>(rest)?;
-    let (rest, _) = preceded(space1, verify(take_till1(|c| c == b' '), |w: &[u8]| w == b"flow")).parse(rest)?;
+    let (rest, _) = preceded(
+        space1,
+        verify(take_till1(|c| c == b' '), |w: &[u8]| w == b"flow"),
+    )
+    .parse(rest)?;
     Ok((rest, n))
 }
 
@@ -253,7 +259,16 @@ mod tests {
     fn ipv4_addresses() {
         assert_eq!(ipv4(b"10.4.1.23"), Some(Ipv4Addr::new(10, 4, 1, 23)));
         assert_eq!(ipv4(b"255.255.255.255"), Some(Ipv4Addr::BROADCAST));
-        for bad in [&b"10.4.1.999"[..], b"10.4.1", b"10.4..1", b"10.4.1.2.3", b"1.2.3.", b"", b"a.b.c.d", b"1.2.3.0004"] {
+        for bad in [
+            &b"10.4.1.999"[..],
+            b"10.4.1",
+            b"10.4..1",
+            b"10.4.1.2.3",
+            b"1.2.3.",
+            b"",
+            b"a.b.c.d",
+            b"1.2.3.0004",
+        ] {
             assert_eq!(ipv4(bad), None, "{}", String::from_utf8_lossy(bad));
         }
     }
@@ -272,14 +287,23 @@ mod tests {
         assert_eq!(l3_columns(b"ipv4     2 tcp"), Ok((&b"tcp"[..], 2)));
         assert_eq!(l3_columns(b"ipv6     10 udp"), Ok((&b"udp"[..], 10)));
         assert!(l3_columns(b"ipv5     2 tcp").is_err());
-        assert_eq!(l4_header(b"tcp      6 117 TIME_WAIT"), Ok((&b"117 TIME_WAIT"[..], 6)));
-        assert_eq!(l4_header(b"unknown  41 599 src="), Ok((&b"599 src="[..], 41)));
+        assert_eq!(
+            l4_header(b"tcp      6 117 TIME_WAIT"),
+            Ok((&b"117 TIME_WAIT"[..], 6))
+        );
+        assert_eq!(
+            l4_header(b"unknown  41 599 src="),
+            Ok((&b"599 src="[..], 41))
+        );
         assert!(l4_header(b"tcp      256 1").is_err());
         assert!(l4_header(b"src=1.2.3.4").is_err());
         assert!(l4_header(b"Nov 26 09:00:01 node").is_err());
         assert_eq!(timeout(b"117 TIME_WAIT"), Ok((&b"TIME_WAIT"[..], 117)));
         assert!(timeout(b"src=1").is_err());
-        assert_eq!(state(b"TIME_WAIT src="), Ok((&b"src="[..], State::TIME_WAIT)));
+        assert_eq!(
+            state(b"TIME_WAIT src="),
+            Ok((&b"src="[..], State::TIME_WAIT))
+        );
         assert!(state(b"src=10.0.0.1").is_err());
         assert!(state(b"BOGUS src=").is_err());
         assert_eq!(
@@ -291,14 +315,26 @@ mod tests {
 
     #[test]
     fn fields() {
-        assert_eq!(field(b"src=10.0.0.1 dst="), Ok((&b"dst="[..], Field::KeyValue(b"src", b"10.0.0.1"))));
-        assert_eq!(field(b"[ASSURED] mark=0"), Ok((&b"mark=0"[..], Field::Flag(Flags::ASSURED))));
+        assert_eq!(
+            field(b"src=10.0.0.1 dst="),
+            Ok((&b"dst="[..], Field::KeyValue(b"src", b"10.0.0.1")))
+        );
+        assert_eq!(
+            field(b"[ASSURED] mark=0"),
+            Ok((&b"mark=0"[..], Field::Flag(Flags::ASSURED)))
+        );
         assert_eq!(
             field(b"[start=Tue Nov 26 08:58:11 2024] use=1"),
             Ok((&b"use=1"[..], Field::Start(b"Tue Nov 26 08:58:11 2024")))
         );
-        assert_eq!(field(b"[SEEN] x=1"), Ok((&b"x=1"[..], Field::OtherBracket(b"SEEN"))));
-        assert_eq!(field(b"labels="), Ok((&b""[..], Field::KeyValue(b"labels", b""))));
+        assert_eq!(
+            field(b"[SEEN] x=1"),
+            Ok((&b"x=1"[..], Field::OtherBracket(b"SEEN")))
+        );
+        assert_eq!(
+            field(b"labels="),
+            Ok((&b""[..], Field::KeyValue(b"labels", b"")))
+        );
         assert!(field(b"garbage").is_err());
         assert!(field(b"[unterminated").is_err());
         assert!(field(b"=1").is_err());
@@ -311,17 +347,27 @@ mod tests {
             Ok((&b" entries have been shown."[..], 42))
         );
         assert_eq!(
-            trailer(b"conntrack v0.9.14 (conntrack-tools): 7 flow entries has been shown.").map(|r| r.1),
+            trailer(b"conntrack v0.9.14 (conntrack-tools): 7 flow entries has been shown.")
+                .map(|r| r.1),
             Ok(7)
         );
-        assert!(trailer(b"conntrack v1.4.7 (conntrack-tools): Operation failed: invalid parameters").is_err());
+        assert!(
+            trailer(b"conntrack v1.4.7 (conntrack-tools): Operation failed: invalid parameters")
+                .is_err()
+        );
     }
 
     #[test]
     fn event_tags() {
         assert_eq!(event_tag(b"[NEW] tcp"), Ok((&b"tcp"[..], EventKind::New)));
-        assert_eq!(event_tag(b"[DESTROY] udp"), Ok((&b"udp"[..], EventKind::Destroy)));
-        assert_eq!(event_tag(b"[1732525262.123456]\t [UPDATE] tcp"), Ok((&b"tcp"[..], EventKind::Update)));
+        assert_eq!(
+            event_tag(b"[DESTROY] udp"),
+            Ok((&b"udp"[..], EventKind::Destroy))
+        );
+        assert_eq!(
+            event_tag(b"[1732525262.123456]\t [UPDATE] tcp"),
+            Ok((&b"tcp"[..], EventKind::Update))
+        );
         assert!(event_tag(b"[ASSURED] x").is_err());
         assert!(event_tag(b"tcp 6").is_err());
     }

@@ -51,7 +51,8 @@ impl ListingReport {
             *self.unknown_keys.entry(k).or_default() += v;
         }
         if self.tool_messages.len() < 5 {
-            self.tool_messages.extend(other.tool_messages.into_iter().take(5));
+            self.tool_messages
+                .extend(other.tool_messages.into_iter().take(5));
         }
         self.issues.merge(other.issues);
     }
@@ -149,7 +150,14 @@ impl TupleParts {
         if src.is_ipv4() != dst.is_ipv4() {
             return Err(Expected("src= and dst= of one family"));
         }
-        let l4 = match (self.sport, self.dport, self.icmp_type, self.icmp_code, self.srckey, self.dstkey) {
+        let l4 = match (
+            self.sport,
+            self.dport,
+            self.icmp_type,
+            self.icmp_code,
+            self.srckey,
+            self.dstkey,
+        ) {
             (Some(sport), Some(dport), None, None, None, None) => L4::Ports { sport, dport },
             (None, None, Some(kind), Some(code), None, None) => L4::Icmp {
                 kind,
@@ -194,8 +202,8 @@ pub fn parse_entry<'a>(
         Ok((rest, _)) => rest,
         Err(_) => line,
     };
-    let (rest, proto) =
-        grammar::l4_header(rest).map_err(|_| Expected("a protocol name and number (`tcp      6`)"))?;
+    let (rest, proto) = grammar::l4_header(rest)
+        .map_err(|_| Expected("a protocol name and number (`tcp      6`)"))?;
     let (rest, timeout) = match grammar::timeout(rest) {
         Ok((r, t)) => (r, Some(t)),
         Err(_) => (rest, None),
@@ -266,11 +274,18 @@ pub fn parse_entry<'a>(
                             }
                             dir = 1;
                         }
-                        dirs[dir].src = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after src="))?);
+                        dirs[dir].src =
+                            Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after src="))?);
                     }
-                    b"dst" => d.dst = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after dst="))?),
-                    b"sport" => d.sport = Some(dec(v).ok_or(Expected("a port (0-65535) after sport="))?),
-                    b"dport" => d.dport = Some(dec(v).ok_or(Expected("a port (0-65535) after dport="))?),
+                    b"dst" => {
+                        d.dst = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after dst="))?)
+                    }
+                    b"sport" => {
+                        d.sport = Some(dec(v).ok_or(Expected("a port (0-65535) after sport="))?)
+                    }
+                    b"dport" => {
+                        d.dport = Some(dec(v).ok_or(Expected("a port (0-65535) after dport="))?)
+                    }
                     b"type" => d.icmp_type = Some(dec(v).ok_or(Expected("an ICMP type (0-255)"))?),
                     b"code" => d.icmp_code = Some(dec(v).ok_or(Expected("an ICMP code (0-255)"))?),
                     // `id=` right after `type= code=` is ICMP's; elsewhere it is
@@ -279,18 +294,32 @@ pub fn parse_entry<'a>(
                         d.icmp_id = Some(dec(v).ok_or(Expected("an ICMP id (0-65535)"))?);
                     }
                     b"id" => e.id = Some(dec(v).ok_or(Expected("a conntrack id after id="))?),
-                    b"srckey" => d.srckey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?),
-                    b"dstkey" => d.dstkey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?),
-                    b"packets" => d.packets = Some(dec(v).ok_or(Expected("a number after packets="))?),
+                    b"srckey" => {
+                        d.srckey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?)
+                    }
+                    b"dstkey" => {
+                        d.dstkey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?)
+                    }
+                    b"packets" => {
+                        d.packets = Some(dec(v).ok_or(Expected("a number after packets="))?)
+                    }
                     b"bytes" => d.bytes = Some(dec(v).ok_or(Expected("a number after bytes="))?),
-                    b"zone-orig" => dirs[0].zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?),
-                    b"zone-reply" => dirs[1].zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?),
+                    b"zone-orig" => {
+                        dirs[0].zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?)
+                    }
+                    b"zone-reply" => {
+                        dirs[1].zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?)
+                    }
                     b"mark" => e.mark = Some(dec(v).ok_or(Expected("a number after mark="))?),
-                    b"secmark" => e.secmark = Some(dec(v).ok_or(Expected("a number after secmark="))?),
+                    b"secmark" => {
+                        e.secmark = Some(dec(v).ok_or(Expected("a number after secmark="))?)
+                    }
                     b"secctx" => e.secctx = Some(as_str(v)?),
                     b"zone" => e.zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?),
                     b"use" => e.use_count = Some(dec(v).ok_or(Expected("a number after use="))?),
-                    b"delta-time" => e.delta_time = Some(dec(v).ok_or(Expected("seconds after delta-time="))?),
+                    b"delta-time" => {
+                        e.delta_time = Some(dec(v).ok_or(Expected("seconds after delta-time="))?)
+                    }
                     b"helper" => e.helper = Some(as_str(v)?),
                     b"labels" => e.labels = Some(as_str(v)?),
                     other => {

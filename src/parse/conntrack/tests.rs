@@ -35,7 +35,13 @@ fn default_tcp_entry() {
     assert_eq!(e.timeout, Some(117));
     assert_eq!(e.state, Some(State::TIME_WAIT));
     assert_eq!(e.orig.src, ipa("10.4.1.23"));
-    assert_eq!(e.orig.l4, L4::Ports { sport: 41822, dport: 8080 });
+    assert_eq!(
+        e.orig.l4,
+        L4::Ports {
+            sport: 41822,
+            dport: 8080
+        }
+    );
     assert_eq!(e.reply.src, ipa("10.4.2.17"));
     assert!(e.flags.contains(Flags::ASSURED));
     assert!(!e.flags.contains(Flags::UNREPLIED));
@@ -70,8 +76,22 @@ fn icmp_id_is_not_the_conntrack_id() {
     let e = one(
         "icmp     1 29 src=10.4.1.23 dst=203.0.113.9 type=8 code=0 id=3021 src=203.0.113.9 dst=10.128.0.12 type=0 code=0 id=3021 mark=0 use=1 id=2914830211",
     );
-    assert_eq!(e.orig.l4, L4::Icmp { kind: 8, code: 0, id: 3021 });
-    assert_eq!(e.reply.l4, L4::Icmp { kind: 0, code: 0, id: 3021 });
+    assert_eq!(
+        e.orig.l4,
+        L4::Icmp {
+            kind: 8,
+            code: 0,
+            id: 3021
+        }
+    );
+    assert_eq!(
+        e.reply.l4,
+        L4::Icmp {
+            kind: 0,
+            code: 0,
+            id: 3021
+        }
+    );
     assert_eq!(e.id, Some(2914830211));
 }
 
@@ -84,7 +104,10 @@ fn icmpv6_sctp_dccp_udplite_gre_and_unknown() {
     let e = one(
         "sctp     132 431999 ESTABLISHED src=10.4.1.5 dst=10.4.2.6 sport=3868 dport=3868 src=10.4.2.6 dst=10.4.1.5 sport=3868 dport=3868 [ASSURED] mark=0 use=1",
     );
-    assert_eq!((e.proto, e.state.map(|s| s.name())), (132, Some("ESTABLISHED")));
+    assert_eq!(
+        (e.proto, e.state.map(|s| s.name())),
+        (132, Some("ESTABLISHED"))
+    );
     let e = one(
         "sctp     132 3 COOKIE_WAIT src=10.4.1.5 dst=10.4.2.6 sport=3868 dport=3868 [UNREPLIED] src=10.4.2.6 dst=10.4.1.5 sport=3868 dport=3868 mark=0 use=1",
     );
@@ -101,7 +124,13 @@ fn icmpv6_sctp_dccp_udplite_gre_and_unknown() {
         "ipv4     2 gre      47 178 timeout=180, stream_timeout=18000 src=10.128.0.12 dst=198.51.100.20 srckey=0x0 dstkey=0x0 src=198.51.100.20 dst=10.128.0.12 srckey=0x0 dstkey=0x0 [ASSURED] mark=0 zone=0 use=2",
     );
     assert_eq!(e.gre_timeouts, Some((180, 18000)));
-    assert_eq!(e.orig.l4, L4::Gre { srckey: 0, dstkey: 0 });
+    assert_eq!(
+        e.orig.l4,
+        L4::Gre {
+            srckey: 0,
+            dstkey: 0
+        }
+    );
     let e = one(
         "unknown  41 599 src=198.51.100.1 dst=10.128.0.12 src=10.128.0.12 dst=198.51.100.1 mark=0 use=1",
     );
@@ -126,8 +155,20 @@ fn counters_timestamps_and_optional_fields() {
     let e = one(
         "ipv4     2 tcp      6 86395 ESTABLISHED src=10.4.1.23 dst=10.4.2.17 sport=41822 dport=4143 packets=12 bytes=1874 src=10.4.2.17 dst=10.4.1.23 sport=4143 dport=41822 packets=10 bytes=5210 [ASSURED] mark=0 secctx=system_u:object_r:unlabeled_t:s0 zone=0 delta-time=37 [start=Tue Nov 26 08:58:11 2024] helper=ftp use=1 id=3172891523 labels=eth0,web",
     );
-    assert_eq!(e.orig_counters, Some(Counters { packets: 12, bytes: 1874 }));
-    assert_eq!(e.reply_counters, Some(Counters { packets: 10, bytes: 5210 }));
+    assert_eq!(
+        e.orig_counters,
+        Some(Counters {
+            packets: 12,
+            bytes: 1874
+        })
+    );
+    assert_eq!(
+        e.reply_counters,
+        Some(Counters {
+            packets: 10,
+            bytes: 5210
+        })
+    );
     assert_eq!(e.secctx, Some("system_u:object_r:unlabeled_t:s0"));
     assert_eq!(e.delta_time, Some(37));
     assert_eq!(e.start, Some("Tue Nov 26 08:58:11 2024"));
@@ -156,7 +197,9 @@ fn unknown_keys_are_counted_not_fatal() {
 #[test]
 fn bad_lines_say_what_was_expected() {
     assert_eq!(
-        fails("tcp      6 117 TIME_WAIT src=10.4.1.999 dst=10.8.0.1 sport=1 dport=2 src=10.8.0.1 dst=10.4.1.9 sport=2 dport=1"),
+        fails(
+            "tcp      6 117 TIME_WAIT src=10.4.1.999 dst=10.8.0.1 sport=1 dport=2 src=10.8.0.1 dst=10.4.1.9 sport=2 dport=1"
+        ),
         "an IPv4 or IPv6 address after src="
     );
     assert_eq!(
@@ -168,21 +211,35 @@ fn bad_lines_say_what_was_expected() {
         "a reply tuple (src= dst= ...); the line may be cut short"
     );
     assert_eq!(
-        fails("tcp      6 117 TIME_WAIT src=10.4.1.23 dst=10.8.0.1 sport=1 dport=http src=10.8.0.1 dst=10.4.1.23 sport=2 dport=1"),
+        fails(
+            "tcp      6 117 TIME_WAIT src=10.4.1.23 dst=10.8.0.1 sport=1 dport=http src=10.8.0.1 dst=10.4.1.23 sport=2 dport=1"
+        ),
         "a port (0-65535) after dport="
     );
-    assert_eq!(fails("Nov 26 09:00:01 node systemd[1]: Started Session 3 of user root."), "a protocol name and number (`tcp      6`)");
-    assert_eq!(fails("tcp      6 117 TIME_WAIT"), "src= dst= after the protocol, timeout and state");
     assert_eq!(
-        fails("tcp      6 1 CLOSE src=10.0.0.1 dst=10.0.0.2 sport=1 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1"),
+        fails("Nov 26 09:00:01 node systemd[1]: Started Session 3 of user root."),
+        "a protocol name and number (`tcp      6`)"
+    );
+    assert_eq!(
+        fails("tcp      6 117 TIME_WAIT"),
+        "src= dst= after the protocol, timeout and state"
+    );
+    assert_eq!(
+        fails(
+            "tcp      6 1 CLOSE src=10.0.0.1 dst=10.0.0.2 sport=1 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1"
+        ),
         "dport= after sport="
     );
     assert_eq!(
-        fails("tcp      6 1 CLOSE src=10.0.0.1 dst=::1 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1"),
+        fails(
+            "tcp      6 1 CLOSE src=10.0.0.1 dst=::1 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1"
+        ),
         "src= and dst= of one family"
     );
     assert_eq!(
-        fails("tcp      6 1 CLOSE src=10.0.0.1 dst=10.0.0.2 src=10.0.0.2 dst=10.0.0.1 src=10.0.0.3 dst=10.0.0.4"),
+        fails(
+            "tcp      6 1 CLOSE src=10.0.0.1 dst=10.0.0.2 src=10.0.0.2 dst=10.0.0.1 src=10.0.0.3 dst=10.0.0.4"
+        ),
         "two tuples, not three"
     );
 }
@@ -204,13 +261,19 @@ fn listing_with_noise_trailer_events_and_bad_lines() {
     let mut seen = Vec::new();
     let report = parse_listing(LISTING.as_bytes(), 1, |e| seen.push(e.orig.l4.sport()));
     assert_eq!(report.entries, 4);
-    assert_eq!(seen, vec![Some(41822), Some(53012), Some(41700), Some(41600)]);
+    assert_eq!(
+        seen,
+        vec![Some(41822), Some(53012), Some(41700), Some(41600)]
+    );
     assert_eq!(report.trailers, vec![4]);
     assert_eq!(report.events_new, 1);
     assert_eq!(report.issues.skipped, 2);
     let lines: Vec<u64> = report.issues.first.iter().map(|b| b.line).collect();
     assert_eq!(lines, vec![7, 11]);
-    assert_eq!(report.issues.first[0].expected, "an IPv4 or IPv6 address after dst=");
+    assert_eq!(
+        report.issues.first[0].expected,
+        "an IPv4 or IPv6 address after dst="
+    );
 }
 
 #[test]
@@ -229,7 +292,10 @@ fn chunked_parse_equals_whole_parse() {
 fn xml_and_tool_messages_are_reported_apart() {
     let text = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><conntrack><flow></flow></conntrack>\nconntrack v1.4.6 (conntrack-tools): Operation failed: Operation not permitted\n";
     let report = parse_listing(text, 1, |_| {});
-    assert_eq!((report.entries, report.xml_lines, report.issues.skipped), (0, 1, 0));
+    assert_eq!(
+        (report.entries, report.xml_lines, report.issues.skipped),
+        (0, 1, 0)
+    );
     assert_eq!(report.tool_messages.len(), 1);
 }
 
@@ -257,12 +323,20 @@ fn arb_l4(proto: u8) -> BoxedStrategy<L4> {
 }
 
 fn arb_tuple(v6: bool, proto: u8) -> impl Strategy<Value = Tuple> {
-    (arb_ip(v6), arb_ip(v6), arb_l4(proto), proptest::option::of(any::<u16>()))
+    (
+        arb_ip(v6),
+        arb_ip(v6),
+        arb_l4(proto),
+        proptest::option::of(any::<u16>()),
+    )
         .prop_map(|(src, dst, l4, zone)| Tuple { src, dst, l4, zone })
 }
 
 fn arb_entry() -> impl Strategy<Value = Entry<'static>> {
-    (any::<bool>(), prop::sample::select(vec![1u8, 6, 17, 33, 41, 47, 58, 132, 136]))
+    (
+        any::<bool>(),
+        prop::sample::select(vec![1u8, 6, 17, 33, 41, 47, 58, 132, 136]),
+    )
         .prop_flat_map(|(v6, proto)| {
             let state = if matches!(proto, 6 | 33 | 132) {
                 proptest::option::of(prop::sample::select(State::all().collect::<Vec<_>>())).boxed()
@@ -289,39 +363,45 @@ fn arb_entry() -> impl Strategy<Value = Entry<'static>> {
                 ),
             )
         })
-        .prop_map(|((proto, timeout, state, gre_timeouts), (orig, reply), (acct, flags, mark, zone, use_count, id, delta, extras))| {
-            let counters = acct.map(|(packets, bytes)| Counters { packets, bytes });
-            // Only one of HW_OFFLOAD / OFFLOAD / ASSURED is printed, in that priority.
-            let mut f = Flags::from_bits(flags & Flags::UNREPLIED.bits());
-            for candidate in [Flags::HW_OFFLOAD, Flags::OFFLOAD, Flags::ASSURED] {
-                if flags & candidate.bits() != 0 {
-                    f.insert(candidate);
-                    break;
+        .prop_map(
+            |(
+                (proto, timeout, state, gre_timeouts),
+                (orig, reply),
+                (acct, flags, mark, zone, use_count, id, delta, extras),
+            )| {
+                let counters = acct.map(|(packets, bytes)| Counters { packets, bytes });
+                // Only one of HW_OFFLOAD / OFFLOAD / ASSURED is printed, in that priority.
+                let mut f = Flags::from_bits(flags & Flags::UNREPLIED.bits());
+                for candidate in [Flags::HW_OFFLOAD, Flags::OFFLOAD, Flags::ASSURED] {
+                    if flags & candidate.bits() != 0 {
+                        f.insert(candidate);
+                        break;
+                    }
                 }
-            }
-            Entry {
-                proto,
-                timeout,
-                state,
-                gre_timeouts,
-                orig,
-                reply,
-                orig_counters: counters,
-                reply_counters: counters,
-                flags: f,
-                mark,
-                secmark: extras.then_some(0),
-                secctx: extras.then_some("system_u:object_r:unlabeled_t:s0"),
-                zone,
-                delta_time: delta,
-                start: extras.then_some("Tue Nov 26 08:58:11 2024"),
-                stop: None,
-                helper: extras.then_some("ftp"),
-                use_count,
-                id,
-                labels: extras.then_some("eth0,web"),
-            }
-        })
+                Entry {
+                    proto,
+                    timeout,
+                    state,
+                    gre_timeouts,
+                    orig,
+                    reply,
+                    orig_counters: counters,
+                    reply_counters: counters,
+                    flags: f,
+                    mark,
+                    secmark: extras.then_some(0),
+                    secctx: extras.then_some("system_u:object_r:unlabeled_t:s0"),
+                    zone,
+                    delta_time: delta,
+                    start: extras.then_some("Tue Nov 26 08:58:11 2024"),
+                    stop: None,
+                    helper: extras.then_some("ftp"),
+                    use_count,
+                    id,
+                    labels: extras.then_some("eth0,web"),
+                }
+            },
+        )
 }
 
 proptest! {

@@ -1,0 +1,37 @@
+//! Writes a large realistic `conntrack -L` dump to stdout, for benchmarks.
+//!
+//! cargo run --release --example gendump -- 1000000 > /tmp/dump-1m.txt
+//! Arguments: ENTRIES [PROFILE: busy|churn|healthy] [SEED] [--extended]
+
+use std::io::{BufWriter, Write};
+
+use ctsleuth::model::entry::Layout;
+use ctsleuth::synth::{Generator, Profile, write_listing};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let entries: u64 = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let profile = match args.get(1).map(String::as_str) {
+        Some("churn") => Profile::ChurnVictim,
+        Some("healthy") => Profile::Healthy,
+        _ => Profile::Busy,
+    };
+    let seed = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let layout = if args.iter().any(|a| a == "--extended") {
+        Layout::Extended
+    } else {
+        Layout::Default
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut g = Generator::new(seed, profile, 1);
+    if let Err(e) = write_listing(&mut out, &mut g, entries, layout).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("gendump: {e}");
+            std::process::exit(1);
+        }
+    }
+}

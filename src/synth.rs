@@ -1,0 +1,430 @@
+//! Synthetic but realistic conntrack listings, for samples, tests and
+//! benchmarks. The output looks like what a GKE node running kube-proxy
+//! prints with `conntrack -L`: pod CIDR 10.4.0.0/14, services 10.8.0.0/20,
+//! nodes 10.128.0.0/20, documentation ranges for the outside world, timeouts
+//! consistent with each state (kube-proxy's 86400 s for ESTABLISHED).
+//!
+//! Deterministic: the same seed gives the same bytes.
+
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::model::entry::{Layout, render};
+use crate::model::{Entry, Flags, L4, State, Tuple};
+
+/// A small, fast, seedable generator (SplitMix64).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    pub fn range(&mut self, lo: u64, hi_inclusive: u64) -> u64 {
+        lo + self.below(hi_inclusive - lo + 1)
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(a, b, c, d))
+}
+
+/// What kind of node to imitate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// A node whose pods receive a flood of short connections from one client
+    /// through the linkerd proxy (inbound port 4143): the table fills with
+    /// TIME_WAIT.
+    ChurnVictim,
+    /// An ordinary node: long-lived connections, DNS, some egress.
+    Healthy,
+    /// Many sources and destinations, for benchmarks.
+    Busy,
+}
+
+/// Generates listings.
+pub struct Generator {
+    rng: Rng,
+    profile: Profile,
+    node_ip: IpAddr,
+    /// The pods of this node (third octet of the node's pod /24).
+    pod_net: u8,
+}
+
+impl Generator {
+    pub fn new(seed: u64, profile: Profile, node_index: u8) -> Generator {
+        Generator {
+            rng: Rng::new(seed),
+            profile,
+            node_ip: v4(10, 128, 0, 10 + node_index),
+            pod_net: node_index,
+        }
+    }
+
+    fn ephemeral(&mut self) -> u16 {
+        self.rng.range(32768, 60999) as u16
+    }
+
+    fn local_pod(&mut self) -> IpAddr {
+        v4(10, 4, self.pod_net, self.rng.range(2, 40) as u8)
+    }
+
+    fn remote_pod(&mut self) -> IpAddr {
+        let net = self.rng.range(0, 15) as u8;
+        v4(10, 4, net, self.rng.range(2, 60) as u8)
+    }
+
+    fn busy_pod(&mut self) -> IpAddr {
+        let r = self.rng.below(1 << 16);
+        v4(
+            10,
+            4 + (r >> 14) as u8,
+            ((r >> 6) & 0xff) as u8,
+            (2 + (r & 63)) as u8,
+        )
+    }
+
+    /// One entry of this node's table.
+    pub fn entry(&mut self) -> Entry<'static> {
+        let roll = self.rng.below(1000);
+        match self.profile {
+            Profile::ChurnVictim => match roll {
+                0..=829 => self.churn(),
+                830..=929 => self.established(),
+                930..=979 => self.dns(),
+                980..=994 => self.egress(),
+                _ => self.icmp(),
+            },
+            Profile::Healthy => match roll {
+                0..=549 => self.established(),
+                550..=699 => self.time_wait_misc(),
+                700..=919 => self.dns(),
+                920..=979 => self.egress(),
+                _ => self.icmp(),
+            },
+            Profile::Busy => match roll {
+                0..=449 => self.busy_tcp(State::TIME_WAIT, 120),
+                450..=799 => self.busy_tcp(State::ESTABLISHED, 86_400),
+                800..=829 => self.busy_tcp(State::SYN_SENT, 120),
+                830..=949 => self.dns(),
+                950..=989 => self.egress(),
+                _ => self.icmp(),
+            },
+        }
+    }
+
+    fn base(
+        &self,
+        proto: u8,
+        timeout: u32,
+        state: Option<State>,
+        orig: Tuple,
+        reply: Tuple,
+        flags: Flags,
+    ) -> Entry<'static> {
+        Entry {
+            proto,
+            timeout: Some(timeout),
+            state,
+            gre_timeouts: None,
+            orig,
+            reply,
+            orig_counters: None,
+            reply_counters: None,
+            flags,
+            mark: Some(0),
+            secmark: None,
+            secctx: None,
+            zone: None,
+            delta_time: None,
+            start: None,
+            stop: None,
+            helper: None,
+            use_count: Some(1),
+            id: None,
+            labels: None,
+        }
+    }
+
+    fn tcp(
+        &mut self,
+        src: IpAddr,
+        dst: IpAddr,
+        backend: IpAddr,
+        dport: u16,
+        state: State,
+        timeout: u32,
+        flags: Flags,
+    ) -> Entry<'static> {
+        let sport = self.ephemeral();
+        let orig = Tuple {
+            src,
+            dst,
+            l4: L4::Ports { sport, dport },
+            zone: None,
+        };
+        let reply = Tuple {
+            src: backend,
+            dst: src,
+            l4: L4::Ports {
+                sport: dport,
+                dport: sport,
+            },
+            zone: None,
+        };
+        self.base(6, timeout, Some(state), orig, reply, flags)
+    }
+
+    /// The flood: one client pod (with a couple of siblings) opening short
+    /// connections to the linkerd inbound port of this node's pods.
+    fn churn(&mut self) -> Entry<'static> {
+        let client = match self.rng.below(20) {
+            0 => v4(10, 4, 7, 31),
+            1 => v4(10, 4, 9, 12),
+            _ => v4(10, 4, 5, 23),
+        };
+        let target = v4(
+            10,
+            4,
+            self.pod_net,
+            [17, 18, 19][self.rng.below(3) as usize],
+        );
+        let (state, timeout, flags) = match self.rng.below(100) {
+            0..=93 => (State::TIME_WAIT, self.rng.below(121) as u32, Flags::ASSURED),
+            94..=96 => (
+                State::ESTABLISHED,
+                self.rng.range(86_000, 86_400) as u32,
+                Flags::ASSURED,
+            ),
+            97 => (
+                State::SYN_SENT,
+                self.rng.range(100, 120) as u32,
+                Flags::UNREPLIED,
+            ),
+            98 => (State::CLOSE, self.rng.below(11) as u32, Flags::ASSURED),
+            _ => (State::FIN_WAIT, self.rng.below(121) as u32, Flags::ASSURED),
+        };
+        self.tcp(client, target, target, 4143, state, timeout, flags)
+    }
+
+    fn established(&mut self) -> Entry<'static> {
+        let src = self.local_pod();
+        let (dst, backend, port) = match self.rng.below(4) {
+            0 => (v4(10, 8, 3, 114), self.remote_pod(), 8080),
+            1 => (v4(10, 8, 5, 22), self.remote_pod(), 9090),
+            2 => {
+                let p = self.remote_pod();
+                (p, p, 4143)
+            }
+            _ => (v4(10, 8, 0, 1), v4(10, 128, 0, 2), 443),
+        };
+        let t = self.rng.range(3_600, 86_400) as u32;
+        self.tcp(
+            src,
+            dst,
+            backend,
+            port,
+            State::ESTABLISHED,
+            t,
+            Flags::ASSURED,
+        )
+    }
+
+    fn time_wait_misc(&mut self) -> Entry<'static> {
+        let src = self.local_pod();
+        let backend = self.remote_pod();
+        let t = self.rng.below(121) as u32;
+        self.tcp(
+            src,
+            v4(10, 8, 3, 114),
+            backend,
+            80,
+            State::TIME_WAIT,
+            t,
+            Flags::ASSURED,
+        )
+    }
+
+    fn busy_tcp(&mut self, state: State, max_timeout: u32) -> Entry<'static> {
+        let src = self.busy_pod();
+        let dst = self.busy_pod();
+        let port = [80, 443, 4143, 8080, 9090, 5432, 6379][self.rng.below(7) as usize];
+        let t = self.rng.below(u64::from(max_timeout) + 1) as u32;
+        let flags = if state == State::SYN_SENT {
+            Flags::UNREPLIED
+        } else {
+            Flags::ASSURED
+        };
+        self.tcp(src, dst, dst, port, state, t, flags)
+    }
+
+    fn dns(&mut self) -> Entry<'static> {
+        let src = self.local_pod();
+        let sport = self.ephemeral();
+        let coredns = [v4(10, 4, 3, 5), v4(10, 4, 0, 9)][self.rng.below(2) as usize];
+        let unreplied = self.rng.chance(8);
+        let orig = Tuple {
+            src,
+            dst: v4(10, 8, 0, 10),
+            l4: L4::Ports { sport, dport: 53 },
+            zone: None,
+        };
+        let reply = Tuple {
+            src: coredns,
+            dst: src,
+            l4: L4::Ports {
+                sport: 53,
+                dport: sport,
+            },
+            zone: None,
+        };
+        let flags = if unreplied {
+            Flags::UNREPLIED
+        } else {
+            Flags::default()
+        };
+        let t = self.rng.below(31) as u32;
+        self.base(17, t, None, orig, reply, flags)
+    }
+
+    fn egress(&mut self) -> Entry<'static> {
+        let src = self.local_pod();
+        let dst = [v4(203, 0, 113, 50), v4(198, 51, 100, 24), v4(192, 0, 2, 80)]
+            [self.rng.below(3) as usize];
+        let sport = self.ephemeral();
+        let nat_port = self.ephemeral();
+        let syn = self.rng.chance(10);
+        let (state, timeout, flags) = if syn {
+            (
+                State::SYN_SENT,
+                self.rng.range(60, 120) as u32,
+                Flags::UNREPLIED,
+            )
+        } else {
+            (
+                State::ESTABLISHED,
+                self.rng.range(60_000, 86_400) as u32,
+                Flags::ASSURED,
+            )
+        };
+        let orig = Tuple {
+            src,
+            dst,
+            l4: L4::Ports { sport, dport: 443 },
+            zone: None,
+        };
+        // SNAT (ip-masq) to the node's address.
+        let reply = Tuple {
+            src: dst,
+            dst: self.node_ip,
+            l4: L4::Ports {
+                sport: 443,
+                dport: nat_port,
+            },
+            zone: None,
+        };
+        self.base(6, timeout, Some(state), orig, reply, flags)
+    }
+
+    fn icmp(&mut self) -> Entry<'static> {
+        let src = self.local_pod();
+        let dst = self.remote_pod();
+        let id = self.rng.below(65536) as u16;
+        let orig = Tuple {
+            src,
+            dst,
+            l4: L4::Icmp {
+                kind: 8,
+                code: 0,
+                id,
+            },
+            zone: None,
+        };
+        let reply = Tuple {
+            src: dst,
+            dst: src,
+            l4: L4::Icmp {
+                kind: 0,
+                code: 0,
+                id,
+            },
+            zone: None,
+        };
+        let t = self.rng.below(31) as u32;
+        self.base(1, t, None, orig, reply, Flags::default())
+    }
+}
+
+/// Writes `entries` lines of `conntrack -L` and the stderr trailer.
+pub fn write_listing(
+    out: &mut dyn Write,
+    generator: &mut Generator,
+    entries: u64,
+    layout: Layout,
+) -> io::Result<()> {
+    for _ in 0..entries {
+        let e = generator.entry();
+        out.write_all(render(&e, layout).as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    writeln!(
+        out,
+        "conntrack v1.4.7 (conntrack-tools): {entries} flow entries have been shown."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::conntrack::parse_listing;
+
+    #[test]
+    fn generated_listings_parse_completely_and_are_deterministic() {
+        for profile in [Profile::ChurnVictim, Profile::Healthy, Profile::Busy] {
+            let mut a = Vec::new();
+            write_listing(
+                &mut a,
+                &mut Generator::new(7, profile, 1),
+                2000,
+                Layout::Default,
+            )
+            .unwrap();
+            let mut b = Vec::new();
+            write_listing(
+                &mut b,
+                &mut Generator::new(7, profile, 1),
+                2000,
+                Layout::Default,
+            )
+            .unwrap();
+            assert_eq!(a, b);
+            let report = parse_listing(&a, 1, |_| {});
+            assert_eq!(report.entries, 2000);
+            assert_eq!(report.issues.skipped, 0);
+            assert_eq!(report.trailers, vec![2000]);
+        }
+    }
+
+    #[test]
+    fn churn_victims_are_mostly_time_wait() {
+        let mut g = Generator::new(1, Profile::ChurnVictim, 2);
+        let tw = (0..10_000)
+            .filter(|_| g.entry().state == Some(State::TIME_WAIT))
+            .count();
+        assert!((7_000..8_500).contains(&tw), "{tw}");
+    }
+}
