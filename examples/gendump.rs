@@ -1,7 +1,12 @@
 //! Writes a large realistic `conntrack -L` dump to stdout, for benchmarks.
 //!
 //! cargo run --release --example gendump -- 1000000 > /tmp/dump-1m.txt
-//! Arguments: ENTRIES [PROFILE: busy|churn|healthy] [SEED] [--extended]
+//! Arguments: ENTRIES [PROFILE: busy|churn|healthy] [SEED] [NODE INDEX] [--extended]
+//!
+//! The node index picks the node's pod /24 (10.4.N.0/24) and address
+//! (10.128.0.(10+N)); the incident sample was made with
+//! `gendump 131004 churn 11 1`, `gendump 127310 churn 12 2` and
+//! `gendump 3148 healthy 13 3`.
 
 use std::io::{BufWriter, Write};
 
@@ -20,6 +25,7 @@ fn main() {
         _ => Profile::Busy,
     };
     let seed = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let node_index = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1);
     let layout = if args.iter().any(|a| a == "--extended") {
         Layout::Extended
     } else {
@@ -27,7 +33,7 @@ fn main() {
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    let mut g = Generator::new(seed, profile, 1);
+    let mut g = Generator::new(seed, profile, node_index);
     if let Err(e) = write_listing(&mut out, &mut g, entries, layout).and_then(|_| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("gendump: {e}");

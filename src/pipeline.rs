@@ -332,6 +332,13 @@ fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Form
             "conntrack -E events ({} NEW, {} UPDATE, {} DESTROY) are counted apart: they are not a snapshot of the table",
             listing.events_new, listing.events_update, listing.events_destroy
         ));
+        if let Some(n) = listing.event_trailers.last() {
+            if *n != events {
+                report.warnings.push(format!(
+                    "the trailer says {n} flow events were shown, but {events} were read"
+                ));
+            }
+        }
         if listing.entries > 0 {
             report.warnings.push(format!(
                 "{} plain entry lines in an event stream were ignored",

@@ -169,10 +169,13 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             ))
         });
         let limit = evidence.first().map(|e| e.value);
+        // The kernel's boot-time default is expected to differ once kube-proxy
+        // or an admin has set the limit; only disagreements among what was
+        // set are worth a warning.
         if let Some(first) = evidence.first() {
             let disagreeing: Vec<String> = evidence
                 .iter()
-                .filter(|e| e.value != first.value)
+                .filter(|e| e.value != first.value && evidence_rank(&e.origin) < 2)
                 .map(|e| format!("{} ({})", e.value, e.origin))
                 .collect();
             if !disagreeing.is_empty() {
@@ -221,11 +224,26 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         let node = nodes.iter_mut().find(|n| n.node == s.node);
         let limit = node.as_ref().and_then(|n| n.limit);
         let utilization = limit.and_then(|l| ratio(stats.entries, l));
-        if stats.close_history.beyond_timeout > 0 {
+        if !stats.close_history.beyond_timeout.is_empty() {
+            let states: Vec<String> = stats
+                .close_history
+                .beyond_timeout
+                .iter()
+                .map(|(state, n)| format!("{n} {state}"))
+                .collect();
+            let hint = if stats
+                .close_history
+                .beyond_timeout
+                .contains_key("CLOSE_WAIT")
+            {
+                " (kube-proxy sets close_wait to 3600 s)"
+            } else {
+                ""
+            };
             warnings.push(format!(
-                "{}: {} closing entries have more time left than their state's timeout: the node runs longer timeouts than assumed (capture its sysctls or pass --timeout)",
+                "{}: {} entries have more time left than their state's timeout: the node runs longer timeouts than assumed{hint}; capture its sysctls or pass --timeout, they are left out of the close rate",
                 path(s.input),
-                stats.close_history.beyond_timeout
+                states.join(", ")
             ));
         }
         if let Some(n) = node {

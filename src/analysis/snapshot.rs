@@ -51,9 +51,9 @@ pub struct CloseHistory {
     pub bucket_s: u32,
     /// Closes per second in each bucket, newest first (ages 0–10 s, 10–20 s, ...).
     pub closes_per_s: Vec<f64>,
-    /// Entries whose remaining time exceeds their state's timeout: the node
-    /// runs other timeouts than the ones assumed.
-    pub beyond_timeout: u64,
+    /// Entries whose remaining time exceeds their state's timeout, by state:
+    /// the node runs longer timeouts than the ones assumed.
+    pub beyond_timeout: BTreeMap<String, u64>,
 }
 
 /// Everything one snapshot says on its own.
@@ -78,6 +78,11 @@ pub struct SnapshotStats {
 
 /// Key used in `by_state` for protocols that have no state (udp, icmp, ...).
 pub const STATELESS: &str = "stateless";
+
+/// Rounds to two decimals so JSON stays short and stable.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
 
 pub fn proto_label(num: u32) -> String {
     match u8::try_from(num) {
@@ -265,7 +270,7 @@ pub fn summarize(
     let close_history = close_history(lf, timeouts)?;
     let close_rate_per_s = (entries > 0).then(|| {
         let total: f64 = close_history.closes_per_s.iter().sum();
-        total / close_history.closes_per_s.len().max(1) as f64
+        round2(total / close_history.closes_per_s.len().max(1) as f64)
     });
 
     Ok(SnapshotStats {
@@ -318,7 +323,7 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
             window_s: window,
             bucket_s: bucket,
             closes_per_s: Vec::new(),
-            beyond_timeout: 0,
+            beyond_timeout: BTreeMap::new(),
         });
     };
     let aged = lf
@@ -327,14 +332,25 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
                 .eq(lit(6u32))
                 .and(col(col::TIMEOUT).is_not_null()),
         )
-        .select([age.alias(col::AGE)])
+        .select([age.alias(col::AGE), col(col::STATE)])
         .filter(col(col::AGE).is_not_null());
     let beyond = aged
         .clone()
         .filter(col(col::AGE).lt(lit(0i64)))
-        .select([len().cast(DataType::UInt64).alias(col::ENTRIES)])
+        .group_by([col(col::STATE)])
+        .agg([len().alias(col::ENTRIES)])
         .collect()?;
-    let beyond_timeout = u64_at(&beyond, col::ENTRIES, 0)?.unwrap_or(0);
+    let mut beyond_timeout = BTreeMap::new();
+    for (state, c) in u32_col(&beyond, col::STATE)?
+        .into_iter()
+        .zip(counts(&beyond)?)
+    {
+        let name = state
+            .and_then(|s| u8::try_from(s).ok())
+            .and_then(State::from_code)
+            .map_or("NONE", State::name);
+        beyond_timeout.insert(name.to_string(), c.unwrap_or(0));
+    }
     let hist = aged
         .filter(
             col(col::AGE)
@@ -364,7 +380,7 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
         .map(|(i, &c)| {
             let start = i as u32 * bucket;
             let width = bucket.min(window - start).max(1);
-            c as f64 / f64::from(width)
+            round2(c as f64 / f64::from(width))
         })
         .collect();
     Ok(CloseHistory {

@@ -79,7 +79,7 @@ pub fn rows(mut caps: Vec<Captured<'_>>) -> (Vec<StatsRow>, Vec<String>) {
                     } else {
                         let per_s = delta
                             .iter()
-                            .map(|(k, d)| (k.clone(), *d as f64 / secs))
+                            .map(|(k, d)| (k.clone(), super::snapshot::round2(*d as f64 / secs)))
                             .collect();
                         let entries_delta = match (c.capture.entries, p.entries) {
                             (Some(a), Some(b)) => Some(a as i64 - b as i64),

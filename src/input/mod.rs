@@ -58,9 +58,15 @@ pub struct PathProblem {
     pub error: io::Error,
 }
 
-/// Names skipped while walking directories: editor and VCS litter.
+/// Names skipped while walking directories: hidden files, editor litter and
+/// the notes people keep beside captures (README, *.md).
 fn skipped_while_walking(name: &str) -> bool {
-    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp")
+    let lower = name.to_ascii_lowercase();
+    name.starts_with('.')
+        || name.ends_with('~')
+        || lower.ends_with(".swp")
+        || lower.ends_with(".md")
+        || lower.starts_with("readme")
 }
 
 /// Expands the command-line paths into files, in a deterministic order:
@@ -329,6 +335,7 @@ mod tests {
         std::fs::write(node.join("z.txt"), "1").unwrap();
         std::fs::write(node.join("a.txt"), "1").unwrap();
         std::fs::write(dir.path().join(".hidden"), "1").unwrap();
+        std::fs::write(dir.path().join("README.md"), "notes").unwrap();
         std::fs::create_dir(dir.path().join("node-a")).unwrap();
         std::fs::write(dir.path().join("node-a/x.txt"), "1").unwrap();
         #[cfg(unix)]

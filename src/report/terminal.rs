@@ -57,9 +57,9 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
     match (s.limit, s.utilization) {
         (Some(limit), Some(u)) => writeln!(
             out,
-            "limit {} (nf_conntrack_max) · {:.1}% full",
+            "limit {} (nf_conntrack_max) · {} full",
             thousands(limit),
-            u * 100.0
+            fill(u)
         )?,
         _ => writeln!(
             out,
@@ -168,9 +168,19 @@ fn sorted_desc(map: &std::collections::BTreeMap<String, u64>) -> Vec<(String, u6
     v
 }
 
+/// How many files must share a warning before it is printed once for all.
+const SHARED_WARNING_FILES: usize = 3;
+
 /// Bad lines as `path:line: expected …: "snippet"`, then warnings as
-/// `path: warning` (warnings only when not quiet).
+/// `path: warning` (warnings only when not quiet). A warning that many files
+/// share is printed once, with the number of files.
 pub fn diagnostics(err: &mut dyn Write, inputs: &[InputSummary], quiet: bool) -> io::Result<()> {
+    let mut shared: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for i in inputs {
+        for w in &i.warnings {
+            shared.entry(w.as_str()).or_default().push(i.path.as_str());
+        }
+    }
     for i in inputs {
         for b in &i.bad_lines {
             writeln!(
@@ -190,44 +200,92 @@ pub fn diagnostics(err: &mut dyn Write, inputs: &[InputSummary], quiet: bool) ->
         }
         if !quiet {
             for w in &i.warnings {
-                writeln!(err, "{}: {w}", i.path)?;
+                if shared
+                    .get(w.as_str())
+                    .is_none_or(|files| files.len() < SHARED_WARNING_FILES)
+                {
+                    writeln!(err, "{}: {w}", i.path)?;
+                }
             }
+        }
+    }
+    if !quiet {
+        for (w, files) in shared
+            .iter()
+            .filter(|(_, f)| f.len() >= SHARED_WARNING_FILES)
+        {
+            writeln!(err, "{} files ({}, …): {w}", files.len(), files[0])?;
         }
     }
     Ok(())
 }
 
-/// The digest `analyze` prints after writing its reports.
+/// A fill ratio as a percentage, rounded down so a table one entry short of
+/// its limit does not read "100.0%".
+pub fn fill(u: f64) -> String {
+    format!("{:.1}%", (u * 1000.0).floor() / 10.0)
+}
+
+/// The digest `analyze` prints after writing its reports: one row per node,
+/// taken from its fullest snapshot and its latest counter rates.
 pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    let usable = s.inputs.iter().filter(|i| i.records > 0).count();
+    let with_data = s.inputs.iter().filter(|i| i.records > 0).count();
     let skipped: u64 = s.inputs.iter().map(|i| i.skipped).sum();
     writeln!(
         out,
-        "read {} files ({} with data), {} snapshots, {} counter captures, {} skipped lines",
+        "read {} files ({} with data): {} snapshots, {} counter captures, {} skipped lines",
         s.inputs.len(),
-        usable,
+        with_data,
         s.snapshots.len(),
         s.stats.len(),
         thousands(skipped)
     )?;
     if !s.nodes.is_empty() {
+        let name_w = s
+            .nodes
+            .iter()
+            .map(|n| n.node.as_deref().unwrap_or("(unknown)").chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4)
+            + 2;
         writeln!(out)?;
         writeln!(
             out,
-            "{:<40}{:>10}{:>10}{:>9}{:>11}",
-            "NODE", "PEAK", "LIMIT", "FULL", "SNAPSHOTS"
+            "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  TOP SOURCE",
+            "NODE", "ENTRIES", "LIMIT", "FULL", "CLOSES/S", "DROPS/S"
         )?;
         for n in &s.nodes {
+            let peak = s
+                .snapshots
+                .iter()
+                .filter(|x| x.node == n.node)
+                .max_by_key(|x| x.stats.entries);
+            let drops = s
+                .stats
+                .iter()
+                .filter(|x| x.node == n.node)
+                .filter_map(|x| x.rates.as_ref())
+                .next_back()
+                .and_then(|r| r.per_s.get("drop").copied());
+            let top = peak.and_then(|p| {
+                p.stats
+                    .top_sources
+                    .first()
+                    .map(|t| format!("{} ({})", t.ip, percent(t.entries, p.stats.entries)))
+            });
             writeln!(
                 out,
-                "{:<40}{:>10}{:>10}{:>9}{:>11}",
+                "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  {}",
                 n.node.as_deref().unwrap_or("(unknown)"),
                 n.peak_entries.map(thousands).unwrap_or_else(|| "-".into()),
                 n.limit.map(thousands).unwrap_or_else(|| "-".into()),
-                n.peak_utilization
-                    .map(|u| format!("{:.1}%", u * 100.0))
+                n.peak_utilization.map(fill).unwrap_or_else(|| "-".into()),
+                peak.and_then(|p| p.stats.close_rate_per_s)
+                    .map(rate)
                     .unwrap_or_else(|| "-".into()),
-                n.snapshots
+                drops.map(rate).unwrap_or_else(|| "-".into()),
+                top.unwrap_or_else(|| "-".into())
             )?;
         }
     }
@@ -240,6 +298,13 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_rounds_down() {
+        assert_eq!(fill(0.99995), "99.9%");
+        assert_eq!(fill(1.0), "100.0%");
+        assert_eq!(fill(0.024), "2.4%");
+    }
 
     #[test]
     fn sparkline_scales_to_the_peak() {

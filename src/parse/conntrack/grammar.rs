@@ -190,9 +190,19 @@ pub fn field(input: &[u8]) -> IResult<&[u8], Field<'_>> {
     terminated(alt((bracketed, key_value)), space0).parse(input)
 }
 
+/// What a trailer counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrailerOf {
+    /// `conntrack -L`: `N flow entries have been shown.`
+    Entries,
+    /// `conntrack -E`: `N flow events have been shown.`
+    Events,
+}
+
 /// The stderr trailer `conntrack v1.4.7 (conntrack-tools): 42 flow entries
-/// have been shown.` (older versions: `... flow entries has been shown.`).
-pub fn trailer(input: &[u8]) -> IResult<&[u8], u64> {
+/// have been shown.` (older versions: `... flow entries has been shown.`;
+/// `conntrack -E` on exit: `... 28 flow events have been shown.`).
+pub fn trailer(input: &[u8]) -> IResult<&[u8], (u64, TrailerOf)> {
     let (rest, _) = (
         tag(&b"conntrack v"[..]),
         take_till(|c| c == b':'),
@@ -206,7 +216,15 @@ pub fn trailer(input: &[u8]) -> IResult<&[u8], u64> {
         verify(take_till1(|c| c == b' '), |w: &[u8]| w == b"flow"),
     )
     .parse(rest)?;
-    Ok((rest, n))
+    let (rest, of) = preceded(
+        space1,
+        alt((
+            tag(&b"entries"[..]).map(|_| TrailerOf::Entries),
+            tag(&b"events"[..]).map(|_| TrailerOf::Events),
+        )),
+    )
+    .parse(rest)?;
+    Ok((rest, (n, of)))
 }
 
 /// Kind of a `conntrack -E` event.
@@ -344,12 +362,17 @@ mod tests {
     fn trailers() {
         assert_eq!(
             trailer(b"conntrack v1.4.7 (conntrack-tools): 42 flow entries have been shown."),
-            Ok((&b" entries have been shown."[..], 42))
+            Ok((&b" have been shown."[..], (42, TrailerOf::Entries)))
         );
         assert_eq!(
             trailer(b"conntrack v0.9.14 (conntrack-tools): 7 flow entries has been shown.")
                 .map(|r| r.1),
-            Ok(7)
+            Ok((7, TrailerOf::Entries))
+        );
+        assert_eq!(
+            trailer(b"conntrack v1.4.7 (conntrack-tools): 28 flow events have been shown.")
+                .map(|r| r.1),
+            Ok((28, TrailerOf::Events))
         );
         assert!(
             trailer(b"conntrack v1.4.7 (conntrack-tools): Operation failed: invalid parameters")

@@ -22,6 +22,8 @@ pub struct ListingReport {
     pub entries: u64,
     /// Counts announced by `... N flow entries have been shown.` trailers.
     pub trailers: Vec<u64>,
+    /// Counts announced by `... N flow events have been shown.` (`conntrack -E`).
+    pub event_trailers: Vec<u64>,
     pub events_new: u64,
     pub events_update: u64,
     pub events_destroy: u64,
@@ -43,6 +45,7 @@ impl ListingReport {
     pub fn merge(&mut self, other: ListingReport) {
         self.entries += other.entries;
         self.trailers.extend(other.trailers);
+        self.event_trailers.extend(other.event_trailers);
         self.events_new += other.events_new;
         self.events_update += other.events_update;
         self.events_destroy += other.events_destroy;
@@ -102,7 +105,8 @@ where
             }
             b'c' if t.starts_with(b"conntrack v") => {
                 match grammar::trailer(t) {
-                    Ok((_, n)) => report.trailers.push(n),
+                    Ok((_, (n, grammar::TrailerOf::Entries))) => report.trailers.push(n),
+                    Ok((_, (n, grammar::TrailerOf::Events))) => report.event_trailers.push(n),
                     Err(_) => {
                         if report.tool_messages.len() < 5 {
                             report
