@@ -206,11 +206,16 @@ fn read_and_parse(
             };
             let (frame, listing) = parse_dump(&mut rest, block)?;
             apply_listing(report, &listing, format);
-            Ok(if format == Format::ConntrackListing {
-                Parsed::Snapshot(frame)
-            } else {
-                Parsed::Nothing
-            })
+            // A file of events forced to be a listing is still not a snapshot.
+            Ok(
+                if format == Format::ConntrackListing
+                    && (listing.entries > 0 || listing.events() == 0)
+                {
+                    Parsed::Snapshot(frame)
+                } else {
+                    Parsed::Nothing
+                },
+            )
         }
         Format::ConntrackXml => {
             let (buf, _) = input::read_capped(&mut rest, MAX_SMALL_INPUT)?;

@@ -166,9 +166,7 @@ impl Generator {
         dst: IpAddr,
         backend: IpAddr,
         dport: u16,
-        state: State,
-        timeout: u32,
-        flags: Flags,
+        (state, timeout, flags): (State, u32, Flags),
     ) -> Entry<'static> {
         let sport = self.ephemeral();
         let orig = Tuple {
@@ -218,7 +216,7 @@ impl Generator {
             98 => (State::CLOSE, self.rng.below(11) as u32, Flags::ASSURED),
             _ => (State::FIN_WAIT, self.rng.below(121) as u32, Flags::ASSURED),
         };
-        self.tcp(client, target, target, 4143, state, timeout, flags)
+        self.tcp(client, target, target, 4143, (state, timeout, flags))
     }
 
     fn established(&mut self) -> Entry<'static> {
@@ -238,9 +236,7 @@ impl Generator {
             dst,
             backend,
             port,
-            State::ESTABLISHED,
-            t,
-            Flags::ASSURED,
+            (State::ESTABLISHED, t, Flags::ASSURED),
         )
     }
 
@@ -253,9 +249,7 @@ impl Generator {
             v4(10, 8, 3, 114),
             backend,
             80,
-            State::TIME_WAIT,
-            t,
-            Flags::ASSURED,
+            (State::TIME_WAIT, t, Flags::ASSURED),
         )
     }
 
@@ -269,7 +263,7 @@ impl Generator {
         } else {
             Flags::ASSURED
         };
-        self.tcp(src, dst, dst, port, state, t, flags)
+        self.tcp(src, dst, dst, port, (state, t, flags))
     }
 
     fn dns(&mut self) -> Entry<'static> {

@@ -167,7 +167,7 @@ pub fn summarize(
     let mut by_state = BTreeMap::new();
     let df = top_by(lf.clone(), &[col::STATE], usize::MAX).collect()?;
     let (states, cnt) = (u32_col(&df, col::STATE)?, counts(&df)?);
-    for (s, c) in states.into_iter().zip(cnt.into_iter()) {
+    for (s, c) in states.into_iter().zip(cnt) {
         let key = match s
             .and_then(|s| u8::try_from(s).ok())
             .and_then(State::from_code)
@@ -180,26 +180,20 @@ pub fn summarize(
 
     let mut by_proto = BTreeMap::new();
     let df = top_by(lf.clone(), &[col::PROTO], usize::MAX).collect()?;
-    for (p, c) in u32_col(&df, col::PROTO)?
-        .into_iter()
-        .zip(counts(&df)?.into_iter())
-    {
+    for (p, c) in u32_col(&df, col::PROTO)?.into_iter().zip(counts(&df)?) {
         *by_proto.entry(proto_label(p.unwrap_or(0))).or_default() += c.unwrap_or(0);
     }
 
     let mut by_family = BTreeMap::new();
     let df = top_by(lf.clone(), &[col::FAMILY], usize::MAX).collect()?;
-    for (f, c) in u32_col(&df, col::FAMILY)?
-        .into_iter()
-        .zip(counts(&df)?.into_iter())
-    {
+    for (f, c) in u32_col(&df, col::FAMILY)?.into_iter().zip(counts(&df)?) {
         by_family.insert(format!("ipv{}", f.unwrap_or(0)), c.unwrap_or(0));
     }
 
     let df = top_by(lf.clone(), &[col::SRC], n).collect()?;
     let top_sources = u32_col(&df, col::SRC)?
         .into_iter()
-        .zip(counts(&df)?.into_iter())
+        .zip(counts(&df)?)
         .filter_map(|(s, c)| {
             Some(SourceRow {
                 ip: ip(s)?,
@@ -240,8 +234,8 @@ pub fn summarize(
     .collect()?;
     let top_ports = u32_col(&df, col::PROTO)?
         .into_iter()
-        .zip(u32_col(&df, col::DPORT)?.into_iter())
-        .zip(counts(&df)?.into_iter())
+        .zip(u32_col(&df, col::DPORT)?)
+        .zip(counts(&df)?)
         .filter_map(|((proto, port), c)| {
             Some(PortRow {
                 proto: proto_label(proto?),

@@ -9,10 +9,7 @@ use crate::error::{Error, Exit};
 use crate::report::terminal;
 
 pub fn run(args: &TopArgs) -> Result<Exit, Error> {
-    let mut cfg = InputConfig::from_args(&args.input)?;
-    if cfg.load.kind.is_none() {
-        cfg.load.kind = Some(crate::input::Kind::ConntrackDump);
-    }
+    let cfg = InputConfig::from_args(&args.input)?;
     let read = super::read_inputs(std::slice::from_ref(&args.file), &cfg);
     let opts = AnalyzeOptions {
         top: args.rows,

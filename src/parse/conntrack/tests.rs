@@ -301,9 +301,9 @@ fn xml_and_tool_messages_are_reported_apart() {
 
 fn arb_ip(v6: bool) -> BoxedStrategy<IpAddr> {
     if v6 {
-        any::<[u8; 16]>().prop_map(|b| IpAddr::from(b)).boxed()
+        any::<[u8; 16]>().prop_map(IpAddr::from).boxed()
     } else {
-        any::<[u8; 4]>().prop_map(|b| IpAddr::from(b)).boxed()
+        any::<[u8; 4]>().prop_map(IpAddr::from).boxed()
     }
 }
 
