@@ -20,7 +20,7 @@ const SNIFF_BYTES: u64 = 64 * 1024;
 /// Largest non-dump input read, so an absurd file cannot exhaust memory.
 pub const MAX_SMALL_INPUT: u64 = 256 * 1024 * 1024;
 /// Block size for streaming dumps.
-pub const DEFAULT_BLOCK: usize = 16 * 1024 * 1024;
+pub const DEFAULT_BLOCK: usize = 8 * 1024 * 1024;
 /// Roughly how many bytes one entry line takes, to size column buffers.
 const BYTES_PER_LINE_GUESS: usize = 150;
 
@@ -299,31 +299,59 @@ fn apply_issues(report: &mut InputReport, issues: LineIssues) {
 }
 
 /// Streams a dump through the listing grammar, block by block, each block
-/// split across the cores.
+/// split across the cores. A reader thread fetches (and decompresses) the
+/// next block while the current one is parsed.
 pub fn parse_dump(
-    reader: &mut dyn Read,
+    reader: &mut (dyn Read + Send),
     block_size: usize,
 ) -> std::io::Result<(EntriesFrame, ListingReport)> {
-    let mut blocks = input::Blocks::new(reader, block_size);
     let mut builders: Vec<ChunkBuilder> = Vec::new();
     let mut listing = ListingReport::default();
     let parts = rayon::current_num_threads().max(1) * 2;
-    while let Some((first_line, block)) = blocks.next_block()? {
-        let results: Vec<(ChunkBuilder, ListingReport)> = chunks(&block, parts, first_line)
-            .into_par_iter()
-            .map(|(first, piece)| {
-                let mut b = ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16);
-                let r = parse_listing(piece, first, |e| b.push(e));
-                (b, r)
-            })
-            .collect();
-        for (b, r) in results {
-            listing.merge(r);
-            if !b.is_empty() {
-                builders.push(b);
+    std::thread::scope(|scope| -> std::io::Result<()> {
+        // One block in the channel, one being read, one being parsed; parsed
+        // blocks' buffers go back to the reader.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<(u64, Vec<u8>)>>(1);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        scope.spawn(move || {
+            let mut blocks = input::Blocks::new(reader, block_size);
+            loop {
+                while let Ok(buf) = back_rx.try_recv() {
+                    blocks.recycle(buf);
+                }
+                let next = blocks.next_block().transpose();
+                let stop = !matches!(next, Some(Ok(_)));
+                if let Some(msg) = next {
+                    if tx.send(msg).is_err() {
+                        break;
+                    }
+                }
+                if stop {
+                    break;
+                }
             }
+        });
+        for msg in rx {
+            let (first_line, block) = msg?;
+            let results: Vec<(ChunkBuilder, ListingReport)> = chunks(&block, parts, first_line)
+                .into_par_iter()
+                .map(|(first, piece)| {
+                    let mut b = ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16);
+                    let r = parse_listing(piece, first, |e| b.push(e));
+                    (b, r)
+                })
+                .collect();
+            for (b, r) in results {
+                listing.merge(r);
+                if !b.is_empty() {
+                    builders.push(b);
+                }
+            }
+            // The reader may have finished; then the buffer is simply freed.
+            let _ = back_tx.send(block);
         }
-    }
+        Ok(())
+    })?;
     let frame = merge_chunks(builders).map_err(std::io::Error::other)?;
     Ok((frame, listing))
 }

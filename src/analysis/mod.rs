@@ -4,6 +4,7 @@
 //! counters did between captures. The result, [`Summary`], is what every
 //! report renders; `summary.json` is its serialisation.
 
+pub mod count;
 pub mod snapshot;
 pub mod stats;
 

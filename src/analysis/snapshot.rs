@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::count;
 use crate::facts::{CLOSING_STATES, Timeouts};
 use crate::frame::{EntriesFrame, col};
 use crate::model::State;
@@ -101,14 +102,14 @@ fn u32_col(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
     Ok(c.u32()?.iter().collect())
 }
 
-fn u64_col(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u64>>> {
-    let c = df.column(name)?.cast(&DataType::UInt64)?;
-    Ok(c.u64()?.iter().collect())
+/// A column without nulls as plain values.
+fn u32_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<u32>> {
+    let c = df.column(name)?.cast(&DataType::UInt32)?;
+    Ok(c.u32()?.iter().map(|v| v.unwrap_or(0)).collect())
 }
 
-/// Packed group keys: `dst << 25 | dport << 8 | proto`, with 65536 standing
-/// for "no port" (ICMP, GRE, generic).
-const KEY: &str = "key";
+/// Packed destination keys: `dst << 25 | dport << 8 | proto`, with 65536
+/// standing for "no port" (ICMP, GRE, generic).
 const DST_SHIFT: u64 = 1 << 25;
 const NO_PORT: u64 = 65_536;
 
@@ -164,64 +165,63 @@ pub fn summarize(
     let scalar = |c: &str| -> PolarsResult<u64> { Ok(u64_at(&scalars, c, 0)?.unwrap_or(0)) };
     let entries = scalar(col::ENTRIES)?;
 
+    // States, protocols and families in one group-by on a packed key:
+    // state code (255 for none) << 16 | proto << 4 | family.
+    let mix = col(col::STATE).fill_null(lit(255u32)) * lit(1u32 << 16)
+        + col(col::PROTO) * lit(16u32)
+        + col(col::FAMILY);
+    let df = lf
+        .clone()
+        .select([mix.alias(col::STATE)])
+        .group_by([col(col::STATE)])
+        .agg([len().alias(col::ENTRIES)])
+        .collect()?;
     let mut by_state = BTreeMap::new();
-    let df = top_by(lf.clone(), &[col::STATE], usize::MAX).collect()?;
-    let (states, cnt) = (u32_col(&df, col::STATE)?, counts(&df)?);
-    for (s, c) in states.into_iter().zip(cnt) {
-        let key = match s
-            .and_then(|s| u8::try_from(s).ok())
-            .and_then(State::from_code)
-        {
+    let mut by_proto = BTreeMap::new();
+    let mut by_family = BTreeMap::new();
+    for (k, c) in u32_col(&df, col::STATE)?.into_iter().zip(counts(&df)?) {
+        let (Some(k), Some(c)) = (k, c) else { continue };
+        let state = match u8::try_from(k >> 16).ok().and_then(State::from_code) {
             Some(state) => state.name().to_string(),
             None => STATELESS.to_string(),
         };
-        *by_state.entry(key).or_default() += c.unwrap_or(0);
+        *by_state.entry(state).or_default() += c;
+        *by_proto.entry(proto_label((k >> 4) & 0xfff)).or_default() += c;
+        *by_family.entry(format!("ipv{}", k & 0xf)).or_default() += c;
     }
 
-    let mut by_proto = BTreeMap::new();
-    let df = top_by(lf.clone(), &[col::PROTO], usize::MAX).collect()?;
-    for (p, c) in u32_col(&df, col::PROTO)?.into_iter().zip(counts(&df)?) {
-        *by_proto.entry(proto_label(p.unwrap_or(0))).or_default() += c.unwrap_or(0);
-    }
-
-    let mut by_family = BTreeMap::new();
-    let df = top_by(lf.clone(), &[col::FAMILY], usize::MAX).collect()?;
-    for (f, c) in u32_col(&df, col::FAMILY)?.into_iter().zip(counts(&df)?) {
-        by_family.insert(format!("ipv{}", f.unwrap_or(0)), c.unwrap_or(0));
-    }
-
-    let df = top_by(lf.clone(), &[col::SRC], n).collect()?;
-    let top_sources = u32_col(&df, col::SRC)?
+    // High-cardinality top lists are counted on packed keys (see `count`).
+    let src = u32_values(&frame.df, col::SRC)?;
+    let dst = u32_values(&frame.df, col::DST)?;
+    let top_sources = count::top_dense(&src, frame.ips.len(), n)
         .into_iter()
-        .zip(counts(&df)?)
-        .filter_map(|(s, c)| {
+        .filter_map(|(id, c)| {
             Some(SourceRow {
-                ip: ip(s)?,
-                entries: c.unwrap_or(0),
+                ip: ip(u32::try_from(id).ok())?,
+                entries: c,
             })
         })
         .collect();
 
-    // Multi-column group-bys are several times slower than one u64 key:
-    // pack (dst, dport, proto) into one and unpack the few rows kept.
-    let key = col(col::DST).cast(DataType::UInt64) * lit(DST_SHIFT)
-        + col(col::DPORT)
-            .cast(DataType::UInt64)
-            .fill_null(lit(NO_PORT))
-            * lit(256u64)
-        + col(col::PROTO).cast(DataType::UInt64);
-    let df = top_by(lf.clone().select([key.alias(KEY)]), &[KEY], n).collect()?;
-    let top_destinations = u64_col(&df, KEY)?
+    let dport = u32_col(&frame.df, col::DPORT)?;
+    let proto = u32_values(&frame.df, col::PROTO)?;
+    let keys: Vec<u64> = dst
+        .iter()
+        .zip(&dport)
+        .zip(&proto)
+        .map(|((d, p), pr)| {
+            u64::from(*d) * DST_SHIFT + p.map_or(NO_PORT, u64::from) * 256 + u64::from(*pr & 0xff)
+        })
+        .collect();
+    let top_destinations = count::top_keys(keys, n)
         .into_iter()
-        .zip(counts(&df)?)
         .filter_map(|(k, c)| {
-            let k = k?;
             let port = (k / 256) % (DST_SHIFT / 256);
             Some(DestinationRow {
                 ip: ip(u32::try_from(k / DST_SHIFT).ok())?,
                 port: u16::try_from(port).ok(),
                 proto: proto_label((k % 256) as u32),
-                entries: c.unwrap_or(0),
+                entries: c,
             })
         })
         .collect();
@@ -245,18 +245,18 @@ pub fn summarize(
         })
         .collect();
 
-    let key = col(col::SRC).cast(DataType::UInt64) * lit(1u64 << 32)
-        + col(col::DST).cast(DataType::UInt64);
-    let df = top_by(lf.clone().select([key.alias(KEY)]), &[KEY], n).collect()?;
-    let top_pairs = u64_col(&df, KEY)?
+    let keys: Vec<u64> = src
+        .iter()
+        .zip(&dst)
+        .map(|(s, d)| (u64::from(*s) << 32) | u64::from(*d))
+        .collect();
+    let top_pairs = count::top_keys(keys, n)
         .into_iter()
-        .zip(counts(&df)?)
         .filter_map(|(k, c)| {
-            let k = k?;
             Some(PairRow {
                 src: ip(u32::try_from(k >> 32).ok())?,
                 dst: ip(u32::try_from(k & 0xffff_ffff).ok())?,
-                entries: c.unwrap_or(0),
+                entries: c,
             })
         })
         .collect();
@@ -294,77 +294,63 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
     let window = timeouts.close_window().max(1);
     let bucket = CLOSE_BUCKET_S.min(window);
     let remaining = col(col::TIMEOUT).cast(DataType::Int64);
-    let mut age: Option<Expr> = None;
-    let mut chain: Option<ChainedThen> = None;
-    let mut first: Option<Then> = None;
-    for (state, name) in CLOSING_STATES {
-        let t = i64::from(timeouts.get(name).unwrap_or(0));
-        let cond = col(col::STATE).eq(lit(u32::from(state.code())));
-        let value = lit(t) - remaining.clone();
-        match (first.take(), chain.take()) {
-            (None, None) => first = Some(when(cond).then(value)),
-            (Some(f), None) => chain = Some(f.when(cond).then(value)),
-            (_, Some(c)) => chain = Some(c.when(cond).then(value)),
-        }
+    let state_is = |s: State| col(col::STATE).eq(lit(u32::from(s.code())));
+    let age_in = |name: &str| lit(i64::from(timeouts.get(name).unwrap_or(0))) - remaining.clone();
+    // Keep closing TCP entries only, then give each its age.
+    let [(s0, n0), (s1, n1), rest @ ..] = CLOSING_STATES;
+    let mut closing = state_is(s0).or(state_is(s1));
+    let mut chain = when(state_is(s0))
+        .then(age_in(n0))
+        .when(state_is(s1))
+        .then(age_in(n1));
+    for (state, name) in rest {
+        closing = closing.or(state_is(state));
+        chain = chain.when(state_is(state)).then(age_in(name));
     }
-    if let Some(c) = chain {
-        age = Some(c.otherwise(lit(NULL).cast(DataType::Int64)));
-    } else if let Some(f) = first {
-        age = Some(f.otherwise(lit(NULL).cast(DataType::Int64)));
-    }
-    let Some(age) = age else {
-        return Ok(CloseHistory {
-            window_s: window,
-            bucket_s: bucket,
-            closes_per_s: Vec::new(),
-            beyond_timeout: BTreeMap::new(),
-        });
-    };
-    let aged = lf
+    let age = chain.otherwise(lit(NULL).cast(DataType::Int64));
+    // One small result: (state, age bucket) → entries; bucket −1 means the
+    // entry has more time left than its state's timeout.
+    let bucket_of = when(col(col::AGE).lt(lit(0i64)))
+        .then(lit(-1i64))
+        .otherwise(col(col::AGE) / lit(i64::from(bucket)));
+    let hist = lf
         .filter(
             col(col::PROTO)
                 .eq(lit(6u32))
+                .and(closing)
                 .and(col(col::TIMEOUT).is_not_null()),
         )
         .select([age.alias(col::AGE), col(col::STATE)])
-        .filter(col(col::AGE).is_not_null());
-    let beyond = aged
-        .clone()
-        .filter(col(col::AGE).lt(lit(0i64)))
-        .group_by([col(col::STATE)])
+        .select([bucket_of.alias(col::AGE), col(col::STATE)])
+        .group_by([col(col::STATE), col(col::AGE)])
         .agg([len().alias(col::ENTRIES)])
         .collect()?;
+    let states = u32_col(&hist, col::STATE)?;
+    let ages: Vec<Option<i64>> = hist
+        .column(col::AGE)?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .collect();
     let mut beyond_timeout = BTreeMap::new();
-    for (state, c) in u32_col(&beyond, col::STATE)?
-        .into_iter()
-        .zip(counts(&beyond)?)
-    {
-        let name = state
-            .and_then(|s| u8::try_from(s).ok())
-            .and_then(State::from_code)
-            .map_or("NONE", State::name);
-        beyond_timeout.insert(name.to_string(), c.unwrap_or(0));
-    }
-    let hist = aged
-        .filter(
-            col(col::AGE)
-                .gt_eq(lit(0i64))
-                .and(col(col::AGE).lt(lit(i64::from(window)))),
-        )
-        .select([(col(col::AGE) / lit(i64::from(bucket))).alias(col::AGE)])
-        .group_by([col(col::AGE)])
-        .agg([len().alias(col::ENTRIES)])
-        .collect()?;
     let buckets = window.div_ceil(bucket) as usize;
     let mut closes = vec![0u64; buckets];
-    let ages = hist.column(col::AGE)?.cast(&DataType::Int64)?;
-    let ages: Vec<Option<i64>> = ages.i64()?.iter().collect();
-    for (a, c) in ages.into_iter().zip(counts(&hist)?) {
-        if let Some(slot) = a
-            .and_then(|a| usize::try_from(a).ok())
-            .and_then(|a| closes.get_mut(a))
-        {
-            *slot += c.unwrap_or(0);
+    for ((state, a), c) in states.into_iter().zip(ages).zip(counts(&hist)?) {
+        let c = c.unwrap_or(0);
+        match a {
+            Some(-1) => {
+                let name = state
+                    .and_then(|s| u8::try_from(s).ok())
+                    .and_then(State::from_code)
+                    .map_or("NONE", State::name);
+                *beyond_timeout.entry(name.to_string()).or_default() += c;
+            }
+            Some(a) => {
+                if let Some(slot) = usize::try_from(a).ok().and_then(|a| closes.get_mut(a)) {
+                    *slot += c;
+                }
+            }
+            None => {}
         }
     }
     // The last bucket may be shorter than the others.

@@ -208,6 +208,9 @@ pub struct Blocks<R> {
     done: bool,
     /// The previous block was cut inside an overlong line: drop the rest of it.
     skip_rest_of_line: bool,
+    /// Buffers handed back by the consumer, reused so that every block does
+    /// not cost fresh pages.
+    spare: Vec<Vec<u8>>,
 }
 
 impl<R: Read> Blocks<R> {
@@ -219,6 +222,15 @@ impl<R: Read> Blocks<R> {
             next_line: 1,
             done: false,
             skip_rest_of_line: false,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Gives a block's buffer back for reuse.
+    pub fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.spare.len() < 2 {
+            buf.clear();
+            self.spare.push(buf);
         }
     }
 
@@ -227,7 +239,9 @@ impl<R: Read> Blocks<R> {
         if self.done && self.carry.is_empty() {
             return Ok(None);
         }
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         loop {
             buf.reserve(self.block_size.saturating_sub(buf.len()));
             while !self.done && buf.len() < self.block_size {
@@ -253,7 +267,7 @@ impl<R: Read> Blocks<R> {
         if !self.done {
             match memchr::memrchr(b'\n', &buf) {
                 Some(last_nl) => {
-                    self.carry = buf[last_nl + 1..].to_vec();
+                    self.carry.extend_from_slice(&buf[last_nl + 1..]);
                     buf.truncate(last_nl + 1);
                 }
                 // One line longer than a block: hand over its start (it will
