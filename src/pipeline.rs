@@ -114,12 +114,22 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
     for (i, (report, parsed)) in results.into_iter().enumerate() {
         let (node, captured_at) = (report.node.clone(), report.captured_at);
         match parsed {
-            Parsed::Snapshot(frame) => loaded.snapshots.push(SnapshotInput {
-                input: i,
-                node,
-                captured_at,
-                frame,
-            }),
+            Parsed::Snapshot(mut frame) => {
+                let at = captured_at.map(|t| t.timestamp_millis());
+                if let Err(e) = frame.set_identity(node.as_deref(), at) {
+                    loaded.inputs.push(report);
+                    if let Some(r) = loaded.inputs.last_mut() {
+                        r.warnings.push(format!("internal: {e}"));
+                    }
+                    continue;
+                }
+                loaded.snapshots.push(SnapshotInput {
+                    input: i,
+                    node,
+                    captured_at,
+                    frame,
+                })
+            }
             Parsed::Stats(Some(capture)) => loaded.stats.push(StatsInput {
                 input: i,
                 node,

@@ -370,3 +370,84 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
         beyond_timeout,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{ChunkBuilder, merge_chunks};
+    use crate::parse::conntrack::parse_listing;
+
+    fn frame(lines: &[&str]) -> EntriesFrame {
+        let text = lines.join("\n");
+        let mut b = ChunkBuilder::new(lines.len());
+        parse_listing(text.as_bytes(), 1, |e| b.push(e));
+        merge_chunks(vec![b]).unwrap()
+    }
+
+    fn tcp(timeout: u32, state: &str, src: &str, dport: u16) -> String {
+        format!(
+            "tcp      6 {timeout} {state} src={src} dst=10.4.2.17 sport=40000 dport={dport} src=10.4.2.17 dst={src} sport={dport} dport=40000 [ASSURED] mark=0 use=1"
+        )
+    }
+
+    #[test]
+    fn close_history_uses_state_timeouts() {
+        let lines = [
+            tcp(115, "TIME_WAIT", "10.4.1.1", 4143), // closed 5 s ago
+            tcp(114, "TIME_WAIT", "10.4.1.1", 4143), // 6 s
+            tcp(60, "TIME_WAIT", "10.4.1.2", 4143),  // 60 s
+            tcp(8, "CLOSE", "10.4.1.3", 80),         // 2 s
+            tcp(3000, "CLOSE_WAIT", "10.4.1.4", 80), // longer than the 60 s default
+            tcp(86000, "ESTABLISHED", "10.4.1.5", 443),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let s = summarize(&frame(&refs), &Timeouts::default(), 10).unwrap();
+        let h = &s.close_history;
+        assert_eq!(
+            (h.window_s, h.bucket_s, h.closes_per_s.len()),
+            (120, 10, 12)
+        );
+        assert_eq!(h.closes_per_s[0], 0.3); // 3 closes in the newest 10 s
+        assert_eq!(h.closes_per_s[6], 0.1); // 1 close 60–70 s ago
+        assert_eq!(h.beyond_timeout.get("CLOSE_WAIT"), Some(&1));
+        assert_eq!(s.close_rate_per_s, Some(round2(4.0 / 120.0)));
+
+        // With kube-proxy's close_wait of 3600 s the entry is no longer beyond.
+        let mut t = Timeouts::default();
+        t.set("tcp_timeout_close_wait", 3600);
+        let s = summarize(&frame(&refs), &t, 10).unwrap();
+        assert!(s.close_history.beyond_timeout.is_empty());
+    }
+
+    #[test]
+    fn counts_and_top_lists() {
+        let lines = [
+            tcp(100, "TIME_WAIT", "10.4.1.1", 4143),
+            tcp(100, "TIME_WAIT", "10.4.1.1", 4143),
+            tcp(100, "TIME_WAIT", "10.4.1.2", 80),
+            "udp      17 20 src=10.4.1.2 dst=10.8.0.10 sport=5000 dport=53 [UNREPLIED] src=10.4.3.5 dst=10.4.1.2 sport=53 dport=5000 mark=0 use=1".to_string(),
+            "icmp     1 29 src=10.4.1.2 dst=10.4.2.17 type=8 code=0 id=7 src=10.4.2.17 dst=10.4.1.2 type=0 code=0 id=7 mark=0 use=1".to_string(),
+        ];
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let s = summarize(&frame(&refs), &Timeouts::default(), 2).unwrap();
+        assert_eq!(s.entries, 5);
+        assert_eq!(s.by_state.get("TIME_WAIT"), Some(&3));
+        assert_eq!(s.by_state.get(STATELESS), Some(&2));
+        assert_eq!(s.by_proto.get("udp"), Some(&1));
+        assert_eq!(s.by_family.get("ipv4"), Some(&5));
+        assert_eq!(s.top_sources.len(), 2);
+        assert_eq!(s.top_sources[0].ip.to_string(), "10.4.1.2");
+        assert_eq!(s.top_sources[0].entries, 3);
+        assert_eq!(s.top_destinations[0].port, Some(4143));
+        assert_eq!(s.top_destinations[0].entries, 2);
+        assert_eq!(s.top_ports[0].port, 4143);
+        assert_eq!(s.top_pairs[0].entries, 2);
+        assert_eq!((s.unreplied, s.nat, s.assured), (1, 1, 3));
+        let icmp = summarize(&frame(&refs), &Timeouts::default(), 10).unwrap();
+        assert!(
+            icmp.top_destinations
+                .iter()
+                .any(|d| d.proto == "icmp" && d.port.is_none())
+        );
+    }
+}

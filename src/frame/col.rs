@@ -1,5 +1,9 @@
 //! Column names of the frames, in one place.
 
+/// Node name (one value per snapshot, stored once as a scalar column).
+pub const NODE: &str = "node";
+/// Capture time, epoch milliseconds UTC (scalar column; null when unknown).
+pub const CAPTURED_AT: &str = "captured_at";
 /// Address family: 4 or 6.
 pub const FAMILY: &str = "family";
 /// IP protocol number.

@@ -216,6 +216,29 @@ impl EntriesFrame {
     pub fn has_counters(&self) -> bool {
         self.df.column(col::ORIG_PACKETS).is_ok()
     }
+
+    /// Adds the snapshot's node and capture time as scalar columns: every
+    /// row carries them, stored once.
+    pub fn set_identity(
+        &mut self,
+        node: Option<&str>,
+        captured_at_ms: Option<i64>,
+    ) -> PolarsResult<()> {
+        let height = self.df.height();
+        let node = match node {
+            Some(n) => Scalar::new(DataType::String, AnyValue::StringOwned(n.into())),
+            None => Scalar::null(DataType::String),
+        };
+        let at = match captured_at_ms {
+            Some(ms) => Scalar::new(DataType::Int64, AnyValue::Int64(ms)),
+            None => Scalar::null(DataType::Int64),
+        };
+        self.df
+            .with_column(Column::new_scalar(col::NODE.into(), node, height))?;
+        self.df
+            .with_column(Column::new_scalar(col::CAPTURED_AT.into(), at, height))?;
+        Ok(())
+    }
 }
 
 fn finish_chunk(
@@ -287,4 +310,84 @@ pub fn merge_chunks(chunks: Vec<ChunkBuilder>) -> PolarsResult<EntriesFrame> {
         df,
         ips: table.into_addrs(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::conntrack::parse_listing;
+
+    const A: &str = "tcp      6 117 TIME_WAIT src=10.4.1.23 dst=10.8.3.114 sport=41822 dport=8080 src=10.4.2.17 dst=10.4.1.23 sport=8080 dport=41822 [ASSURED] mark=0 use=1\n";
+    const B: &str = "udp      17 29 src=10.4.1.40 dst=10.8.0.10 sport=53012 dport=53 packets=1 bytes=74 [UNREPLIED] src=10.8.0.10 dst=10.4.1.40 sport=53 dport=53012 packets=0 bytes=0 mark=0 use=1\n";
+
+    fn chunk(text: &str) -> ChunkBuilder {
+        let mut b = ChunkBuilder::new(4);
+        parse_listing(text.as_bytes(), 1, |e| b.push(e));
+        b
+    }
+
+    #[test]
+    fn chunks_merge_into_one_address_table() {
+        let frame = merge_chunks(vec![chunk(A), chunk(&format!("{B}{A}"))]).unwrap();
+        assert_eq!(frame.height(), 3);
+        let src = frame.df.column(col::SRC).unwrap().u32().unwrap().clone();
+        let ips: Vec<String> = src
+            .iter()
+            .map(|id| frame.ip(id.unwrap()).unwrap().to_string())
+            .collect();
+        assert_eq!(ips, vec!["10.4.1.23", "10.4.1.40", "10.4.1.23"]);
+        // The same address has the same id across chunks.
+        assert_eq!(src.get(0), src.get(2));
+        let nat = frame.df.column(col::NAT).unwrap().bool().unwrap().clone();
+        assert_eq!(
+            nat.iter().collect::<Vec<_>>(),
+            vec![Some(true), Some(false), Some(true)]
+        );
+    }
+
+    #[test]
+    fn counters_are_null_where_a_chunk_had_none() {
+        let frame = merge_chunks(vec![chunk(A), chunk(B)]).unwrap();
+        assert!(frame.has_counters());
+        let bytes = frame
+            .df
+            .column(col::ORIG_BYTES)
+            .unwrap()
+            .u64()
+            .unwrap()
+            .clone();
+        assert_eq!(bytes.iter().collect::<Vec<_>>(), vec![None, Some(74)]);
+        let without = merge_chunks(vec![chunk(A)]).unwrap();
+        assert!(!without.has_counters());
+    }
+
+    #[test]
+    fn stateless_and_portless_rows_are_null_not_zero() {
+        let frame = merge_chunks(vec![chunk(B)]).unwrap();
+        let state = frame.df.column(col::STATE).unwrap().u32().unwrap().clone();
+        assert_eq!(state.get(0), None);
+        let dport = frame.df.column(col::DPORT).unwrap().u32().unwrap().clone();
+        assert_eq!(dport.get(0), Some(53));
+    }
+
+    #[test]
+    fn identity_columns_are_scalars() {
+        let mut frame = merge_chunks(vec![chunk(A), chunk(B)]).unwrap();
+        frame
+            .set_identity(Some("node-a"), Some(1_732_611_840_000))
+            .unwrap();
+        let node = frame.df.column(col::NODE).unwrap();
+        assert_eq!(node.len(), 2);
+        assert_eq!(node.str().unwrap().get(1), Some("node-a"));
+        let at = frame
+            .df
+            .column(col::CAPTURED_AT)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .clone();
+        assert_eq!(at.get(0), Some(1_732_611_840_000));
+        let empty = merge_chunks(Vec::new()).unwrap();
+        assert_eq!(empty.height(), 0);
+    }
 }
