@@ -37,11 +37,12 @@ pub struct LoadOptions {
     pub block_size: usize,
 }
 
-/// How one input file went.
-#[derive(Debug, Clone)]
+/// How one input file went (the `inputs[]` element of summary.json).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct InputReport {
     pub path: String,
     pub kind: Kind,
+    #[serde(skip)]
     pub format: Format,
     pub node: Option<String>,
     pub captured_at: Option<DateTime<Utc>>,
@@ -50,6 +51,7 @@ pub struct InputReport {
     pub bad_lines: Vec<BadLine>,
     pub warnings: Vec<String>,
     /// The file could not be used at all (unreadable, binary, unrecognised).
+    #[serde(skip)]
     pub unusable: bool,
 }
 

@@ -16,10 +16,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::facts::Timeouts;
-use crate::input::Kind;
 use crate::model::Setting;
-use crate::parse::BadLine;
-use crate::pipeline::Loaded;
+use crate::pipeline::{InputReport, Loaded};
 pub use snapshot::SnapshotStats;
 pub use stats::StatsRow;
 
@@ -41,18 +39,6 @@ impl Default for AnalyzeOptions {
             timeouts: BTreeMap::new(),
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InputSummary {
-    pub path: String,
-    pub kind: Kind,
-    pub node: Option<String>,
-    pub captured_at: Option<DateTime<Utc>>,
-    pub records: u64,
-    pub skipped: u64,
-    pub bad_lines: Vec<BadLine>,
-    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,7 +80,7 @@ pub struct SnapshotSummary {
 pub struct Summary {
     pub schema: &'static str,
     pub generator: String,
-    pub inputs: Vec<InputSummary>,
+    pub inputs: Vec<InputReport>,
     pub nodes: Vec<NodeSummary>,
     pub snapshots: Vec<SnapshotSummary>,
     pub stats: Vec<StatsRow>,
@@ -279,20 +265,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let (stats, stat_warnings) = stats::rows(caps);
     warnings.extend(stat_warnings);
 
-    let inputs = loaded
-        .inputs
-        .iter()
-        .map(|i| InputSummary {
-            path: i.path.clone(),
-            kind: i.kind,
-            node: i.node.clone(),
-            captured_at: i.captured_at,
-            records: i.records,
-            skipped: i.skipped,
-            bad_lines: i.bad_lines.clone(),
-            warnings: i.warnings.clone(),
-        })
-        .collect();
+    let inputs = loaded.inputs.clone();
 
     Ok(Summary {
         schema: SCHEMA,

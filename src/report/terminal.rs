@@ -5,7 +5,8 @@
 use std::io::{self, Write};
 
 use super::{percent, thousands};
-use crate::analysis::{InputSummary, SnapshotSummary, Summary};
+use crate::analysis::{SnapshotSummary, Summary};
+use crate::pipeline::InputReport;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -33,9 +34,24 @@ fn rate(r: f64) -> String {
     }
 }
 
-fn heading(out: &mut dyn Write, title: &str, cols: &str) -> io::Result<()> {
+/// A titled table of labels with their entries and share of `total`.
+fn section(
+    out: &mut dyn Write,
+    title: &str,
+    total: u64,
+    rows: impl Iterator<Item = (String, u64)>,
+) -> io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "{title:<40}{cols}")
+    writeln!(out, "{title:<40}   ENTRIES   SHARE")?;
+    for (label, n) in rows {
+        writeln!(
+            out,
+            "{label:<40}{:>10}  {:>6}",
+            thousands(n),
+            percent(n, total)
+        )?;
+    }
+    Ok(())
 }
 
 /// The `top` view of one snapshot.
@@ -72,58 +88,43 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
         .collect();
     writeln!(out, "protocols: {}", protos.join(" · "))?;
 
-    heading(out, "STATE", "   ENTRIES   SHARE")?;
-    for (k, v) in sorted_desc(&st.by_state) {
-        writeln!(out, "{k:<40}{:>10}  {:>6}", thousands(v), percent(v, total))?;
-    }
-
-    heading(out, "TOP SOURCES", "   ENTRIES   SHARE")?;
-    for r in &st.top_sources {
-        writeln!(
-            out,
-            "{:<40}{:>10}  {:>6}",
-            r.ip.to_string(),
-            thousands(r.entries),
-            percent(r.entries, total)
-        )?;
-    }
-
-    heading(out, "TOP DESTINATIONS", "   ENTRIES   SHARE")?;
-    for r in &st.top_destinations {
-        let dst = match r.port {
-            Some(p) if r.ip.is_ipv6() => format!("[{}]:{p}/{}", r.ip, r.proto),
-            Some(p) => format!("{}:{p}/{}", r.ip, r.proto),
-            None => format!("{}/{}", r.ip, r.proto),
-        };
-        writeln!(
-            out,
-            "{dst:<40}{:>10}  {:>6}",
-            thousands(r.entries),
-            percent(r.entries, total)
-        )?;
-    }
-
-    heading(out, "TOP PORTS", "   ENTRIES   SHARE")?;
-    for r in &st.top_ports {
-        let p = format!("{}/{}", r.port, r.proto);
-        writeln!(
-            out,
-            "{p:<40}{:>10}  {:>6}",
-            thousands(r.entries),
-            percent(r.entries, total)
-        )?;
-    }
-
-    heading(out, "TOP PAIRS (src → dst)", "   ENTRIES   SHARE")?;
-    for r in &st.top_pairs {
-        let p = format!("{} → {}", r.src, r.dst);
-        writeln!(
-            out,
-            "{p:<40}{:>10}  {:>6}",
-            thousands(r.entries),
-            percent(r.entries, total)
-        )?;
-    }
+    let states = sorted_desc(&st.by_state);
+    section(out, "STATE", total, states.into_iter())?;
+    section(
+        out,
+        "TOP SOURCES",
+        total,
+        st.top_sources.iter().map(|r| (r.ip.to_string(), r.entries)),
+    )?;
+    section(
+        out,
+        "TOP DESTINATIONS",
+        total,
+        st.top_destinations.iter().map(|r| {
+            let dst = match r.port {
+                Some(p) if r.ip.is_ipv6() => format!("[{}]:{p}/{}", r.ip, r.proto),
+                Some(p) => format!("{}:{p}/{}", r.ip, r.proto),
+                None => format!("{}/{}", r.ip, r.proto),
+            };
+            (dst, r.entries)
+        }),
+    )?;
+    section(
+        out,
+        "TOP PORTS",
+        total,
+        st.top_ports
+            .iter()
+            .map(|r| (format!("{}/{}", r.port, r.proto), r.entries)),
+    )?;
+    section(
+        out,
+        "TOP PAIRS (src → dst)",
+        total,
+        st.top_pairs
+            .iter()
+            .map(|r| (format!("{} → {}", r.src, r.dst), r.entries)),
+    )?;
 
     writeln!(out)?;
     let h = &st.close_history;
@@ -174,7 +175,7 @@ const SHARED_WARNING_FILES: usize = 3;
 /// Bad lines as `path:line: expected …: "snippet"`, then warnings as
 /// `path: warning` (warnings only when not quiet). A warning that many files
 /// share is printed once, with the number of files.
-pub fn diagnostics(err: &mut dyn Write, inputs: &[InputSummary], quiet: bool) -> io::Result<()> {
+pub fn diagnostics(err: &mut dyn Write, inputs: &[InputReport], quiet: bool) -> io::Result<()> {
     let mut shared: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
     for i in inputs {
         for w in &i.warnings {
