@@ -8,7 +8,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ctsleuth::frame::{ChunkBuilder, merge_chunks};
 use ctsleuth::model::entry::Layout;
 use ctsleuth::parse::conntrack::parse_listing;
-use ctsleuth::synth::{Generator, Profile, write_listing};
+use ctsleuth::parse::log::scan_block;
+use ctsleuth::synth::{Generator, Profile, Rng, write_kern_log, write_listing};
 
 fn listing(entries: u64, profile: Profile, layout: Layout) -> Vec<u8> {
     let mut buf = Vec::new();
@@ -46,9 +47,24 @@ fn conntrack_listing(c: &mut Criterion) {
     group.finish();
 }
 
+fn kernel_log(c: &mut Criterion) {
+    let mut group = c.benchmark_group("kernel_log");
+    let mut buf = Vec::new();
+    // About 20 MB, one line in 1,000 a conntrack drop.
+    let _ = write_kern_log(&mut buf, &mut Rng::new(7), 150_000, 1000);
+    group.throughput(Throughput::Bytes(buf.len() as u64));
+    group.bench_function("scan/syslog_0.1pct", |b| {
+        b.iter(|| {
+            let scan = scan_block(black_box(&buf), 1);
+            black_box(scan.records.len())
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = conntrack_listing
+    targets = conntrack_listing, kernel_log
 }
 criterion_main!(benches);

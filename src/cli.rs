@@ -46,6 +46,17 @@ pub enum Command {
     ///
     /// Example: ctsleuth analyze samples/incident-linkerd
     Analyze(AnalyzeArgs),
+    /// Drops over time, per node, from kernel and serial logs.
+    ///
+    /// Reads logs in any common framing (dmesg, dmesg -T, syslog, journalctl
+    /// short/iso/precise/monotonic/json, OpenWrt logread, GCE serial console,
+    /// Cloud Logging JSON) with the same inputs as `analyze`, and prints one
+    /// histogram per node: logged `table full` drops (a lower bound) and
+    /// logged + suppressed (an upper bound) per bucket, bursts marked, quiet
+    /// stretches folded, daily recurrences and DNS failures named.
+    ///
+    /// Example: ctsleuth timeline --bucket 1m samples/incident-linkerd
+    Timeline(TimelineArgs),
 }
 
 /// Options shared by every command that reads inputs.
@@ -79,6 +90,50 @@ pub struct InputArgs {
     /// No progress bar and no notes on stderr (bad lines are still listed).
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// How log times are read and grouped.
+#[derive(Debug, Args)]
+pub struct TimeArgs {
+    /// Year of syslog lines, which carry none [default: from the node's other
+    /// inputs, else the file's modification time].
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+
+    /// Zone of log times written without one (syslog, dmesg -T, logread):
+    /// `UTC`, `+02:00`, `-0500` [default: UTC].
+    #[arg(long, value_name = "OFFSET")]
+    pub tz: Option<String>,
+
+    /// Boot time of the node, for raw dmesg stamps (seconds since boot):
+    /// RFC 3339 or epoch seconds [default: learned from the node's inputs].
+    #[arg(long, value_name = "TIME")]
+    pub boot_time: Option<String>,
+
+    /// Width of one timeline bucket: `30s`, `1m`, `5m`, `1h`.
+    #[arg(long, default_value = "1m", value_name = "DURATION")]
+    pub bucket: String,
+
+    /// Buckets with drops closer than this form one burst.
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub burst_gap: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Files or directories; `-` for standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+
+    /// Print drops, bursts, recurrences and symptoms as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub time: TimeArgs,
+
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +171,9 @@ pub struct AnalyzeArgs {
     /// Rows in each top list.
     #[arg(short = 'n', long = "rows", default_value_t = 10, value_name = "N")]
     pub rows: usize,
+
+    #[command(flatten)]
+    pub time: TimeArgs,
 
     #[command(flatten)]
     pub input: InputArgs,

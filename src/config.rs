@@ -2,7 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::cli::InputArgs;
+use chrono::FixedOffset;
+
+use crate::analysis::clock::ClockOptions;
+use crate::analysis::drops::DropOptions;
+use crate::cli::{InputArgs, TimeArgs};
 use crate::error::Error;
 use crate::facts::Timeouts;
 use crate::input::hints::{parse_time_arg, valid_node_name};
@@ -47,6 +51,86 @@ pub fn parse_timeouts(items: &[String]) -> Result<BTreeMap<String, u32>, Error> 
     Ok(out)
 }
 
+/// `90`, `30s`, `1m`, `5m`, `2h` → seconds.
+pub fn parse_duration(s: &str) -> Result<u32, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u32 = num.parse().map_err(|_| format!("{s:?} is not a duration: use 30s, 1m, 5m, 1h"))?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?}: use s, m or h")),
+    };
+    match n.checked_mul(mult) {
+        Some(0) => Err(format!("{s:?}: a duration must be above zero")),
+        Some(secs) if secs <= 7 * 86_400 => Ok(secs),
+        _ => Err(format!("{s:?}: at most a week")),
+    }
+}
+
+/// `UTC`, `Z`, `+02:00`, `-0500`, `+5` → an offset.
+pub fn parse_tz(s: &str) -> Result<FixedOffset, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
+        return FixedOffset::east_opt(0).ok_or_else(|| "offset".to_string());
+    }
+    let bad = || format!("{s:?}: use UTC or an offset such as +02:00 or -0500 (zone names are not read)");
+    let sign = match t.as_bytes().first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return Err(bad()),
+    };
+    let digits: String = t[1..].chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let (h, m) = if digits.len() <= 2 {
+        (digits.parse::<i32>().map_err(|_| bad())?, 0)
+    } else {
+        let split = digits.len() - 2;
+        (
+            digits[..split].parse::<i32>().map_err(|_| bad())?,
+            digits[split..].parse::<i32>().map_err(|_| bad())?,
+        )
+    };
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(bad)
+}
+
+/// Validated time options.
+pub fn time_options(args: &TimeArgs) -> Result<(ClockOptions, DropOptions), Error> {
+    let usage = |flag: &str, e: String| Error::Usage(format!("{flag}: {e}"));
+    let tz = match &args.tz {
+        Some(s) => Some(parse_tz(s).map_err(|e| usage("--tz", e))?),
+        None => None,
+    };
+    let boot_time = match &args.boot_time {
+        Some(s) => Some(parse_time_arg(s).map_err(|e| usage("--boot-time", e))?),
+        None => None,
+    };
+    if let Some(y) = args.year {
+        if !(1970..=2200).contains(&y) {
+            return Err(Error::Usage(format!("--year {y}: out of range")));
+        }
+    }
+    let drops = DropOptions {
+        bucket_s: parse_duration(&args.bucket).map_err(|e| usage("--bucket", e))?,
+        burst_gap_s: parse_duration(&args.burst_gap).map_err(|e| usage("--burst-gap", e))?,
+        ..DropOptions::default()
+    };
+    Ok((
+        ClockOptions {
+            year: args.year,
+            tz,
+            boot_time,
+        },
+        drops,
+    ))
+}
+
 impl InputConfig {
     pub fn from_args(args: &InputArgs) -> Result<InputConfig, Error> {
         if let Some(node) = &args.node {
@@ -79,6 +163,24 @@ impl InputConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_and_zones() {
+        assert_eq!(parse_duration("90"), Ok(90));
+        assert_eq!(parse_duration("30s"), Ok(30));
+        assert_eq!(parse_duration("5m"), Ok(300));
+        assert_eq!(parse_duration("2h"), Ok(7200));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("99999999h").is_err());
+        assert_eq!(parse_tz("UTC").unwrap().local_minus_utc(), 0);
+        assert_eq!(parse_tz("+02:00").unwrap().local_minus_utc(), 7200);
+        assert_eq!(parse_tz("-0530").unwrap().local_minus_utc(), -19800);
+        assert_eq!(parse_tz("+5").unwrap().local_minus_utc(), 18000);
+        assert!(parse_tz("Europe/Paris").is_err());
+        assert!(parse_tz("+25:00").is_err());
+    }
 
     #[test]
     fn timeouts_from_the_command_line() {

@@ -13,6 +13,7 @@ use crate::input::{self, Format, InputFile, Kind, sniff};
 use crate::model::{Settings, StatsCapture};
 use crate::parse::conntrack::{ListingReport, parse_listing};
 use crate::parse::text::chunks;
+use crate::parse::log::{self, LogRecord, LogScan};
 use crate::parse::{BadLine, LineIssues, Outcome, settings, stats};
 
 /// Bytes read at the head of a file to tell its format.
@@ -53,6 +54,9 @@ pub struct InputReport {
     /// The file could not be used at all (unreadable, binary, unrecognised).
     #[serde(skip)]
     pub unusable: bool,
+    /// Modification time of the file, the last resort for a syslog year.
+    #[serde(skip)]
+    pub modified: Option<DateTime<Utc>>,
 }
 
 /// A parsed `conntrack -L` snapshot.
@@ -87,6 +91,16 @@ pub struct Loaded {
     pub snapshots: Vec<SnapshotInput>,
     pub stats: Vec<StatsInput>,
     pub settings: Vec<SettingsInput>,
+    pub logs: Vec<LogInput>,
+}
+
+/// The messages that matter in one log file.
+#[derive(Debug, Clone)]
+pub struct LogInput {
+    pub input: usize,
+    /// The file's node (flag or path); records may name their own host.
+    pub node: Option<String>,
+    pub records: Vec<LogRecord>,
 }
 
 impl Loaded {
@@ -103,6 +117,7 @@ enum Parsed {
     Snapshot(EntriesFrame),
     Stats(Option<StatsCapture>),
     Settings(Settings),
+    Log(Vec<LogRecord>, Settings),
     Nothing,
 }
 
@@ -138,6 +153,21 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
                 captured_at,
                 capture,
             }),
+            Parsed::Log(records, settings) => {
+                if settings != Settings::default() {
+                    loaded.settings.push(SettingsInput {
+                        input: i,
+                        node: node.clone(),
+                        captured_at,
+                        settings,
+                    });
+                }
+                loaded.logs.push(LogInput {
+                    input: i,
+                    node,
+                    records,
+                });
+            }
             Parsed::Settings(settings) if settings != Settings::default() => {
                 loaded.settings.push(SettingsInput {
                     input: i,
@@ -169,6 +199,7 @@ fn load_one(
         bad_lines: Vec::new(),
         warnings: Vec::new(),
         unusable: false,
+        modified: input::modified(file),
     };
     let parsed = match read_and_parse(file, opts, on_read, &mut report) {
         Ok(p) => p,
@@ -181,7 +212,8 @@ fn load_one(
     let needs_identity = matches!(
         report.kind,
         Kind::ConntrackDump | Kind::ConntrackStats | Kind::Sysctl
-    ) && !report.unusable;
+    ) && !report.unusable
+        && report.format != Format::BootTime;
     if needs_identity && report.node.is_none() {
         report.warnings.push(
             "node unknown: pass --node, or lay the files out as <bundle>/<node>/<file>".into(),
@@ -208,6 +240,7 @@ fn read_and_parse(
     let format = sniff::sniff(&head, &file.file_name(), opts.kind);
     report.format = format;
     report.kind = format.kind();
+    let head_copy: Vec<u8> = head[..head.len().min(64)].to_vec();
     let mut rest = std::io::Cursor::new(head).chain(reader);
     match format {
         Format::ConntrackListing | Format::ConntrackEvents => {
@@ -248,12 +281,32 @@ fn read_and_parse(
             };
             Ok(Parsed::Stats(apply_outcome(report, out)))
         }
-        Format::Sysctl | Format::BareValue | Format::Log => {
+        Format::Log => {
+            let block = if opts.block_size == 0 { DEFAULT_BLOCK } else { opts.block_size };
+            let scan = if log::is_json_array(&head_copy) {
+                let buf = read_small(&mut rest, report)?;
+                match log::scan_json_array(&buf) {
+                    Ok(scan) => scan,
+                    Err(e) => {
+                        report.warnings.push(format!("not a Cloud Logging export: {e}"));
+                        report.unusable = true;
+                        return Ok(Parsed::Nothing);
+                    }
+                }
+            } else {
+                parse_log(&mut rest, block)?
+            };
+            apply_issues(report, scan.issues);
+            let settings = apply_outcome(report, scan.limits);
+            report.records = scan.records.len() as u64 + report.records;
+            Ok(Parsed::Log(scan.records, settings))
+        }
+        Format::Sysctl | Format::BareValue | Format::BootTime => {
             let buf = read_small(&mut rest, report)?;
             let out = match format {
                 Format::Sysctl => settings::parse_sysctl(&buf),
-                Format::BareValue => settings::parse_bare_value(&buf, &file.file_name()),
-                _ => settings::parse_log_limits(&buf),
+                Format::BootTime => settings::parse_proc_stat_btime(&buf),
+                _ => settings::parse_bare_value(&buf, &file.file_name()),
             };
             let settings = apply_outcome(report, out);
             if report.node.is_none() {
@@ -366,6 +419,24 @@ pub fn parse_dump(
     })?;
     let frame = merge_chunks(builders).map_err(std::io::Error::other)?;
     Ok((frame, listing))
+}
+
+/// Streams a log block by block; each block is searched on every core.
+pub fn parse_log(reader: &mut (dyn Read + Send), block_size: usize) -> std::io::Result<LogScan> {
+    let mut scan = LogScan::default();
+    let parts = rayon::current_num_threads().max(1) * 2;
+    let mut blocks = input::Blocks::new(reader, block_size);
+    while let Some((first_line, block)) = blocks.next_block()? {
+        let results: Vec<LogScan> = chunks(&block, parts, first_line)
+            .into_par_iter()
+            .map(|(first, piece)| log::scan_block(piece, first))
+            .collect();
+        for r in results {
+            scan.merge(r);
+        }
+        blocks.recycle(block);
+    }
+    Ok(scan)
 }
 
 fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Format) {

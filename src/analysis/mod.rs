@@ -4,7 +4,9 @@
 //! counters did between captures. The result, [`Summary`], is what every
 //! report renders; `summary.json` is its serialisation.
 
+pub mod clock;
 pub mod count;
+pub mod drops;
 pub mod snapshot;
 pub mod stats;
 
@@ -16,6 +18,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::facts::Timeouts;
+use crate::model::{DropEvent, EventKind};
+use crate::parse::log::Message;
+use clock::ClockOptions;
+pub use drops::{Burst, CounterCheck, DropOptions, Drops, Recurrence, Symptom};
 use crate::model::Setting;
 use crate::pipeline::{InputReport, Loaded};
 pub use snapshot::SnapshotStats;
@@ -30,6 +36,8 @@ pub struct AnalyzeOptions {
     pub top: usize,
     /// Timeouts given on the command line; they win over captured sysctls.
     pub timeouts: BTreeMap<String, u32>,
+    pub clock: ClockOptions,
+    pub drops: DropOptions,
 }
 
 impl Default for AnalyzeOptions {
@@ -37,9 +45,14 @@ impl Default for AnalyzeOptions {
         AnalyzeOptions {
             top: 10,
             timeouts: BTreeMap::new(),
+            clock: ClockOptions::default(),
+            drops: DropOptions::default(),
         }
     }
 }
+
+/// Most DNS symptom lines kept in a summary.
+const MAX_SYMPTOMS: usize = 500;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LimitEvidence {
@@ -84,6 +97,11 @@ pub struct Summary {
     pub nodes: Vec<NodeSummary>,
     pub snapshots: Vec<SnapshotSummary>,
     pub stats: Vec<StatsRow>,
+    pub drops: Drops,
+    pub bursts: Vec<Burst>,
+    pub recurrences: Vec<Recurrence>,
+    pub symptoms: Vec<Symptom>,
+    pub counter_checks: Vec<CounterCheck>,
     pub warnings: Vec<String>,
 }
 
@@ -265,6 +283,14 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let (stats, stat_warnings) = stats::rows(caps);
     warnings.extend(stat_warnings);
 
+    let limit_of = |node: &Option<String>| nodes.iter().find(|n| &n.node == node).and_then(|n| n.limit);
+    let (events, symptoms, log_warnings) = log_events(loaded, &opts.clock);
+    warnings.extend(log_warnings);
+    let (drops, mut bursts) = drops::timeline(&events, &opts.drops)?;
+    let counter_checks = drops::counter_checks(&stats, &events, &limit_of);
+    drops::attach_checks(&mut bursts, &counter_checks);
+    let recurrences = drops::recurrences(&bursts, &opts.drops);
+
     let inputs = loaded.inputs.clone();
 
     Ok(Summary {
@@ -274,6 +300,91 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         nodes,
         snapshots,
         stats,
+        drops,
+        bursts,
+        recurrences,
+        symptoms,
+        counter_checks,
         warnings,
     })
+}
+
+/// Log records → timeline events (time resolved, suppressed counts kept
+/// where they belong) and DNS symptoms.
+fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> (Vec<DropEvent>, Vec<Symptom>, Vec<String>) {
+    let path = |i: usize| loaded.inputs.get(i).map(|x| x.path.as_str()).unwrap_or("");
+    let mut anchors = clock::Anchors::default();
+    for i in &loaded.inputs {
+        if let Some(t) = i.captured_at {
+            anchors.times.entry(i.node.clone()).or_default().push(t);
+        }
+    }
+    for s in &loaded.settings {
+        if let Some(b) = s.settings.boot_time.and_then(|b| DateTime::from_timestamp(b, 0)) {
+            anchors.boot_times.insert(s.node.clone(), b);
+        }
+    }
+    let files: Vec<clock::LogFile<'_>> = loaded
+        .logs
+        .iter()
+        .map(|l| clock::LogFile {
+            path: path(l.input),
+            node: l.node.clone(),
+            records: &l.records,
+            modified: loaded.inputs.get(l.input).and_then(|i| i.modified),
+        })
+        .collect();
+    let (resolved, mut warnings) = clock::resolve(&files, &anchors, clock_opts);
+    let mut events = Vec::new();
+    let mut symptoms = Vec::new();
+    for (l, times) in loaded.logs.iter().zip(&resolved) {
+        for (r, t) in l.records.iter().zip(times) {
+            let node = l.node.clone().or_else(|| r.host.clone());
+            let (kind, count, conntrack_func) = match r.message {
+                Message::TableFull => (EventKind::Drop, 1, true),
+                Message::Suppressed { count, conntrack } => (EventKind::Suppressed, count, conntrack),
+                Message::ExpectationFull => (EventKind::ExpectationFull, 1, true),
+                Message::Vmalloc => (EventKind::Vmalloc, 1, true),
+                Message::DnsFailure => (EventKind::DnsFailure, 1, true),
+                Message::Other => continue,
+            };
+            if kind == EventKind::DnsFailure {
+                symptoms.push(Symptom {
+                    node: node.clone(),
+                    ts: t.ts,
+                    path: path(l.input).to_string(),
+                    line: r.line,
+                    text: r.text.clone().unwrap_or_default(),
+                });
+            }
+            events.push((
+                DropEvent {
+                    node,
+                    ts: t.ts,
+                    since_boot: if t.ts.is_some() { None } else { t.since_boot },
+                    boot: t.boot,
+                    kind,
+                    count,
+                    input: l.input,
+                    line: r.line,
+                },
+                conntrack_func,
+            ));
+        }
+    }
+    let (events, set_aside) = drops::attach_suppressed(events);
+    if set_aside > 0 {
+        warnings.push(format!(
+            "{set_aside} `callbacks suppressed` lines had no conntrack drop near them and were not counted"
+        ));
+    }
+    symptoms.sort_by(|a, b| (a.ts, &a.path, a.line).cmp(&(b.ts, &b.path, b.line)));
+    if symptoms.len() > MAX_SYMPTOMS {
+        warnings.push(format!(
+            "{} DNS failure lines: the first {MAX_SYMPTOMS} are listed",
+            symptoms.len()
+        ));
+        symptoms.truncate(MAX_SYMPTOMS);
+    }
+    (events, symptoms, warnings)
 }

@@ -46,12 +46,15 @@ pub fn default_output(first: &str) -> PathBuf {
 
 pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
     let cfg = InputConfig::from_args(&args.input)?;
+    let (clock, drops) = crate::config::time_options(&args.time)?;
     let read = super::read_inputs(&args.paths, &cfg);
     let summary = analysis::analyze(
         &read.loaded,
         &AnalyzeOptions {
             top: args.rows,
             timeouts: cfg.timeouts.clone(),
+            clock,
+            drops,
         },
     )?;
     terminal::diagnostics(&mut std::io::stderr().lock(), &summary.inputs, cfg.quiet)?;

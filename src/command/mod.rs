@@ -1,6 +1,7 @@
 //! The commands: each reads inputs through the pipeline, analyses, renders.
 
 pub mod analyze;
+pub mod timeline;
 pub mod top;
 
 use std::io::{IsTerminal, Write};
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::Top(args) => top::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Timeline(args) => timeline::run(&args),
     }
 }
 

@@ -14,6 +14,7 @@ pub fn run(args: &TopArgs) -> Result<Exit, Error> {
     let opts = AnalyzeOptions {
         top: args.rows,
         timeouts: cfg.timeouts.clone(),
+        ..AnalyzeOptions::default()
     };
     let summary = analysis::analyze(&read.loaded, &opts)?;
     let mut stderr = std::io::stderr().lock();

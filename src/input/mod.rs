@@ -155,6 +155,14 @@ impl<R: Read, F: Fn(u64)> Read for Counting<R, F> {
     }
 }
 
+/// Modification time of the file, when known.
+pub fn modified(file: &InputFile) -> Option<DateTime<Utc>> {
+    match &file.origin {
+        Origin::Path(p) => std::fs::metadata(p).ok()?.modified().ok().map(DateTime::<Utc>::from),
+        Origin::Stdin => None,
+    }
+}
+
 /// Size of the file on disk, when known (for progress).
 pub fn size_hint(file: &InputFile) -> Option<u64> {
     match &file.origin {

@@ -53,6 +53,8 @@ pub enum Format {
     Count,
     Sysctl,
     BareValue,
+    /// `/proc/stat`, for its `btime` line.
+    BootTime,
     Log,
     Inventory,
     Empty,
@@ -66,7 +68,7 @@ impl Format {
             Format::ConntrackListing | Format::ConntrackXml => Kind::ConntrackDump,
             Format::ConntrackEvents => Kind::ConntrackEvents,
             Format::ConntrackS | Format::ProcStat | Format::Count => Kind::ConntrackStats,
-            Format::Sysctl | Format::BareValue => Kind::Sysctl,
+            Format::Sysctl | Format::BareValue | Format::BootTime => Kind::Sysctl,
             Format::Log => Kind::KernelLog,
             Format::Inventory => Kind::Inventory,
             Format::Empty | Format::Binary | Format::Unknown => Kind::Unknown,
@@ -146,6 +148,14 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
     if looks_binary(head) {
         return Format::Binary;
     }
+    // A Cloud Logging export: one JSON array of log entries.
+    if crate::parse::log::is_json_array(head)
+        && contains(head, b"\"timestamp\"")
+        && (contains(head, b"Payload\"") || contains(head, b"\"logName\""))
+        && forced.is_none_or(|k| k == Kind::KernelLog)
+    {
+        return Format::Log;
+    }
     let mut votes: BTreeMap<Format, usize> = BTreeMap::new();
     let mut data_lines = 0usize;
     let mut first_data: Option<&[u8]> = None;
@@ -173,11 +183,17 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
                 Some(Format::ConntrackS)
             } else if t.starts_with(b"entries") && contains(t, b"insert_failed") {
                 Some(Format::ProcStat)
+            } else if t.starts_with(b"btime ") {
+                // `/proc/stat`: its other lines (`cpu ...`, `intr ...`) say nothing.
+                Some(Format::BootTime)
             } else if is_sysctl_line(t) {
                 Some(Format::Sysctl)
             } else if is_inventory_line(t) {
                 Some(Format::Inventory)
-            } else if is_log_line(t) {
+            } else if is_log_line(t)
+                || crate::parse::log::framing::frame_line(t).framing
+                    != crate::parse::log::Framing::Bare
+            {
                 Some(Format::Log)
             } else {
                 None
@@ -194,6 +210,9 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
         && contains(head, b"insert_failed")
     {
         *votes.entry(Format::ConntrackS).or_default() += data_lines;
+    }
+    if votes.contains_key(&Format::BootTime) && forced.is_none_or(|k| k == Kind::Sysctl) {
+        return Format::BootTime;
     }
     if data_lines <= 2 && first_data.is_some_and(is_number_line) {
         let name = file_name.to_ascii_lowercase();

@@ -5,9 +5,11 @@
 //! line allocates nothing.
 
 pub mod entry;
+pub mod log;
 pub mod settings;
 pub mod stats;
 
 pub use entry::{Counters, Entry, Family, Flags, L4, State, Tuple};
+pub use log::{DropEvent, EventKind};
 pub use settings::{Setting, Settings};
 pub use stats::{StatsCapture, StatsSource};

@@ -31,6 +31,8 @@ pub struct Settings {
     pub acct: Option<bool>,
     /// `kernel.hostname`, when the capture has it.
     pub hostname: Option<String>,
+    /// Boot time, epoch seconds: the `btime` line of `/proc/stat`.
+    pub boot_time: Option<i64>,
     /// Timeouts in seconds keyed by sysctl name without the `nf_conntrack_`
     /// prefix, e.g. `tcp_timeout_time_wait`, `udp_timeout_stream`.
     pub timeouts: BTreeMap<String, u32>,

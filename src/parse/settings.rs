@@ -474,6 +474,29 @@ fn log_facts(text: &[u8]) -> Option<Facts<'_>> {
     Some(facts)
 }
 
+/// `/proc/stat`: the `btime N` line gives the boot time (epoch seconds);
+/// every other line of the file is ignored.
+pub fn parse_proc_stat_btime(buf: &[u8]) -> Outcome<Settings> {
+    let mut out = Outcome::<Settings>::default();
+    for line in lines(buf, 1) {
+        let Some(rest) = line.text.strip_prefix(b"btime") else {
+            continue;
+        };
+        let digits = crate::parse::text::trim(rest);
+        match crate::parse::conntrack::grammar::dec::<i64>(digits) {
+            Some(secs) if secs > 0 => {
+                out.value.boot_time = Some(secs);
+                out.records += 1;
+            }
+            _ => out.issues.skip(line.number, "epoch seconds after btime", line.text),
+        }
+    }
+    if out.value.boot_time.is_none() && out.issues.skipped == 0 {
+        out.warnings.push("no btime line".into());
+    }
+    out
+}
+
 /// Scans any log for kube-proxy's and the kernel's statements of the table
 /// size, hash size and timeouts. The last statement of each wins.
 pub fn parse_log_limits(buf: &[u8]) -> Outcome<Settings> {
@@ -485,20 +508,27 @@ pub fn parse_log_limits(buf: &[u8]) -> Outcome<Settings> {
         if candidate.find(line.text).is_none() || is_noise(line.text) {
             continue;
         }
-        let Some(facts) = log_facts(line.text) else {
-            continue;
-        };
-        let stored = facts.and_then(|facts| {
-            facts.into_iter().try_for_each(|(knob, n, origin)| {
-                set_number(&mut out, knob, n, origin, line.number, false)
-            })
-        });
-        match stored {
-            Ok(()) => out.records += 1,
-            Err(expected) => out.issues.skip(line.number, expected, line.text),
-        }
+        log_limit_line(&mut out, line.number, line.text);
     }
     out
+}
+
+/// Reads one log line (already known to mention conntrack) for limit
+/// statements, adding what it says to `out`. Lines that say nothing about
+/// limits are left alone.
+pub fn log_limit_line(out: &mut Outcome<Settings>, number: u64, text: &[u8]) {
+    let Some(facts) = log_facts(text) else {
+        return;
+    };
+    let stored = facts.and_then(|facts| {
+        facts
+            .into_iter()
+            .try_for_each(|(knob, n, origin)| set_number(out, knob, n, origin, number, false))
+    });
+    match stored {
+        Ok(()) => out.records += 1,
+        Err(expected) => out.issues.skip(number, expected, text),
+    }
 }
 
 #[cfg(test)]
@@ -536,6 +566,16 @@ mod tests {
             .iter()
             .map(|b| b.expected.as_str())
             .collect()
+    }
+
+    #[test]
+    fn proc_stat_btime() {
+        let out = parse_proc_stat_btime(b"cpu  2255 34 2290 22625563 6290 127 456 0 0 0\nbtime 1732515063\nprocesses 26442\n");
+        assert_eq!(out.value.boot_time, Some(1_732_515_063));
+        assert_eq!(out.records, 1);
+        let bad = parse_proc_stat_btime(b"btime soon\n");
+        assert_eq!(bad.value.boot_time, None);
+        assert_eq!(bad.issues.skipped, 1);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod terminal;
+pub mod timeline;
 
 /// `131072` → `131,072`.
 pub fn thousands(n: u64) -> String {

@@ -290,6 +290,22 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             )?;
         }
     }
+    if s.drops.total_logged > 0 || !s.bursts.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "drops in logs: {} logged (lower bound), ≤ {} with suppressed (upper bound), {} bursts",
+            thousands(s.drops.lower_bound),
+            thousands(s.drops.upper_bound),
+            s.bursts.len()
+        )?;
+    }
+    for r in &s.recurrences {
+        writeln!(out, "recurring: {}", r.description)?;
+    }
+    if !s.symptoms.is_empty() {
+        writeln!(out, "DNS failures in logs: {} lines", s.symptoms.len())?;
+    }
     for w in &s.warnings {
         writeln!(out, "warning: {w}")?;
     }

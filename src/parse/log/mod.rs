@@ -1,0 +1,189 @@
+//! Kernel, serial, journal, kube-proxy and application logs.
+//!
+//! Input: a line-aligned block of a log (or a whole Cloud Logging JSON
+//! array). Lines are found with one multi-pattern search over the block
+//! ([`message::NEEDLES`], plus `onntrack` for limit statements); only those
+//! are framed ([`framing`]) and read ([`message`]). Output: one
+//! [`LogRecord`] per message that matters, with its stamp as written (time
+//! is resolved later, per node), and the limit evidence the log states.
+
+pub mod framing;
+pub mod message;
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+
+use crate::model::Settings;
+use crate::parse::text::{is_noise, trim};
+use crate::parse::{LineIssues, Outcome, settings};
+pub use framing::{Framed, Framing, Stamp};
+pub use message::Message;
+
+/// Longest symptom text kept for reports.
+const SYMPTOM_CHARS: usize = 160;
+
+/// One message that matters, as the log wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRecord {
+    pub message: Message,
+    pub stamp: Option<Stamp>,
+    /// Seconds since boot written next to a wall stamp, when there is one.
+    pub monotonic: Option<f64>,
+    pub host: Option<String>,
+    pub framing: Framing,
+    pub line: u64,
+    /// For DNS symptoms: the message, cut for display.
+    pub text: Option<String>,
+}
+
+/// What one block (or file) of a log held.
+#[derive(Debug, Clone, Default)]
+pub struct LogScan {
+    pub records: Vec<LogRecord>,
+    /// Limits and timeouts stated by kube-proxy or the kernel.
+    pub limits: Outcome<Settings>,
+    pub issues: LineIssues,
+    /// Candidate lines read (after the prefilter).
+    pub candidates: u64,
+}
+
+impl LogScan {
+    /// Adds the scan of the next block of the same file.
+    pub fn merge(&mut self, other: LogScan) {
+        self.records.extend(other.records);
+        self.candidates += other.candidates;
+        self.issues.merge(other.issues);
+        merge_settings(&mut self.limits, other.limits);
+    }
+}
+
+/// Later statements win, as in the log itself.
+fn merge_settings(into: &mut Outcome<Settings>, from: Outcome<Settings>) {
+    let (a, b) = (&mut into.value, from.value);
+    if b.max.is_some() {
+        a.max = b.max;
+    }
+    if b.buckets.is_some() {
+        a.buckets = b.buckets;
+    }
+    if b.count.is_some() {
+        a.count = b.count;
+    }
+    if b.expect_max.is_some() {
+        a.expect_max = b.expect_max;
+    }
+    a.timeouts.extend(b.timeouts);
+    into.records += from.records;
+    into.issues.merge(from.issues);
+    into.warnings.extend(from.warnings);
+}
+
+fn finder() -> &'static AhoCorasick {
+    static F: OnceLock<AhoCorasick> = OnceLock::new();
+    F.get_or_init(|| {
+        let mut needles: Vec<&str> = message::NEEDLES.to_vec();
+        needles.push("onntrack");
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(needles)
+            .unwrap_or_else(|e| unreachable!("static patterns: {e}"))
+    })
+}
+
+/// Reads the candidate lines of `buf`, numbered from `first_line`.
+pub fn scan_block(buf: &[u8], first_line: u64) -> LogScan {
+    let mut scan = LogScan::default();
+    let ac = finder();
+    let mut from = 0usize;
+    let mut line_no = first_line;
+    let mut counted_to = 0usize;
+    while from < buf.len() {
+        let Some(m) = ac.find(Input::new(buf).span(from..buf.len())) else {
+            break;
+        };
+        let start = memchr::memrchr(b'\n', &buf[..m.start()]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &buf[m.start()..]).map_or(buf.len(), |i| m.start() + i);
+        line_no += memchr::memchr_iter(b'\n', &buf[counted_to..start]).count() as u64;
+        counted_to = start;
+        let mut text = trim(&buf[start..end]);
+        if line_no == 1 {
+            text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+        }
+        if !is_noise(text) {
+            scan.candidates += 1;
+            read_line(&mut scan, line_no, text);
+        }
+        from = end + 1;
+    }
+    scan
+}
+
+/// Frames and reads one candidate line.
+fn read_line(scan: &mut LogScan, number: u64, text: &[u8]) {
+    let framed = framing::frame_line(text);
+    take(scan, number, framed, text);
+}
+
+fn take(scan: &mut LogScan, number: u64, framed: Framed<'_>, raw: &[u8]) {
+    let msg: &[u8] = &framed.message;
+    if memchr::memmem::find(msg, b"onntrack").is_some() {
+        settings::log_limit_line(&mut scan.limits, number, msg);
+    }
+    let message = message::classify(msg);
+    if message == Message::Other {
+        return;
+    }
+    if framed.stamp.is_none() {
+        scan.issues.skip(
+            number,
+            "a log timestamp (dmesg, syslog, ISO 8601, journal or Cloud Logging JSON) before the message",
+            raw,
+        );
+        return;
+    }
+    let text = (message == Message::DnsFailure).then(|| {
+        let s = String::from_utf8_lossy(msg);
+        let mut t: String = s.chars().take(SYMPTOM_CHARS).collect();
+        if s.chars().nth(SYMPTOM_CHARS).is_some() {
+            t.push('…');
+        }
+        t
+    });
+    scan.records.push(LogRecord {
+        message,
+        stamp: framed.stamp,
+        monotonic: framed.monotonic,
+        host: framed.host.map(|h| h.into_owned()),
+        framing: framed.framing,
+        line: number,
+        text,
+    });
+}
+
+/// True when a document is one JSON array of objects (a Cloud Logging export).
+pub fn is_json_array(head: &[u8]) -> bool {
+    let t = trim(head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head));
+    t.first() == Some(&b'[') && trim(&t[1..]).first() == Some(&b'{')
+}
+
+/// Reads a Cloud Logging export that is one JSON array.
+pub fn scan_json_array(doc: &[u8]) -> Result<LogScan, String> {
+    let (entries, skipped) = framing::cloud_logging_array(doc)?;
+    let mut scan = LogScan::default();
+    for (i, framed) in entries.into_iter().enumerate() {
+        // Array elements have no line of their own: number them.
+        let number = i as u64 + 1;
+        let msg = framed.message.clone();
+        if finder().find(&msg[..]).is_some() {
+            scan.candidates += 1;
+            take(&mut scan, number, framed, &msg);
+        }
+    }
+    if skipped > 0 {
+        scan.limits
+            .warnings
+            .push(format!("{skipped} array elements without a message were skipped"));
+    }
+    Ok(scan)
+}

@@ -1,0 +1,210 @@
+//! The drop timeline in the terminal: one histogram per node and clock,
+//! bursts marked, quiet stretches folded.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+
+use super::thousands;
+use crate::analysis::Summary;
+use crate::analysis::drops::{Bucket, Burst, Clock, NodeDrops};
+
+const BAR: usize = 32;
+
+/// The part of the summary the timeline is about, as JSON.
+pub fn json(s: &Summary) -> String {
+    let v = serde_json::json!({
+        "schema": "ctsleuth.timeline/v1",
+        "drops": s.drops,
+        "bursts": s.bursts,
+        "recurrences": s.recurrences,
+        "symptoms": s.symptoms,
+        "counter_checks": s.counter_checks,
+        "warnings": s.warnings,
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+fn bucket_start(b: &Bucket) -> i64 {
+    b.start
+        .map(|t| t.timestamp())
+        .or(b.start_since_boot)
+        .unwrap_or(0)
+}
+
+fn label(b: &Bucket, previous: Option<&Bucket>) -> String {
+    match (b.start, b.start_since_boot) {
+        (Some(t), _) => {
+            let same_day = previous
+                .and_then(|p| p.start)
+                .is_some_and(|p| p.date_naive() == t.date_naive());
+            if same_day {
+                format!("{:>16}", t.format("%H:%M:%S"))
+            } else {
+                t.format("%Y-%m-%d %H:%M").to_string()
+            }
+        }
+        (None, Some(s)) => format!("{:>13} s", thousands(s.max(0) as u64)),
+        _ => String::new(),
+    }
+}
+
+/// `23 h 52 min`, `7 min`, `45 s`.
+pub fn human(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        s if s >= 86_400 => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
+        s if s >= 3600 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+fn bar(logged: u64, upper: u64, peak: u64) -> String {
+    if peak == 0 {
+        return " ".repeat(BAR);
+    }
+    let scale = |v: u64| ((v as f64 / peak as f64) * BAR as f64).ceil() as usize;
+    let up = scale(upper).clamp(usize::from(upper > 0), BAR);
+    let lo = scale(logged).clamp(usize::from(logged > 0), up);
+    format!("{}{}{}", "█".repeat(lo), "░".repeat(up - lo), " ".repeat(BAR - up))
+}
+
+fn when(t: Option<DateTime<Utc>>, since_boot: Option<i64>) -> String {
+    match (t, since_boot) {
+        (Some(t), _) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        (None, Some(s)) => format!("{} s after boot", thousands(s.max(0) as u64)),
+        _ => "?".into(),
+    }
+}
+
+fn burst_line(b: &Burst, n: usize) -> String {
+    let mut s = format!(
+        "burst {n}: {} for {}, {} logged, ≤ {} with suppressed, peak {}/min",
+        when(b.start, b.start_since_boot),
+        human(b.duration_s),
+        thousands(b.logged),
+        thousands(b.upper_bound),
+        thousands(b.peak_per_min)
+    );
+    if let Some(c) = &b.counters {
+        let d = |v: Option<u64>| v.map(|v| format!("+{}", thousands(v))).unwrap_or_else(|| "?".into());
+        s.push_str(&format!(
+            "\n      counters {}–{}: drop {}, early_drop {}, insert_failed {} (log: {} logged, ≤ {})",
+            c.from.format("%H:%M:%S"),
+            c.to.format("%H:%M:%S"),
+            d(c.drop),
+            d(c.early_drop),
+            d(c.insert_failed),
+            thousands(c.logged),
+            thousands(c.upper_bound)
+        ));
+    }
+    s
+}
+
+fn node_block(out: &mut dyn Write, n: &NodeDrops, bursts: &[&Burst], bucket_s: u32) -> io::Result<()> {
+    let name = n.node.as_deref().unwrap_or("(node unknown)");
+    let clock = match n.clock {
+        Clock::Utc => "UTC".to_string(),
+        Clock::SinceBoot => format!("seconds since boot {}, no boot time known", n.boot),
+    };
+    writeln!(out, "{name} — {clock}, {}-wide buckets", human(i64::from(bucket_s)))?;
+    writeln!(
+        out,
+        "  {} drops logged (lower bound) · ≤ {} with suppressed (upper bound) · {} bursts{}",
+        thousands(n.logged),
+        thousands(n.upper_bound),
+        bursts.len(),
+        if n.expectation_full > 0 {
+            format!(" · {} expectation-table-full", thousands(n.expectation_full))
+        } else {
+            String::new()
+        }
+    )?;
+    let peak = n.buckets.iter().map(|b| b.upper_bound).max().unwrap_or(0);
+    let mut previous: Option<&Bucket> = None;
+    let mut burst_no = 0;
+    for b in &n.buckets {
+        if let Some(p) = previous {
+            let gap = bucket_start(b) - bucket_start(p) - i64::from(bucket_s);
+            if gap > 0 {
+                writeln!(out, "  {:>16}  ⋮ {} without drops", "", human(gap))?;
+            }
+        }
+        let starts = bursts.iter().position(|x| {
+            x.start.map(|t| t.timestamp()).or(x.start_since_boot) == Some(bucket_start(b))
+        });
+        let mut line = format!(
+            "  {:<16}  {} {:>7} ≤ {:>9}",
+            label(b, previous),
+            bar(b.logged, b.upper_bound, peak),
+            thousands(b.logged),
+            thousands(b.upper_bound)
+        );
+        if b.dns_failures > 0 {
+            line.push_str(&format!("  DNS ✗{}", b.dns_failures));
+        }
+        if let Some(i) = starts {
+            burst_no += 1;
+            line.push_str(&format!("  ◀ {}", burst_line(bursts[i], burst_no)));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+        previous = Some(b);
+    }
+    writeln!(out)
+}
+
+/// The whole timeline view.
+pub fn render(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    if s.drops.per_node.is_empty() {
+        writeln!(out, "no conntrack drops, rate-limit summaries or DNS failures in the logs")?;
+    }
+    for n in &s.drops.per_node {
+        let bursts: Vec<&Burst> = s
+            .bursts
+            .iter()
+            .filter(|b| b.node == n.node && b.clock == n.clock)
+            .collect();
+        node_block(out, n, &bursts, s.drops.bucket_s)?;
+    }
+    for r in &s.recurrences {
+        let nodes: Vec<&str> = r.nodes.iter().map(|n| n.as_deref().unwrap_or("?")).collect();
+        writeln!(out, "recurring: {} — nodes {}", r.description, nodes.join(", "))?;
+    }
+    if !s.symptoms.is_empty() {
+        let first = s.symptoms.iter().find_map(|x| x.ts);
+        let last = s.symptoms.iter().filter_map(|x| x.ts).max();
+        writeln!(
+            out,
+            "DNS failures: {} lines{}",
+            s.symptoms.len(),
+            match (first, last) {
+                (Some(a), Some(b)) => format!(", {} – {}", a.format("%Y-%m-%d %H:%M"), b.format("%Y-%m-%d %H:%M UTC")),
+                _ => String::new(),
+            }
+        )?;
+    }
+    writeln!(out, "\nnote: {}", crate::analysis::drops::BOUNDS_NOTE)?;
+    for w in &s.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_and_durations() {
+        assert_eq!(bar(0, 0, 10).chars().count(), BAR);
+        let b = bar(1, 100, 100);
+        assert!(b.starts_with('█'));
+        assert_eq!(b.chars().filter(|c| *c == '░').count(), BAR - 1);
+        assert_eq!(human(45), "45 s");
+        assert_eq!(human(420), "7 min");
+        assert_eq!(human(86_040), "23 h 54 min");
+        assert_eq!(human(3 * 86_400 + 7200), "3 d 2 h");
+    }
+}
