@@ -9,12 +9,17 @@ use ctsleuth::synth::{Rng, write_kern_log};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let lines: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(7_000_000);
+    let lines: u64 = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(7_000_000);
     let every: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let seed: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    if let Err(e) = write_kern_log(&mut out, &mut Rng::new(seed), lines, every).and_then(|_| out.flush()) {
+    if let Err(e) =
+        write_kern_log(&mut out, &mut Rng::new(seed), lines, every).and_then(|_| out.flush())
+    {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("genlog: {e}");
             std::process::exit(1);

@@ -55,7 +55,9 @@ pub fn parse_timeouts(items: &[String]) -> Result<BTreeMap<String, u32>, Error> 
 pub fn parse_duration(s: &str) -> Result<u32, String> {
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u32 = num.parse().map_err(|_| format!("{s:?} is not a duration: use 30s, 1m, 5m, 1h"))?;
+    let n: u32 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration: use 30s, 1m, 5m, 1h"))?;
     let mult = match unit {
         "" | "s" => 1,
         "m" | "min" => 60,
@@ -75,7 +77,8 @@ pub fn parse_tz(s: &str) -> Result<FixedOffset, String> {
     if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
         return FixedOffset::east_opt(0).ok_or_else(|| "offset".to_string());
     }
-    let bad = || format!("{s:?}: use UTC or an offset such as +02:00 or -0500 (zone names are not read)");
+    let bad =
+        || format!("{s:?}: use UTC or an offset such as +02:00 or -0500 (zone names are not read)");
     let sign = match t.as_bytes().first() {
         Some(b'+') => 1,
         Some(b'-') => -1,

@@ -12,8 +12,8 @@ use crate::frame::{ChunkBuilder, EntriesFrame, merge_chunks};
 use crate::input::{self, Format, InputFile, Kind, sniff};
 use crate::model::{Settings, StatsCapture};
 use crate::parse::conntrack::{ListingReport, parse_listing};
-use crate::parse::text::chunks;
 use crate::parse::log::{self, LogRecord, LogScan};
+use crate::parse::text::chunks;
 use crate::parse::{BadLine, LineIssues, Outcome, settings, stats};
 
 /// Bytes read at the head of a file to tell its format.
@@ -282,13 +282,19 @@ fn read_and_parse(
             Ok(Parsed::Stats(apply_outcome(report, out)))
         }
         Format::Log => {
-            let block = if opts.block_size == 0 { DEFAULT_BLOCK } else { opts.block_size };
+            let block = if opts.block_size == 0 {
+                DEFAULT_BLOCK
+            } else {
+                opts.block_size
+            };
             let scan = if log::is_json_array(&head_copy) {
                 let buf = read_small(&mut rest, report)?;
                 match log::scan_json_array(&buf) {
                     Ok(scan) => scan,
                     Err(e) => {
-                        report.warnings.push(format!("not a Cloud Logging export: {e}"));
+                        report
+                            .warnings
+                            .push(format!("not a Cloud Logging export: {e}"));
                         report.unusable = true;
                         return Ok(Parsed::Nothing);
                     }
@@ -298,7 +304,7 @@ fn read_and_parse(
             };
             apply_issues(report, scan.issues);
             let settings = apply_outcome(report, scan.limits);
-            report.records = scan.records.len() as u64 + report.records;
+            report.records += scan.records.len() as u64;
             Ok(Parsed::Log(scan.records, settings))
         }
         Format::Sysctl | Format::BareValue | Format::BootTime => {

@@ -381,6 +381,57 @@ pub fn write_listing(
     )
 }
 
+/// Everyday lines of a GKE node's journal, to bury the interesting ones in.
+const NOISE: [&str; 8] = [
+    "kubelet[1742]: I1126 {T} 1742 kubelet_getters.go:187] \"Pod status updated\" pod=\"default/web-7c9f8b5d4-x8k2q\" status=\"Running\"",
+    "containerd[1103]: time=\"2024-11-26T{T}Z\" level=info msg=\"ImageCreate event name:\\\"gke.gcr.io/pause:3.8\\\"\"",
+    "systemd[1]: Started Session 4172 of User root.",
+    "kernel: [{M}] cbr0: port 7(veth6b3c2a1f) entered forwarding state",
+    "kubelet[1742]: I1126 {T} 1742 prober.go:107] \"Probe failed\" probeType=\"Readiness\" pod=\"payments/api-6d8f7b9c5-2lq4w\"",
+    "dockerd[1210]: time=\"2024-11-26T{T}Z\" level=warning msg=\"Your kernel does not support swap limit capabilities\"",
+    "google_guest_agent[842]: Updating keys for user alice.",
+    "node-problem-detector[2012]: I1126 {T} 2012 log_monitor.go:160] New status generated: &{Source:kernel-monitor}",
+];
+
+/// Writes a syslog-framed journal of `lines` lines, one in `every` of which
+/// is a conntrack drop (with its rate-limit summaries); the rest are noise.
+pub fn write_kern_log(
+    out: &mut dyn Write,
+    rng: &mut Rng,
+    lines: u64,
+    every: u64,
+) -> io::Result<()> {
+    let host = "gke-prod-default-pool-7f3a9c21-x2lq";
+    let mut secs: u64 = 8 * 3600;
+    for i in 0..lines {
+        if i % 97 == 0 {
+            secs += 1;
+        }
+        let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+        let mono = secs as f64 - 21_063.2 + (i % 97) as f64 * 0.0103;
+        let stamp = format!("Nov 26 {h:02}:{m:02}:{s:02} {host} ");
+        if every > 0 && rng.below(every) == 0 {
+            writeln!(
+                out,
+                "{stamp}kernel: [{mono:12.6}] nf_conntrack: nf_conntrack: table full, dropping packet"
+            )?;
+        } else if every > 0 && rng.below(every * 10) == 0 {
+            writeln!(
+                out,
+                "{stamp}kernel: [{mono:12.6}] net_ratelimit: {} callbacks suppressed",
+                rng.range(100, 2000)
+            )?;
+        } else {
+            let t = format!("{h:02}:{m:02}:{s:02}.{:06}", rng.below(1_000_000));
+            let line = NOISE[rng.below(NOISE.len() as u64) as usize]
+                .replace("{T}", &t)
+                .replace("{M}", &format!("{mono:12.6}"));
+            writeln!(out, "{stamp}{line}")?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,50 +472,4 @@ mod tests {
             .count();
         assert!((7_000..8_500).contains(&tw), "{tw}");
     }
-}
-
-/// Everyday lines of a GKE node's journal, to bury the interesting ones in.
-const NOISE: [&str; 8] = [
-    "kubelet[1742]: I1126 {T} 1742 kubelet_getters.go:187] \"Pod status updated\" pod=\"default/web-7c9f8b5d4-x8k2q\" status=\"Running\"",
-    "containerd[1103]: time=\"2024-11-26T{T}Z\" level=info msg=\"ImageCreate event name:\\\"gke.gcr.io/pause:3.8\\\"\"",
-    "systemd[1]: Started Session 4172 of User root.",
-    "kernel: [{M}] cbr0: port 7(veth6b3c2a1f) entered forwarding state",
-    "kubelet[1742]: I1126 {T} 1742 prober.go:107] \"Probe failed\" probeType=\"Readiness\" pod=\"payments/api-6d8f7b9c5-2lq4w\"",
-    "dockerd[1210]: time=\"2024-11-26T{T}Z\" level=warning msg=\"Your kernel does not support swap limit capabilities\"",
-    "google_guest_agent[842]: Updating keys for user alice.",
-    "node-problem-detector[2012]: I1126 {T} 2012 log_monitor.go:160] New status generated: &{Source:kernel-monitor}",
-];
-
-/// Writes a syslog-framed journal of `lines` lines, one in `every` of which
-/// is a conntrack drop (with its rate-limit summaries); the rest are noise.
-pub fn write_kern_log(out: &mut dyn Write, rng: &mut Rng, lines: u64, every: u64) -> io::Result<()> {
-    let host = "gke-prod-default-pool-7f3a9c21-x2lq";
-    let mut secs: u64 = 8 * 3600;
-    for i in 0..lines {
-        if i % 97 == 0 {
-            secs += 1;
-        }
-        let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
-        let mono = secs as f64 - 21_063.2 + (i % 97) as f64 * 0.0103;
-        let stamp = format!("Nov 26 {h:02}:{m:02}:{s:02} {host} ");
-        if every > 0 && rng.below(every) == 0 {
-            writeln!(
-                out,
-                "{stamp}kernel: [{mono:12.6}] nf_conntrack: nf_conntrack: table full, dropping packet"
-            )?;
-        } else if every > 0 && rng.below(every * 10) == 0 {
-            writeln!(
-                out,
-                "{stamp}kernel: [{mono:12.6}] net_ratelimit: {} callbacks suppressed",
-                rng.range(100, 2000)
-            )?;
-        } else {
-            let t = format!("{h:02}:{m:02}:{s:02}.{:06}", rng.below(1_000_000));
-            let line = NOISE[rng.below(NOISE.len() as u64) as usize]
-                .replace("{T}", &t)
-                .replace("{M}", &format!("{mono:12.6}"));
-            writeln!(out, "{stamp}{line}")?;
-        }
-    }
-    Ok(())
 }

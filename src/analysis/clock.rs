@@ -57,7 +57,9 @@ fn from_secs_f64(secs: f64) -> Option<chrono::Duration> {
 }
 
 fn local(tz: FixedOffset, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
-    tz.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))
+    tz.from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The year that puts `month`/`day` closest to `anchor`.
@@ -76,8 +78,14 @@ fn nearest_year(anchor: DateTime<Utc>, month: u32, day: u32) -> Option<i32> {
 
 /// Resolves every record of every file. Returns, per file, one [`Resolved`]
 /// per record (same order), and warnings that say which evidence was used.
-pub fn resolve(files: &[LogFile<'_>], anchors: &Anchors, opts: &ClockOptions) -> (Vec<Vec<Resolved>>, Vec<String>) {
-    let tz = opts.tz.unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+pub fn resolve(
+    files: &[LogFile<'_>],
+    anchors: &Anchors,
+    opts: &ClockOptions,
+) -> (Vec<Vec<Resolved>>, Vec<String>) {
+    let tz = opts
+        .tz
+        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
     let mut warnings = Vec::new();
     let node_of = |f: &LogFile<'_>, r: &LogRecord| f.node.clone().or_else(|| r.host.clone());
 
@@ -90,16 +98,17 @@ pub fn resolve(files: &[LogFile<'_>], anchors: &Anchors, opts: &ClockOptions) ->
             }
         }
     }
-    let anchor_of = |node: &Option<String>, f: &LogFile<'_>| -> Option<(DateTime<Utc>, &'static str)> {
-        if let Some(y) = opts.year {
-            let t = Utc.with_ymd_and_hms(y, 7, 1, 0, 0, 0).single()?;
-            return Some((t, "--year"));
-        }
-        if let Some(t) = times.get(node).and_then(|v| v.iter().max().copied()) {
-            return Some((t, "other inputs of the node"));
-        }
-        f.modified.map(|t| (t, "the file's modification time"))
-    };
+    let anchor_of =
+        |node: &Option<String>, f: &LogFile<'_>| -> Option<(DateTime<Utc>, &'static str)> {
+            if let Some(y) = opts.year {
+                let t = Utc.with_ymd_and_hms(y, 7, 1, 0, 0, 0).single()?;
+                return Some((t, "--year"));
+            }
+            if let Some(t) = times.get(node).and_then(|v| v.iter().max().copied()) {
+                return Some((t, "other inputs of the node"));
+            }
+            f.modified.map(|t| (t, "the file's modification time"))
+        };
 
     // Pass 1: wall-clock stamps, and boot times learned from wall+monotonic pairs.
     let mut walls: Vec<Vec<Option<DateTime<Utc>>>> = Vec::with_capacity(files.len());
@@ -153,10 +162,16 @@ pub fn resolve(files: &[LogFile<'_>], anchors: &Anchors, opts: &ClockOptions) ->
             out.push(wall);
         }
         if let Some(how) = year_note {
-            warnings.push(format!("{}: syslog times have no year: taken from {how}", f.path));
+            warnings.push(format!(
+                "{}: syslog times have no year: taken from {how}",
+                f.path
+            ));
         }
         if unzoned && opts.tz.is_none() {
-            warnings.push(format!("{}: times without a zone read as UTC (pass --tz for local-time logs)", f.path));
+            warnings.push(format!(
+                "{}: times without a zone read as UTC (pass --tz for local-time logs)",
+                f.path
+            ));
         }
         walls.push(out);
         file_boots.push(fb);
@@ -179,25 +194,40 @@ pub fn resolve(files: &[LogFile<'_>], anchors: &Anchors, opts: &ClockOptions) ->
         for (ri, r) in f.records.iter().enumerate() {
             let boot = boots_of[fi][ri];
             if let Some(w) = walls[fi][ri] {
-                out.push(Resolved { ts: Some(w), since_boot: None, boot });
+                out.push(Resolved {
+                    ts: Some(w),
+                    since_boot: None,
+                    boot,
+                });
                 continue;
             }
             let Some(Stamp::Monotonic(m)) = r.stamp else {
-                out.push(Resolved { ts: None, since_boot: None, boot });
+                out.push(Resolved {
+                    ts: None,
+                    since_boot: None,
+                    boot,
+                });
                 continue;
             };
             let node = node_of(f, r);
-            let learned = file_boots[fi]
-                .get(&boot)
-                .and_then(|v| median(v))
-                .map(|b| (b, "lines of the same file that carry both clocks".to_string()));
+            let learned = file_boots[fi].get(&boot).and_then(|v| median(v)).map(|b| {
+                (
+                    b,
+                    "lines of the same file that carry both clocks".to_string(),
+                )
+            });
             // Outside evidence describes the node's current boot: the last
             // boot of the file.
             let outside = (boot == last_boot)
                 .then(|| {
                     opts.boot_time
                         .map(|b| (b, "--boot-time".to_string()))
-                        .or_else(|| anchors.boot_times.get(&node).map(|b| (*b, "/proc/stat btime".to_string())))
+                        .or_else(|| {
+                            anchors
+                                .boot_times
+                                .get(&node)
+                                .map(|b| (*b, "/proc/stat btime".to_string()))
+                        })
                         .or_else(|| {
                             node_boots
                                 .get(&node)
@@ -206,19 +236,33 @@ pub fn resolve(files: &[LogFile<'_>], anchors: &Anchors, opts: &ClockOptions) ->
                         })
                 })
                 .flatten();
-            match learned.or(outside).and_then(|(b, how)| Some((b + from_secs_f64(m)?, how))) {
+            match learned
+                .or(outside)
+                .and_then(|(b, how)| Some((b + from_secs_f64(m)?, how)))
+            {
                 Some((ts, how)) => {
                     source.get_or_insert(how);
-                    out.push(Resolved { ts: Some(ts), since_boot: Some(m), boot });
+                    out.push(Resolved {
+                        ts: Some(ts),
+                        since_boot: Some(m),
+                        boot,
+                    });
                 }
                 None => {
                     unresolved += 1;
-                    out.push(Resolved { ts: None, since_boot: Some(m), boot });
+                    out.push(Resolved {
+                        ts: None,
+                        since_boot: Some(m),
+                        boot,
+                    });
                 }
             }
         }
         if let Some(how) = source {
-            warnings.push(format!("{}: seconds since boot turned into UTC with the boot time from {how}", f.path));
+            warnings.push(format!(
+                "{}: seconds since boot turned into UTC with the boot time from {how}",
+                f.path
+            ));
         }
         if unresolved > 0 {
             warnings.push(format!(
@@ -254,25 +298,49 @@ mod tests {
     }
 
     fn no_year(m: u32, d: u32, hms: (u32, u32, u32)) -> Stamp {
-        Stamp::NoYear { month: m, day: d, time: NaiveTime::from_hms_opt(hms.0, hms.1, hms.2).unwrap() }
+        Stamp::NoYear {
+            month: m,
+            day: d,
+            time: NaiveTime::from_hms_opt(hms.0, hms.1, hms.2).unwrap(),
+        }
     }
 
     #[test]
     fn syslog_year_comes_from_the_node_and_rolls_over_new_year() {
-        let recs = [rec(no_year(12, 31, (23, 59, 58)), None), rec(no_year(1, 1, (0, 0, 3)), None)];
-        let files = [LogFile { path: "kern.log", node: Some("node-a".into()), records: &recs, modified: None }];
+        let recs = [
+            rec(no_year(12, 31, (23, 59, 58)), None),
+            rec(no_year(1, 1, (0, 0, 3)), None),
+        ];
+        let files = [LogFile {
+            path: "kern.log",
+            node: Some("node-a".into()),
+            records: &recs,
+            modified: None,
+        }];
         let mut anchors = Anchors::default();
-        anchors.times.insert(Some("node-a".into()), vec![t("2025-01-01T00:10:00Z")]);
+        anchors
+            .times
+            .insert(Some("node-a".into()), vec![t("2025-01-01T00:10:00Z")]);
         let (res, warnings) = resolve(&files, &anchors, &ClockOptions::default());
         assert_eq!(res[0][0].ts, Some(t("2024-12-31T23:59:58Z")));
         assert_eq!(res[0][1].ts, Some(t("2025-01-01T00:00:03Z")));
-        assert!(warnings.iter().any(|w| w.contains("other inputs of the node")), "{warnings:?}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("other inputs of the node")),
+            "{warnings:?}"
+        );
     }
 
     #[test]
     fn year_flag_and_tz_apply() {
         let recs = [rec(no_year(11, 26, (10, 0, 0)), None)];
-        let files = [LogFile { path: "m", node: None, records: &recs, modified: None }];
+        let files = [LogFile {
+            path: "m",
+            node: None,
+            records: &recs,
+            modified: None,
+        }];
         let opts = ClockOptions {
             year: Some(2023),
             tz: FixedOffset::east_opt(3600),
@@ -288,10 +356,23 @@ mod tests {
     #[test]
     fn boot_time_learned_from_pairs_places_raw_dmesg() {
         let kern = [rec(Stamp::Wall(t("2024-11-26T08:57:40Z")), Some(9997.0))];
-        let dmesg = [rec(Stamp::Monotonic(10_000.5), None), rec(Stamp::Monotonic(10_001.0), None)];
+        let dmesg = [
+            rec(Stamp::Monotonic(10_000.5), None),
+            rec(Stamp::Monotonic(10_001.0), None),
+        ];
         let files = [
-            LogFile { path: "kern.log", node: Some("node-a".into()), records: &kern, modified: None },
-            LogFile { path: "dmesg", node: Some("node-a".into()), records: &dmesg, modified: None },
+            LogFile {
+                path: "kern.log",
+                node: Some("node-a".into()),
+                records: &kern,
+                modified: None,
+            },
+            LogFile {
+                path: "dmesg",
+                node: Some("node-a".into()),
+                records: &dmesg,
+                modified: None,
+            },
         ];
         let (res, warnings) = resolve(&files, &Anchors::default(), &ClockOptions::default());
         assert_eq!(res[1][0].ts, Some(t("2024-11-26T08:57:43.5Z")));
@@ -306,13 +387,28 @@ mod tests {
             rec(Stamp::Monotonic(900.0), None),
             rec(Stamp::Monotonic(12.0), None),
         ];
-        let files = [LogFile { path: "console", node: None, records: &dmesg, modified: None }];
+        let files = [LogFile {
+            path: "console",
+            node: None,
+            records: &dmesg,
+            modified: None,
+        }];
         let (res, warnings) = resolve(&files, &Anchors::default(), &ClockOptions::default());
-        assert_eq!(res[0].iter().map(|r| r.boot).collect::<Vec<_>>(), vec![0, 0, 1]);
+        assert_eq!(
+            res[0].iter().map(|r| r.boot).collect::<Vec<_>>(),
+            vec![0, 0, 1]
+        );
         assert!(res[0].iter().all(|r| r.ts.is_none()));
-        assert!(warnings.iter().any(|w| w.contains("3 events only have seconds since boot")));
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("3 events only have seconds since boot"))
+        );
         // --boot-time places the current (last) boot only.
-        let opts = ClockOptions { boot_time: Some(t("2024-11-26T06:00:00Z")), ..Default::default() };
+        let opts = ClockOptions {
+            boot_time: Some(t("2024-11-26T06:00:00Z")),
+            ..Default::default()
+        };
         let (res, _) = resolve(&files, &Anchors::default(), &opts);
         assert_eq!(res[0][2].ts, Some(t("2024-11-26T06:00:12Z")));
         assert_eq!(res[0][0].ts, None);

@@ -156,7 +156,8 @@ pub struct CounterCheck {
 pub fn attach_suppressed(events: Vec<(DropEvent, bool)>) -> (Vec<DropEvent>, u64) {
     let mut drops: BTreeMap<(Option<String>, u32), Vec<i64>> = BTreeMap::new();
     let key_time = |e: &DropEvent| -> Option<i64> {
-        e.ts.map(|t| t.timestamp()).or_else(|| e.since_boot.map(|s| s as i64))
+        e.ts.map(|t| t.timestamp())
+            .or_else(|| e.since_boot.map(|s| s as i64))
     };
     for (e, _) in &events {
         if e.kind == EventKind::Drop {
@@ -220,7 +221,10 @@ fn events_frame(events: &[DropEvent]) -> PolarsResult<DataFrame> {
         })
         .collect();
     let utc: Vec<bool> = placed.iter().map(|e| e.ts.is_some()).collect();
-    let boot: Vec<u32> = placed.iter().map(|e| if e.ts.is_some() { 0 } else { e.boot }).collect();
+    let boot: Vec<u32> = placed
+        .iter()
+        .map(|e| if e.ts.is_some() { 0 } else { e.boot })
+        .collect();
     let kind: Vec<u32> = placed.iter().map(|e| e.kind.code()).collect();
     let count: Vec<u64> = placed.iter().map(|e| e.count).collect();
     DataFrame::new(
@@ -269,7 +273,12 @@ struct Row {
 }
 
 fn rows(df: &DataFrame) -> PolarsResult<Vec<Row>> {
-    let node: Vec<Option<String>> = df.column(NODE)?.str()?.iter().map(|s| s.map(str::to_string)).collect();
+    let node: Vec<Option<String>> = df
+        .column(NODE)?
+        .str()?
+        .iter()
+        .map(|s| s.map(str::to_string))
+        .collect();
     let utc: Vec<Option<bool>> = df.column(UTC)?.bool()?.iter().collect();
     let boot: Vec<Option<u32>> = df.column(BOOT)?.u32()?.iter().collect();
     let bucket: Vec<Option<i64>> = df.column(BUCKET)?.i64()?.iter().collect();
@@ -320,7 +329,9 @@ pub fn timeline(events: &[DropEvent], opts: &DropOptions) -> PolarsResult<(Drops
                 buckets: Vec::new(),
             });
         }
-        let Some(n) = per_node.last_mut() else { continue };
+        let Some(n) = per_node.last_mut() else {
+            continue;
+        };
         n.logged += r.logged;
         n.suppressed += r.suppressed;
         n.upper_bound += r.logged + r.suppressed;
@@ -368,9 +379,13 @@ pub fn timeline(events: &[DropEvent], opts: &DropOptions) -> PolarsResult<(Drops
             // Logged drops scaled to one minute.
             let per_min = b.logged * 60_000 / bucket_ms.max(1) as u64;
             current = match current {
-                Some(c) if start - c.1 <= gap_ms => {
-                    Some((c.0, end, c.2 + b.logged, c.3 + b.upper_bound, c.4.max(per_min)))
-                }
+                Some(c) if start - c.1 <= gap_ms => Some((
+                    c.0,
+                    end,
+                    c.2 + b.logged,
+                    c.3 + b.upper_bound,
+                    c.4.max(per_min),
+                )),
                 Some(c) => {
                     flush(c, &mut bursts);
                     Some((start, end, b.logged, b.upper_bound, per_min))
@@ -415,14 +430,20 @@ pub fn recurrences(bursts: &[Burst], opts: &DropOptions) -> Vec<Recurrence> {
     starts.sort_by_key(|(m, _, s)| (*m, *s));
     let mut groups: Vec<Vec<(i64, &Burst, DateTime<Utc>)>> = Vec::new();
     for item in starts {
-        match groups.iter_mut().find(|g| circular_gap(g[0].0, item.0) <= window) {
+        match groups
+            .iter_mut()
+            .find(|g| circular_gap(g[0].0, item.0) <= window)
+        {
             Some(g) => g.push(item),
             None => groups.push(vec![item]),
         }
     }
     let mut out = Vec::new();
     for g in groups {
-        let days: BTreeSet<String> = g.iter().map(|(_, _, s)| s.format("%Y-%m-%d").to_string()).collect();
+        let days: BTreeSet<String> = g
+            .iter()
+            .map(|(_, _, s)| s.format("%Y-%m-%d").to_string())
+            .collect();
         if days.len() < 2 {
             continue;
         }
@@ -462,7 +483,8 @@ pub fn counter_checks(
             continue;
         };
         let from = r.since;
-        let inside = |e: &&DropEvent| e.node == s.node && e.ts.is_some_and(|t| t >= from && t <= to);
+        let inside =
+            |e: &&DropEvent| e.node == s.node && e.ts.is_some_and(|t| t >= from && t <= to);
         let logged: u64 = events
             .iter()
             .filter(inside)

@@ -18,12 +18,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::facts::Timeouts;
+use crate::model::Setting;
 use crate::model::{DropEvent, EventKind};
 use crate::parse::log::Message;
+use crate::pipeline::{InputReport, Loaded};
 use clock::ClockOptions;
 pub use drops::{Burst, CounterCheck, DropOptions, Drops, Recurrence, Symptom};
-use crate::model::Setting;
-use crate::pipeline::{InputReport, Loaded};
 pub use snapshot::SnapshotStats;
 pub use stats::StatsRow;
 
@@ -283,7 +283,8 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let (stats, stat_warnings) = stats::rows(caps);
     warnings.extend(stat_warnings);
 
-    let limit_of = |node: &Option<String>| nodes.iter().find(|n| &n.node == node).and_then(|n| n.limit);
+    let limit_of =
+        |node: &Option<String>| nodes.iter().find(|n| &n.node == node).and_then(|n| n.limit);
     let (events, symptoms, log_warnings) = log_events(loaded, &opts.clock);
     warnings.extend(log_warnings);
     let (drops, mut bursts) = drops::timeline(&events, &opts.drops)?;
@@ -311,7 +312,10 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
 
 /// Log records → timeline events (time resolved, suppressed counts kept
 /// where they belong) and DNS symptoms.
-fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> (Vec<DropEvent>, Vec<Symptom>, Vec<String>) {
+fn log_events(
+    loaded: &Loaded,
+    clock_opts: &ClockOptions,
+) -> (Vec<DropEvent>, Vec<Symptom>, Vec<String>) {
     let path = |i: usize| loaded.inputs.get(i).map(|x| x.path.as_str()).unwrap_or("");
     let mut anchors = clock::Anchors::default();
     for i in &loaded.inputs {
@@ -320,7 +324,11 @@ fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> (Vec<DropEvent>, Ve
         }
     }
     for s in &loaded.settings {
-        if let Some(b) = s.settings.boot_time.and_then(|b| DateTime::from_timestamp(b, 0)) {
+        if let Some(b) = s
+            .settings
+            .boot_time
+            .and_then(|b| DateTime::from_timestamp(b, 0))
+        {
             anchors.boot_times.insert(s.node.clone(), b);
         }
     }
@@ -342,7 +350,9 @@ fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> (Vec<DropEvent>, Ve
             let node = l.node.clone().or_else(|| r.host.clone());
             let (kind, count, conntrack_func) = match r.message {
                 Message::TableFull => (EventKind::Drop, 1, true),
-                Message::Suppressed { count, conntrack } => (EventKind::Suppressed, count, conntrack),
+                Message::Suppressed { count, conntrack } => {
+                    (EventKind::Suppressed, count, conntrack)
+                }
                 Message::ExpectationFull => (EventKind::ExpectationFull, 1, true),
                 Message::Vmalloc => (EventKind::Vmalloc, 1, true),
                 Message::DnsFailure => (EventKind::DnsFailure, 1, true),

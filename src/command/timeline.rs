@@ -24,7 +24,8 @@ pub fn run(args: &TimelineArgs) -> Result<Exit, Error> {
     terminal::diagnostics(&mut std::io::stderr().lock(), &summary.inputs, cfg.quiet)?;
     if read.loaded.logs.is_empty() {
         return Err(Error::NoInput(
-            "no log among the inputs (dmesg, syslog, journal, serial console or Cloud Logging)".into(),
+            "no log among the inputs (dmesg, syslog, journal, serial console or Cloud Logging)"
+                .into(),
         ));
     }
     let mut out = std::io::stdout().lock();

@@ -158,7 +158,11 @@ impl<R: Read, F: Fn(u64)> Read for Counting<R, F> {
 /// Modification time of the file, when known.
 pub fn modified(file: &InputFile) -> Option<DateTime<Utc>> {
     match &file.origin {
-        Origin::Path(p) => std::fs::metadata(p).ok()?.modified().ok().map(DateTime::<Utc>::from),
+        Origin::Path(p) => std::fs::metadata(p)
+            .ok()?
+            .modified()
+            .ok()
+            .map(DateTime::<Utc>::from),
         Origin::Stdin => None,
     }
 }

@@ -488,7 +488,9 @@ pub fn parse_proc_stat_btime(buf: &[u8]) -> Outcome<Settings> {
                 out.value.boot_time = Some(secs);
                 out.records += 1;
             }
-            _ => out.issues.skip(line.number, "epoch seconds after btime", line.text),
+            _ => out
+                .issues
+                .skip(line.number, "epoch seconds after btime", line.text),
         }
     }
     if out.value.boot_time.is_none() && out.issues.skipped == 0 {
@@ -570,7 +572,9 @@ mod tests {
 
     #[test]
     fn proc_stat_btime() {
-        let out = parse_proc_stat_btime(b"cpu  2255 34 2290 22625563 6290 127 456 0 0 0\nbtime 1732515063\nprocesses 26442\n");
+        let out = parse_proc_stat_btime(
+            b"cpu  2255 34 2290 22625563 6290 127 456 0 0 0\nbtime 1732515063\nprocesses 26442\n",
+        );
         assert_eq!(out.value.boot_time, Some(1_732_515_063));
         assert_eq!(out.records, 1);
         let bad = parse_proc_stat_btime(b"btime soon\n");

@@ -32,16 +32,21 @@ fn bucket_start(b: &Bucket) -> i64 {
         .unwrap_or(0)
 }
 
-fn label(b: &Bucket, previous: Option<&Bucket>) -> String {
+fn label(b: &Bucket, previous: Option<&Bucket>, bucket_s: u32) -> String {
     match (b.start, b.start_since_boot) {
         (Some(t), _) => {
             let same_day = previous
                 .and_then(|p| p.start)
                 .is_some_and(|p| p.date_naive() == t.date_naive());
-            if same_day {
-                format!("{:>16}", t.format("%H:%M:%S"))
+            let clock = if bucket_s % 60 == 0 {
+                "%H:%M"
             } else {
-                t.format("%Y-%m-%d %H:%M").to_string()
+                "%H:%M:%S"
+            };
+            if same_day {
+                format!("{:>16}", t.format(clock).to_string())
+            } else {
+                t.format(&format!("%Y-%m-%d {clock}")).to_string()
             }
         }
         (None, Some(s)) => format!("{:>13} s", thousands(s.max(0) as u64)),
@@ -67,7 +72,12 @@ fn bar(logged: u64, upper: u64, peak: u64) -> String {
     let scale = |v: u64| ((v as f64 / peak as f64) * BAR as f64).ceil() as usize;
     let up = scale(upper).clamp(usize::from(upper > 0), BAR);
     let lo = scale(logged).clamp(usize::from(logged > 0), up);
-    format!("{}{}{}", "█".repeat(lo), "░".repeat(up - lo), " ".repeat(BAR - up))
+    format!(
+        "{}{}{}",
+        "█".repeat(lo),
+        "░".repeat(up - lo),
+        " ".repeat(BAR - up)
+    )
 }
 
 fn when(t: Option<DateTime<Utc>>, since_boot: Option<i64>) -> String {
@@ -88,7 +98,10 @@ fn burst_line(b: &Burst, n: usize) -> String {
         thousands(b.peak_per_min)
     );
     if let Some(c) = &b.counters {
-        let d = |v: Option<u64>| v.map(|v| format!("+{}", thousands(v))).unwrap_or_else(|| "?".into());
+        let d = |v: Option<u64>| {
+            v.map(|v| format!("+{}", thousands(v)))
+                .unwrap_or_else(|| "?".into())
+        };
         s.push_str(&format!(
             "\n      counters {}–{}: drop {}, early_drop {}, insert_failed {} (log: {} logged, ≤ {})",
             c.from.format("%H:%M:%S"),
@@ -103,25 +116,46 @@ fn burst_line(b: &Burst, n: usize) -> String {
     s
 }
 
-fn node_block(out: &mut dyn Write, n: &NodeDrops, bursts: &[&Burst], bucket_s: u32) -> io::Result<()> {
+fn node_block(
+    out: &mut dyn Write,
+    n: &NodeDrops,
+    bursts: &[&Burst],
+    bucket_s: u32,
+) -> io::Result<()> {
     let name = n.node.as_deref().unwrap_or("(node unknown)");
     let clock = match n.clock {
         Clock::Utc => "UTC".to_string(),
         Clock::SinceBoot => format!("seconds since boot {}, no boot time known", n.boot),
     };
-    writeln!(out, "{name} — {clock}, {}-wide buckets", human(i64::from(bucket_s)))?;
     writeln!(
         out,
-        "  {} drops logged (lower bound) · ≤ {} with suppressed (upper bound) · {} bursts{}",
-        thousands(n.logged),
-        thousands(n.upper_bound),
-        bursts.len(),
-        if n.expectation_full > 0 {
-            format!(" · {} expectation-table-full", thousands(n.expectation_full))
-        } else {
-            String::new()
-        }
+        "{name} — {clock}, {} buckets",
+        human(i64::from(bucket_s))
     )?;
+    let dns: u64 = n.buckets.iter().map(|b| b.dns_failures).sum();
+    if n.logged == 0 && n.upper_bound == 0 {
+        writeln!(
+            out,
+            "  no conntrack drops logged · {} DNS failures",
+            thousands(dns)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  {} drops logged (lower bound) · ≤ {} with suppressed (upper bound) · {} bursts{}",
+            thousands(n.logged),
+            thousands(n.upper_bound),
+            bursts.len(),
+            if n.expectation_full > 0 {
+                format!(
+                    " · {} expectation-table-full",
+                    thousands(n.expectation_full)
+                )
+            } else {
+                String::new()
+            }
+        )?;
+    }
     let peak = n.buckets.iter().map(|b| b.upper_bound).max().unwrap_or(0);
     let mut previous: Option<&Bucket> = None;
     let mut burst_no = 0;
@@ -137,7 +171,7 @@ fn node_block(out: &mut dyn Write, n: &NodeDrops, bursts: &[&Burst], bucket_s: u
         });
         let mut line = format!(
             "  {:<16}  {} {:>7} ≤ {:>9}",
-            label(b, previous),
+            label(b, previous, bucket_s),
             bar(b.logged, b.upper_bound, peak),
             thousands(b.logged),
             thousands(b.upper_bound)
@@ -145,12 +179,15 @@ fn node_block(out: &mut dyn Write, n: &NodeDrops, bursts: &[&Burst], bucket_s: u
         if b.dns_failures > 0 {
             line.push_str(&format!("  DNS ✗{}", b.dns_failures));
         }
-        if let Some(i) = starts {
+        if starts.is_some() {
             burst_no += 1;
-            line.push_str(&format!("  ◀ {}", burst_line(bursts[i], burst_no)));
+            line.push_str(&format!("  ◀ burst {burst_no}"));
         }
         writeln!(out, "{}", line.trim_end())?;
         previous = Some(b);
+    }
+    for (i, b) in bursts.iter().enumerate() {
+        writeln!(out, "  {}", burst_line(b, i + 1))?;
     }
     writeln!(out)
 }
@@ -158,7 +195,10 @@ fn node_block(out: &mut dyn Write, n: &NodeDrops, bursts: &[&Burst], bucket_s: u
 /// The whole timeline view.
 pub fn render(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if s.drops.per_node.is_empty() {
-        writeln!(out, "no conntrack drops, rate-limit summaries or DNS failures in the logs")?;
+        writeln!(
+            out,
+            "no conntrack drops, rate-limit summaries or DNS failures in the logs"
+        )?;
     }
     for n in &s.drops.per_node {
         let bursts: Vec<&Burst> = s
@@ -169,8 +209,17 @@ pub fn render(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         node_block(out, n, &bursts, s.drops.bucket_s)?;
     }
     for r in &s.recurrences {
-        let nodes: Vec<&str> = r.nodes.iter().map(|n| n.as_deref().unwrap_or("?")).collect();
-        writeln!(out, "recurring: {} — nodes {}", r.description, nodes.join(", "))?;
+        let nodes: Vec<&str> = r
+            .nodes
+            .iter()
+            .map(|n| n.as_deref().unwrap_or("?"))
+            .collect();
+        writeln!(
+            out,
+            "recurring: {} — nodes {}",
+            r.description,
+            nodes.join(", ")
+        )?;
     }
     if !s.symptoms.is_empty() {
         let first = s.symptoms.iter().find_map(|x| x.ts);
@@ -180,7 +229,11 @@ pub fn render(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             "DNS failures: {} lines{}",
             s.symptoms.len(),
             match (first, last) {
-                (Some(a), Some(b)) => format!(", {} – {}", a.format("%Y-%m-%d %H:%M"), b.format("%Y-%m-%d %H:%M UTC")),
+                (Some(a), Some(b)) => format!(
+                    ", {} – {}",
+                    a.format("%Y-%m-%d %H:%M"),
+                    b.format("%Y-%m-%d %H:%M UTC")
+                ),
                 _ => String::new(),
             }
         )?;

@@ -18,8 +18,12 @@ pub enum Message {
     TableFull,
     /// `<func>: N callbacks suppressed`; `conntrack` is true when the func is
     /// conntrack's own (`nf_conntrack`), false for the shared `net_ratelimit`
-    /// / `__ratelimit` budget.
-    Suppressed { count: u64, conntrack: bool },
+    /// / `__ratelimit` budget. Other funcs (`kauditd_printk_skb`, ...) have
+    /// budgets of their own and are [`Message::Other`].
+    Suppressed {
+        count: u64,
+        conntrack: bool,
+    },
     /// `nf_conntrack: expectation table full`: a helper limit, not the main table.
     ExpectationFull,
     /// `nf_conntrack: falling back to vmalloc.`: the table was resized large.
@@ -56,7 +60,10 @@ pub fn suppressed(input: &[u8]) -> IResult<&[u8], (&[u8], u64)> {
     let (rest, _) = (space1, tag(&b"callbacks suppressed"[..])).parse(rest)?;
     match crate::parse::conntrack::grammar::dec_u64(digits) {
         Some(n) => Ok((rest, (func, n))),
-        None => Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Digit))),
+        None => Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Digit,
+        ))),
     }
 }
 
@@ -76,10 +83,11 @@ pub fn classify(msg: &[u8]) -> Message {
         let mut start = 0;
         while start < msg.len() {
             if let Ok((_, (func, count))) = suppressed(&msg[start..]) {
-                return Message::Suppressed {
-                    count,
-                    conntrack: func.ends_with(b"conntrack"),
-                };
+                let conntrack = func.ends_with(b"conntrack");
+                if conntrack || func == b"net_ratelimit" || func == b"__ratelimit" {
+                    return Message::Suppressed { count, conntrack };
+                }
+                return Message::Other;
             }
             start += memchr::memchr(b' ', &msg[start..]).map_or(msg.len(), |i| i + 1);
         }
@@ -91,7 +99,9 @@ pub fn classify(msg: &[u8]) -> Message {
     if has(msg, "Temporary failure in name resolution")
         || has(msg, "Could not resolve host")
         || has(msg, "EAI_AGAIN")
-        || (has(msg, "lookup ") && (has(msg, "no such host") || has(msg, "i/o timeout")) && has(msg, ":53"))
+        || (has(msg, "lookup ")
+            && (has(msg, "no such host") || has(msg, "i/o timeout"))
+            && has(msg, ":53"))
     {
         return Message::DnsFailure;
     }
@@ -109,13 +119,25 @@ mod tests {
             b"nf_conntrack: table full, dropping packet.",
             b"nf_conntrack: nf_conntrack: table full, dropping packet",
             b"ip_conntrack: table full, dropping packet.",
+            b"nf_conntrack: table full in netns 4026532713, dropping packet",
             // Wrapped by a terminal: the head still says it.
             b"nf_conntrack: nf_conntrack: table full, dropp",
         ] {
-            assert_eq!(classify(m), Message::TableFull, "{}", String::from_utf8_lossy(m));
+            assert_eq!(
+                classify(m),
+                Message::TableFull,
+                "{}",
+                String::from_utf8_lossy(m)
+            );
         }
-        assert_eq!(classify(b"nf_conntrack: expectation table full"), Message::ExpectationFull);
-        assert_eq!(classify(b"neighbour: arp_cache: neighbor table overflow!"), Message::Other);
+        assert_eq!(
+            classify(b"nf_conntrack: expectation table full"),
+            Message::ExpectationFull
+        );
+        assert_eq!(
+            classify(b"neighbour: arp_cache: neighbor table overflow!"),
+            Message::Other
+        );
         assert_eq!(classify(b"dm-0: table full"), Message::Other);
     }
 
@@ -123,21 +145,40 @@ mod tests {
     fn suppressed_counts_and_their_func() {
         assert_eq!(
             classify(b"net_ratelimit: 2041 callbacks suppressed"),
-            Message::Suppressed { count: 2041, conntrack: false }
+            Message::Suppressed {
+                count: 2041,
+                conntrack: false
+            }
         );
         assert_eq!(
             classify(b"__ratelimit: 23 callbacks suppressed"),
-            Message::Suppressed { count: 23, conntrack: false }
+            Message::Suppressed {
+                count: 23,
+                conntrack: false
+            }
         );
         assert_eq!(
             classify(b"nf_conntrack: 12 callbacks suppressed"),
-            Message::Suppressed { count: 12, conntrack: true }
+            Message::Suppressed {
+                count: 12,
+                conntrack: true
+            }
         );
         assert_eq!(
             classify(b"nf_conntrack: nf_conntrack: 7 callbacks suppressed"),
-            Message::Suppressed { count: 7, conntrack: true }
+            Message::Suppressed {
+                count: 7,
+                conntrack: true
+            }
         );
-        assert_eq!(classify(b"net_ratelimit: lots callbacks suppressed"), Message::Other);
+        assert_eq!(
+            classify(b"net_ratelimit: lots callbacks suppressed"),
+            Message::Other
+        );
+        assert_eq!(
+            classify(b"kauditd_printk_skb: 7 callbacks suppressed"),
+            Message::Other
+        );
         assert_eq!(
             classify(b"net_ratelimit: 99999999999999999999999 callbacks suppressed"),
             Message::Other
@@ -156,8 +197,14 @@ mod tests {
         ] {
             assert_eq!(classify(m), Message::DnsFailure, "{}", String::from_utf8_lossy(m));
         }
-        assert_eq!(classify(b"read tcp 10.4.1.2:80: i/o timeout"), Message::Other);
-        assert_eq!(classify(b"nf_conntrack: falling back to vmalloc."), Message::Vmalloc);
+        assert_eq!(
+            classify(b"read tcp 10.4.1.2:80: i/o timeout"),
+            Message::Other
+        );
+        assert_eq!(
+            classify(b"nf_conntrack: falling back to vmalloc."),
+            Message::Vmalloc
+        );
     }
 
     #[test]
@@ -173,7 +220,11 @@ mod tests {
             b"getaddrinfo EAI_AGAIN x",
         ] {
             assert_ne!(classify(m), Message::Other);
-            assert!(NEEDLES.iter().any(|n| has(m, n)), "{}", String::from_utf8_lossy(m));
+            assert!(
+                NEEDLES.iter().any(|n| has(m, n)),
+                "{}",
+                String::from_utf8_lossy(m)
+            );
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::parse::{LineIssues, Outcome, settings};
 pub use framing::{Framed, Framing, Stamp};
 pub use message::Message;
 
-/// Longest symptom text kept for reports.
+/// Longest symptom text kept for reports, in characters.
 const SYMPTOM_CHARS: usize = 160;
 
 /// One message that matters, as the log wrote it.
@@ -142,23 +142,51 @@ fn take(scan: &mut LogScan, number: u64, framed: Framed<'_>, raw: &[u8]) {
         );
         return;
     }
-    let text = (message == Message::DnsFailure).then(|| {
-        let s = String::from_utf8_lossy(msg);
-        let mut t: String = s.chars().take(SYMPTOM_CHARS).collect();
-        if s.chars().nth(SYMPTOM_CHARS).is_some() {
-            t.push('…');
-        }
-        t
-    });
+    let text = (message == Message::DnsFailure).then(|| excerpt(&String::from_utf8_lossy(msg)));
+    let host = trusted_host(&framed);
     scan.records.push(LogRecord {
         message,
         stamp: framed.stamp,
         monotonic: framed.monotonic,
-        host: framed.host.map(|h| h.into_owned()),
+        host,
         framing: framed.framing,
         line: number,
         text,
     });
+}
+
+/// A long message cut for display, keeping its head and its tail: resolver
+/// errors put the reason (`i/o timeout`, `no such host`) last.
+fn excerpt(s: &str) -> String {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_control()).collect();
+    if chars.len() <= SYMPTOM_CHARS {
+        return chars.into_iter().collect();
+    }
+    let head: String = chars[..SYMPTOM_CHARS / 3].iter().collect();
+    let tail: String = chars[chars.len() - SYMPTOM_CHARS * 2 / 3..]
+        .iter()
+        .collect();
+    format!("{head} … {tail}")
+}
+
+/// The host a line names, when its framing makes that reliable. Syslog-like
+/// framings put the host in a fixed place; a line that merely starts with an
+/// ISO time (`kubectl logs --timestamps`) is followed by application text,
+/// so there a host is believed only before a program tag (`host kernel:`).
+fn trusted_host(f: &Framed<'_>) -> Option<String> {
+    let host = f.host.as_deref()?;
+    let plausible = crate::input::hints::valid_node_name(host)
+        && !host.chars().all(|c| c.is_ascii_digit() || c == '-');
+    let reliable = match f.framing {
+        Framing::Syslog
+        | Framing::Rfc5424
+        | Framing::JournalMonotonic
+        | Framing::JournalJson
+        | Framing::CloudLogging => true,
+        Framing::Rfc3339 => f.source.is_some(),
+        _ => false,
+    };
+    (plausible && reliable).then(|| host.to_string())
 }
 
 /// True when a document is one JSON array of objects (a Cloud Logging export).
@@ -181,9 +209,9 @@ pub fn scan_json_array(doc: &[u8]) -> Result<LogScan, String> {
         }
     }
     if skipped > 0 {
-        scan.limits
-            .warnings
-            .push(format!("{skipped} array elements without a message were skipped"));
+        scan.limits.warnings.push(format!(
+            "{skipped} array elements without a message were skipped"
+        ));
     }
     Ok(scan)
 }
