@@ -249,3 +249,27 @@ fn a_timestamp_less_drop_line_is_a_bad_line() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_dmesg_t_capture_gives_raw_dmesg_its_boot_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let node = tmp.path().join("gke-prod-default-pool-7f3a9c21-x2lq");
+    std::fs::create_dir(&node).unwrap();
+    std::fs::copy("samples/logs/dmesg-raw.txt", node.join("dmesg.txt")).unwrap();
+    std::fs::copy("samples/logs/dmesg-T.txt", node.join("dmesg-T.txt")).unwrap();
+    let v = timeline_json(&[tmp.path().to_str().unwrap()]);
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains("a dmesg -T capture of the node"),
+        "{}",
+        v["warnings"]
+    );
+    assert_eq!(
+        starts(&v),
+        vec!["2024-11-25T08:57:00Z", "2024-11-26T08:57:00Z"]
+    );
+    // The second day is in both captures: counted once.
+    assert_eq!(v["drops"]["lower_bound"], 81);
+    assert!(v["warnings"].to_string().contains("counted once"));
+}

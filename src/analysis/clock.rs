@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-use crate::parse::log::{LogRecord, Stamp};
+use crate::parse::log::{Framing, LogRecord, Stamp};
 
 /// What the command line says about time.
 #[derive(Debug, Clone, Default)]
@@ -115,6 +115,10 @@ pub fn resolve(
     let mut node_boots: BTreeMap<Option<String>, Vec<DateTime<Utc>>> = BTreeMap::new();
     let mut file_boots: Vec<BTreeMap<u32, Vec<DateTime<Utc>>>> = Vec::with_capacity(files.len());
     let mut boots_of: Vec<Vec<u32>> = Vec::with_capacity(files.len());
+    // The same kernel line seen with a `dmesg -T` time and with seconds since
+    // boot: per node, message hash → times.
+    type Seen = BTreeMap<Option<String>, BTreeMap<u64, Vec<f64>>>;
+    let (mut human_seen, mut mono_seen): (Seen, Seen) = (BTreeMap::new(), BTreeMap::new());
     for f in files {
         let mut year_note: Option<&'static str> = None;
         let mut unzoned = false;
@@ -128,7 +132,16 @@ pub fn resolve(
                 Some(Stamp::Wall(t)) => Some(t),
                 Some(Stamp::Local(n)) => {
                     unzoned = true;
-                    local(tz, n)
+                    let w = local(tz, n);
+                    if let (Some(w), Framing::DmesgHuman) = (w, r.framing) {
+                        human_seen
+                            .entry(node.clone())
+                            .or_default()
+                            .entry(r.text_hash)
+                            .or_default()
+                            .push(w.timestamp_millis() as f64 / 1000.0);
+                    }
+                    w
                 }
                 Some(Stamp::NoYear { month, day, time }) => {
                     unzoned = true;
@@ -145,7 +158,15 @@ pub fn resolve(
                 _ => None,
             };
             let mono = match r.stamp {
-                Some(Stamp::Monotonic(m)) => Some(m),
+                Some(Stamp::Monotonic(m)) => {
+                    mono_seen
+                        .entry(node.clone())
+                        .or_default()
+                        .entry(r.text_hash)
+                        .or_default()
+                        .push(m);
+                    Some(m)
+                }
                 _ => r.monotonic,
             };
             if let Some(m) = mono {
@@ -176,6 +197,31 @@ pub fn resolve(
         walls.push(out);
         file_boots.push(fb);
         boots_of.push(boots);
+    }
+
+    // Boot times from lines that appear once in a `dmesg -T` capture and
+    // once in a raw capture of the same node (`dmesg -T` prints boot time +
+    // seconds since boot, rounded to the second).
+    let mut human_boots: BTreeMap<Option<String>, DateTime<Utc>> = BTreeMap::new();
+    for (node, human) in &human_seen {
+        let Some(mono) = mono_seen.get(node) else {
+            continue;
+        };
+        let mut offsets: Vec<f64> = human
+            .iter()
+            .filter_map(
+                |(h, wall)| match (wall.as_slice(), mono.get(h).map(Vec::as_slice)) {
+                    ([w], Some([m])) => Some(w - m),
+                    _ => None,
+                },
+            )
+            .collect();
+        offsets.sort_by(f64::total_cmp);
+        if let Some(mid) = offsets.get(offsets.len() / 2) {
+            if let Some(b) = DateTime::from_timestamp_millis((mid * 1000.0).round() as i64) {
+                human_boots.insert(node.clone(), b);
+            }
+        }
     }
 
     let median = |v: &[DateTime<Utc>]| -> Option<DateTime<Utc>> {
@@ -234,6 +280,11 @@ pub fn resolve(
                                 .and_then(|v| v.iter().max().copied())
                                 .map(|b| (b, "the node's other logs".to_string()))
                         })
+                        .or_else(|| {
+                            human_boots
+                                .get(&node)
+                                .map(|b| (*b, "a dmesg -T capture of the node".to_string()))
+                        })
                 })
                 .flatten();
             match learned
@@ -278,7 +329,7 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::log::{Framing, Message};
+    use crate::parse::log::Message;
     use chrono::NaiveTime;
 
     fn rec(stamp: Stamp, mono: Option<f64>) -> LogRecord {
@@ -290,6 +341,7 @@ mod tests {
             framing: Framing::Syslog,
             line: 1,
             text: None,
+            text_hash: 0,
         }
     }
 

@@ -310,6 +310,65 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     })
 }
 
+/// The same kernel line read from two captures of one node (`dmesg` and
+/// `kern.log`, say) is one event. Lines match on node, kind and message, and
+/// on time within [`SAME_LINE_S`] (`dmesg -T` keeps whole seconds only). The
+/// capture with the most lines of a kind is the base; other captures add
+/// only the lines the base does not have. Returns the events and how many
+/// lines were duplicates.
+fn merge_duplicate_captures(events: Vec<(DropEvent, bool, u64)>) -> (Vec<(DropEvent, bool)>, u64) {
+    type Key = (Option<String>, EventKind, bool, u32, u64);
+    let time = |e: &DropEvent| -> f64 {
+        e.ts.map(|t| t.timestamp_millis() as f64 / 1000.0)
+            .or(e.since_boot)
+            .unwrap_or(f64::NAN)
+    };
+    let mut groups: BTreeMap<Key, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    for (i, (e, _, hash)) in events.iter().enumerate() {
+        let key = (e.node.clone(), e.kind, e.ts.is_some(), e.boot, *hash);
+        groups
+            .entry(key)
+            .or_default()
+            .entry(e.input)
+            .or_default()
+            .push(i);
+    }
+    let mut keep = vec![true; events.len()];
+    for files in groups.values() {
+        if files.len() < 2 {
+            continue;
+        }
+        let mut by_size: Vec<(&usize, &Vec<usize>)> = files.iter().collect();
+        by_size.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+        let mut base: Vec<f64> = by_size[0].1.iter().map(|&i| time(&events[i].0)).collect();
+        base.sort_by(f64::total_cmp);
+        let mut used = vec![false; base.len()];
+        for (_, idxs) in &by_size[1..] {
+            for &i in idxs.iter() {
+                let t = time(&events[i].0);
+                let from = base.partition_point(|&b| b < t - SAME_LINE_S);
+                let hit = (from..base.len())
+                    .take_while(|&k| base[k] <= t + SAME_LINE_S)
+                    .find(|&k| !used[k]);
+                if let Some(k) = hit {
+                    used[k] = true;
+                    keep[i] = false;
+                }
+            }
+        }
+    }
+    let merged = keep.iter().filter(|k| !**k).count() as u64;
+    let kept = events
+        .into_iter()
+        .zip(keep)
+        .filter_map(|((e, func, _), k)| k.then_some((e, func)))
+        .collect();
+    (kept, merged)
+}
+
+/// Two captures of one kernel line are this close in time (seconds).
+const SAME_LINE_S: f64 = 1.0;
+
 /// Log records → timeline events (time resolved, suppressed counts kept
 /// where they belong) and DNS symptoms.
 fn log_events(
@@ -379,8 +438,15 @@ fn log_events(
                     line: r.line,
                 },
                 conntrack_func,
+                r.text_hash,
             ));
         }
+    }
+    let (events, merged) = merge_duplicate_captures(events);
+    if merged > 0 {
+        warnings.push(format!(
+            "{merged} log lines appear in more than one capture of the same node (dmesg, kern.log, journal...): counted once"
+        ));
     }
     let (events, set_aside) = drops::attach_suppressed(events);
     if set_aside > 0 {

@@ -35,6 +35,9 @@ pub struct LogRecord {
     pub line: u64,
     /// For DNS symptoms: the message, cut for display.
     pub text: Option<String>,
+    /// Hash of the message text: the same kernel line in a raw `dmesg` and a
+    /// `dmesg -T` capture ties their clocks together.
+    pub text_hash: u64,
 }
 
 /// What one block (or file) of a log held.
@@ -144,6 +147,12 @@ fn take(scan: &mut LogScan, number: u64, framed: Framed<'_>, raw: &[u8]) {
     }
     let text = (message == Message::DnsFailure).then(|| excerpt(&String::from_utf8_lossy(msg)));
     let host = trusted_host(&framed);
+    let text_hash = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = rustc_hash::FxBuildHasher.build_hasher();
+        h.write(msg);
+        h.finish()
+    };
     scan.records.push(LogRecord {
         message,
         stamp: framed.stamp,
@@ -152,6 +161,7 @@ fn take(scan: &mut LogScan, number: u64, framed: Framed<'_>, raw: &[u8]) {
         framing: framed.framing,
         line: number,
         text,
+        text_hash,
     });
 }
 
