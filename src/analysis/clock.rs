@@ -77,16 +77,18 @@ fn nearest_year(anchor: DateTime<Utc>, month: u32, day: u32) -> Option<i32> {
 }
 
 /// Resolves every record of every file. Returns, per file, one [`Resolved`]
-/// per record (same order), and warnings that say which evidence was used.
+/// per record (same order); notes that say which evidence was used; and
+/// warnings about events that could not be placed.
 pub fn resolve(
     files: &[LogFile<'_>],
     anchors: &Anchors,
     opts: &ClockOptions,
-) -> (Vec<Vec<Resolved>>, Vec<String>) {
+) -> (Vec<Vec<Resolved>>, Vec<String>, Vec<String>) {
     let tz = opts
         .tz
         .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
     let mut warnings = Vec::new();
+    let mut notes = Vec::new();
     let node_of = |f: &LogFile<'_>, r: &LogRecord| f.node.clone().or_else(|| r.host.clone());
 
     // Year anchors: other inputs' times, plus complete stamps in the logs.
@@ -183,13 +185,13 @@ pub fn resolve(
             out.push(wall);
         }
         if let Some(how) = year_note {
-            warnings.push(format!(
+            notes.push(format!(
                 "{}: syslog times have no year: taken from {how}",
                 f.path
             ));
         }
         if unzoned && opts.tz.is_none() {
-            warnings.push(format!(
+            notes.push(format!(
                 "{}: times without a zone read as UTC (pass --tz for local-time logs)",
                 f.path
             ));
@@ -310,7 +312,7 @@ pub fn resolve(
             }
         }
         if let Some(how) = source {
-            warnings.push(format!(
+            notes.push(format!(
                 "{}: seconds since boot turned into UTC with the boot time from {how}",
                 f.path
             ));
@@ -323,7 +325,7 @@ pub fn resolve(
         }
         all.push(out);
     }
-    (all, warnings)
+    (all, notes, warnings)
 }
 
 #[cfg(test)]
@@ -373,15 +375,14 @@ mod tests {
         anchors
             .times
             .insert(Some("node-a".into()), vec![t("2025-01-01T00:10:00Z")]);
-        let (res, warnings) = resolve(&files, &anchors, &ClockOptions::default());
+        let (res, notes, warnings) = resolve(&files, &anchors, &ClockOptions::default());
         assert_eq!(res[0][0].ts, Some(t("2024-12-31T23:59:58Z")));
         assert_eq!(res[0][1].ts, Some(t("2025-01-01T00:00:03Z")));
         assert!(
-            warnings
-                .iter()
-                .any(|w| w.contains("other inputs of the node")),
-            "{warnings:?}"
+            notes.iter().any(|w| w.contains("other inputs of the node")),
+            "{notes:?}"
         );
+        assert!(warnings.is_empty());
     }
 
     #[test]
@@ -398,10 +399,10 @@ mod tests {
             tz: FixedOffset::east_opt(3600),
             boot_time: None,
         };
-        let (res, _) = resolve(&files, &Anchors::default(), &opts);
+        let (res, _, _) = resolve(&files, &Anchors::default(), &opts);
         assert_eq!(res[0][0].ts, Some(t("2023-11-26T09:00:00Z")));
         // No anchor at all: the time stays unknown.
-        let (res, _) = resolve(&files, &Anchors::default(), &ClockOptions::default());
+        let (res, _, _) = resolve(&files, &Anchors::default(), &ClockOptions::default());
         assert_eq!(res[0][0].ts, None);
     }
 
@@ -426,10 +427,11 @@ mod tests {
                 modified: None,
             },
         ];
-        let (res, warnings) = resolve(&files, &Anchors::default(), &ClockOptions::default());
+        let (res, notes, warnings) = resolve(&files, &Anchors::default(), &ClockOptions::default());
         assert_eq!(res[1][0].ts, Some(t("2024-11-26T08:57:43.5Z")));
         assert_eq!(res[1][0].since_boot, Some(10_000.5));
-        assert!(warnings.iter().any(|w| w.contains("the node's other logs")));
+        assert!(notes.iter().any(|w| w.contains("the node's other logs")));
+        assert!(warnings.is_empty());
     }
 
     #[test]
@@ -445,7 +447,7 @@ mod tests {
             records: &dmesg,
             modified: None,
         }];
-        let (res, warnings) = resolve(&files, &Anchors::default(), &ClockOptions::default());
+        let (res, notes, warnings) = resolve(&files, &Anchors::default(), &ClockOptions::default());
         assert_eq!(
             res[0].iter().map(|r| r.boot).collect::<Vec<_>>(),
             vec![0, 0, 1]
@@ -456,12 +458,13 @@ mod tests {
                 .iter()
                 .any(|w| w.contains("3 events only have seconds since boot"))
         );
+        assert!(notes.is_empty());
         // --boot-time places the current (last) boot only.
         let opts = ClockOptions {
             boot_time: Some(t("2024-11-26T06:00:00Z")),
             ..Default::default()
         };
-        let (res, _) = resolve(&files, &Anchors::default(), &opts);
+        let (res, _, _) = resolve(&files, &Anchors::default(), &opts);
         assert_eq!(res[0][2].ts, Some(t("2024-11-26T06:00:12Z")));
         assert_eq!(res[0][0].ts, None);
     }

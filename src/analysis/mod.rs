@@ -102,6 +102,8 @@ pub struct Summary {
     pub recurrences: Vec<Recurrence>,
     pub symptoms: Vec<Symptom>,
     pub counter_checks: Vec<CounterCheck>,
+    /// How times were read (year, zone, boot time): method, not problems.
+    pub notes: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -285,7 +287,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
 
     let limit_of =
         |node: &Option<String>| nodes.iter().find(|n| &n.node == node).and_then(|n| n.limit);
-    let (events, symptoms, log_warnings) = log_events(loaded, &opts.clock);
+    let (events, symptoms, notes, log_warnings) = log_events(loaded, &opts.clock);
     warnings.extend(log_warnings);
     let (drops, mut bursts) = drops::timeline(&events, &opts.drops)?;
     let counter_checks = drops::counter_checks(&stats, &events, &limit_of);
@@ -306,6 +308,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         recurrences,
         symptoms,
         counter_checks,
+        notes,
         warnings,
     })
 }
@@ -371,10 +374,9 @@ const SAME_LINE_S: f64 = 1.0;
 
 /// Log records → timeline events (time resolved, suppressed counts kept
 /// where they belong) and DNS symptoms.
-fn log_events(
-    loaded: &Loaded,
-    clock_opts: &ClockOptions,
-) -> (Vec<DropEvent>, Vec<Symptom>, Vec<String>) {
+type LogEvents = (Vec<DropEvent>, Vec<Symptom>, Vec<String>, Vec<String>);
+
+fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvents {
     let path = |i: usize| loaded.inputs.get(i).map(|x| x.path.as_str()).unwrap_or("");
     let mut anchors = clock::Anchors::default();
     for i in &loaded.inputs {
@@ -401,7 +403,7 @@ fn log_events(
             modified: loaded.inputs.get(l.input).and_then(|i| i.modified),
         })
         .collect();
-    let (resolved, mut warnings) = clock::resolve(&files, &anchors, clock_opts);
+    let (resolved, notes, mut warnings) = clock::resolve(&files, &anchors, clock_opts);
     let mut events = Vec::new();
     let mut symptoms = Vec::new();
     for (l, times) in loaded.logs.iter().zip(&resolved) {
@@ -462,5 +464,5 @@ fn log_events(
         ));
         symptoms.truncate(MAX_SYMPTOMS);
     }
-    (events, symptoms, warnings)
+    (events, symptoms, notes, warnings)
 }

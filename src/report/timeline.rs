@@ -20,6 +20,7 @@ pub fn json(s: &Summary) -> String {
         "recurrences": s.recurrences,
         "symptoms": s.symptoms,
         "counter_checks": s.counter_checks,
+        "notes": s.notes,
         "warnings": s.warnings,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
@@ -239,6 +240,9 @@ pub fn render(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         )?;
     }
     writeln!(out, "\nnote: {}", crate::analysis::drops::BOUNDS_NOTE)?;
+    for n in &s.notes {
+        writeln!(out, "note: {n}")?;
+    }
     for w in &s.warnings {
         writeln!(out, "warning: {w}")?;
     }
