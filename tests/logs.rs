@@ -115,7 +115,7 @@ fn boot_time_is_learned_from_the_same_nodes_other_logs() {
     let v = timeline_json(&[tmp.path().to_str().unwrap()]);
     let nodes = v["drops"]["per_node"].as_array().unwrap();
     assert!(nodes.iter().all(|n| n["clock"] == "utc"), "{nodes:?}");
-    assert!(v["warnings"].to_string().contains("the node's other logs"));
+    assert!(v["notes"].to_string().contains("the node's other logs"));
     // dmesg (both days) and the journal (second day) agree on the minute.
     let s = starts(&v);
     assert_eq!(s, vec!["2024-11-25T08:57:00Z", "2024-11-26T08:57:00Z"]);
@@ -259,11 +259,11 @@ fn a_dmesg_t_capture_gives_raw_dmesg_its_boot_time() {
     std::fs::copy("samples/logs/dmesg-T.txt", node.join("dmesg-T.txt")).unwrap();
     let v = timeline_json(&[tmp.path().to_str().unwrap()]);
     assert!(
-        v["warnings"]
+        v["notes"]
             .to_string()
             .contains("a dmesg -T capture of the node"),
         "{}",
-        v["warnings"]
+        v["notes"]
     );
     assert_eq!(
         starts(&v),
