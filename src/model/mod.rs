@@ -5,6 +5,7 @@
 //! line allocates nothing.
 
 pub mod entry;
+pub mod inventory;
 pub mod log;
 pub mod settings;
 pub mod stats;
