@@ -117,6 +117,11 @@ pub struct TimeArgs {
     /// Buckets with drops closer than this form one burst.
     #[arg(long, default_value = "5m", value_name = "DURATION")]
     pub burst_gap: String,
+
+    /// A conntrack snapshot this close to a burst (before, during or after)
+    /// names the burst's suspect workloads.
+    #[arg(long, default_value = "15m", value_name = "DURATION")]
+    pub window: String,
 }
 
 #[derive(Debug, Args)]

@@ -122,6 +122,7 @@ pub fn time_options(args: &TimeArgs) -> Result<(ClockOptions, DropOptions), Erro
     let drops = DropOptions {
         bucket_s: parse_duration(&args.bucket).map_err(|e| usage("--bucket", e))?,
         burst_gap_s: parse_duration(&args.burst_gap).map_err(|e| usage("--burst-gap", e))?,
+        window_s: parse_duration(&args.window).map_err(|e| usage("--window", e))?,
         ..DropOptions::default()
     };
     Ok((

@@ -10,8 +10,10 @@ use rayon::prelude::*;
 
 use crate::frame::{ChunkBuilder, EntriesFrame, merge_chunks};
 use crate::input::{self, Format, InputFile, Kind, sniff};
+use crate::model::inventory::Inventory;
 use crate::model::{Settings, StatsCapture};
 use crate::parse::conntrack::{ListingReport, parse_listing};
+use crate::parse::inventory;
 use crate::parse::log::{self, LogRecord, LogScan};
 use crate::parse::text::chunks;
 use crate::parse::{BadLine, LineIssues, Outcome, settings, stats};
@@ -92,6 +94,16 @@ pub struct Loaded {
     pub stats: Vec<StatsInput>,
     pub settings: Vec<SettingsInput>,
     pub logs: Vec<LogInput>,
+    pub inventories: Vec<InventoryInput>,
+}
+
+/// A Kubernetes inventory capture.
+#[derive(Debug, Clone)]
+pub struct InventoryInput {
+    pub input: usize,
+    pub node: Option<String>,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub inventory: Inventory,
 }
 
 /// The messages that matter in one log file.
@@ -118,6 +130,7 @@ enum Parsed {
     Stats(Option<StatsCapture>),
     Settings(Settings),
     Log(Vec<LogRecord>, Settings),
+    Inventory(Inventory),
     Nothing,
 }
 
@@ -168,6 +181,12 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
                     records,
                 });
             }
+            Parsed::Inventory(inventory) => loaded.inventories.push(InventoryInput {
+                input: i,
+                node,
+                captured_at,
+                inventory,
+            }),
             Parsed::Settings(settings) if settings != Settings::default() => {
                 loaded.settings.push(SettingsInput {
                     input: i,
@@ -321,10 +340,9 @@ fn read_and_parse(
             Ok(Parsed::Settings(settings))
         }
         Format::Inventory => {
-            report
-                .warnings
-                .push("Kubernetes inventory recognised; this version does not use it yet".into());
-            Ok(Parsed::Nothing)
+            let buf = read_small(&mut rest, report)?;
+            let inventory = apply_outcome(report, inventory::parse_inventory(&buf));
+            Ok(Parsed::Inventory(inventory))
         }
         Format::Empty => {
             report.warnings.push("empty: no data lines".into());

@@ -21,7 +21,8 @@ pub fn top_keys(mut keys: Vec<u64>, n: usize) -> Vec<(u64, u64)> {
     keys.par_sort_unstable();
     // Min-heap of the best n so far, worst on top: fewest entries, then
     // the larger key.
-    let mut best: BinaryHeap<(Reverse<u64>, u64)> = BinaryHeap::with_capacity(n + 1);
+    let mut best: BinaryHeap<(Reverse<u64>, u64)> =
+        BinaryHeap::with_capacity(n.min(keys.len()).saturating_add(1));
     let mut push = |key: u64, count: u64| {
         if n == 0 {
             return;

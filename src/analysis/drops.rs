@@ -30,6 +30,8 @@ pub struct DropOptions {
     pub burst_gap_s: u32,
     /// Bursts on different days whose start times of day are this close recur.
     pub recurrence_window_min: u32,
+    /// A snapshot this close to a burst names its suspects.
+    pub window_s: u32,
 }
 
 impl Default for DropOptions {
@@ -38,6 +40,7 @@ impl Default for DropOptions {
             bucket_s: 60,
             burst_gap_s: 300,
             recurrence_window_min: 30,
+            window_s: 900,
         }
     }
 }
@@ -101,6 +104,30 @@ pub struct Burst {
     pub peak_per_min: u64,
     /// The counter capture interval that covers the burst, when there is one.
     pub counters: Option<CounterCheck>,
+    /// The snapshot of the node nearest to the burst, within the window.
+    pub snapshot: Option<BurstSnapshot>,
+    /// Workloads holding that snapshot's table, most first.
+    pub suspects: Vec<Suspect>,
+    /// Why there are no suspects, when there are none.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BurstSnapshot {
+    pub path: String,
+    pub captured_at: DateTime<Utc>,
+    pub entries: u64,
+    pub utilization: Option<f64>,
+    /// Seconds between the snapshot and the burst (0 when taken during it).
+    pub distance_s: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suspect {
+    pub workload: String,
+    pub entries: u64,
+    pub share: f64,
+    pub by_state: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -364,6 +391,9 @@ pub fn timeline(events: &[DropEvent], opts: &DropOptions) -> PolarsResult<(Drops
                 upper_bound: upper,
                 peak_per_min: peak,
                 counters: None,
+                snapshot: None,
+                suspects: Vec::new(),
+                note: None,
             });
         };
         for b in &n.buckets {

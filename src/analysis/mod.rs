@@ -4,9 +4,11 @@
 //! counters did between captures. The result, [`Summary`], is what every
 //! report renders; `summary.json` is its serialisation.
 
+pub mod attribution;
 pub mod clock;
 pub mod count;
 pub mod drops;
+pub mod findings;
 pub mod snapshot;
 pub mod stats;
 
@@ -38,6 +40,8 @@ pub struct AnalyzeOptions {
     pub timeouts: BTreeMap<String, u32>,
     pub clock: ClockOptions,
     pub drops: DropOptions,
+    /// Attribute entries to workloads (needs per-address counts).
+    pub per_address: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -47,6 +51,7 @@ impl Default for AnalyzeOptions {
             timeouts: BTreeMap::new(),
             clock: ClockOptions::default(),
             drops: DropOptions::default(),
+            per_address: true,
         }
     }
 }
@@ -86,6 +91,136 @@ pub struct SnapshotSummary {
     pub utilization: Option<f64>,
     #[serde(flatten)]
     pub stats: SnapshotStats,
+    /// Entries by the workload of their source, most first.
+    pub top_workloads: Vec<WorkloadRow>,
+    /// Entries by the workload that answered them (the reply source: the
+    /// pod behind a ClusterIP), most first.
+    pub top_destination_workloads: Vec<WorkloadRow>,
+}
+
+/// Entries of one workload in one snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadRow {
+    /// `namespace/name`, `Node/...`, `external 203.0.113.0/24`, ...
+    pub workload: String,
+    pub kind: attribution::AddrKind,
+    pub namespace: Option<String>,
+    /// `Deployment/web`, ... as owned.
+    pub owner: Option<String>,
+    pub entries: u64,
+    pub share: f64,
+    pub by_state: BTreeMap<String, u64>,
+    /// Distinct addresses (pods) of the workload seen.
+    pub addresses: usize,
+}
+
+/// Gives each burst the snapshot of its node nearest in time (within
+/// `window_s`) and that snapshot's top workloads as suspects.
+fn name_suspects(bursts: &mut [Burst], snapshots: &[SnapshotSummary], window_s: u32) {
+    let window = chrono::Duration::seconds(i64::from(window_s));
+    for b in bursts.iter_mut() {
+        let (Some(start), Some(end)) = (b.start, b.end) else {
+            b.note = Some("the burst has no UTC time, so no snapshot can be matched to it".into());
+            continue;
+        };
+        let distance = |t: DateTime<Utc>| -> i64 {
+            if t < start {
+                (start - t).num_seconds()
+            } else if t > end {
+                (t - end).num_seconds()
+            } else {
+                0
+            }
+        };
+        let nearest = snapshots
+            .iter()
+            .filter(|s| s.node == b.node)
+            .filter_map(|s| s.captured_at.map(|t| (distance(t), t, s)))
+            .filter(|(d, _, _)| *d <= window.num_seconds())
+            .min_by_key(|(d, t, _)| (*d, *t));
+        match nearest {
+            Some((d, t, s)) => {
+                b.snapshot = Some(drops::BurstSnapshot {
+                    path: s.path.clone(),
+                    captured_at: t,
+                    entries: s.stats.entries,
+                    utilization: s.utilization,
+                    distance_s: d,
+                });
+                b.suspects = s
+                    .top_workloads
+                    .iter()
+                    .take(5)
+                    .map(|w| drops::Suspect {
+                        workload: w.workload.clone(),
+                        entries: w.entries,
+                        share: w.share,
+                        by_state: w.by_state.clone(),
+                    })
+                    .collect();
+            }
+            None => {
+                b.note = Some(format!(
+                    "no conntrack -L snapshot of this node within {} min of the burst: one taken during the next burst would name the workloads that fill the table",
+                    window_s / 60
+                ));
+            }
+        }
+    }
+}
+
+/// Rolls per-address state counts up to workloads.
+fn workload_rows(
+    rows: &[snapshot::AddrState],
+    dir: &attribution::Directory,
+    at: Option<DateTime<Utc>>,
+    total: u64,
+    n: usize,
+) -> Vec<WorkloadRow> {
+    let mut by: BTreeMap<String, (WorkloadRow, std::collections::BTreeSet<std::net::IpAddr>)> =
+        BTreeMap::new();
+    let mut cache: std::collections::HashMap<std::net::IpAddr, attribution::Who> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let who = cache.entry(r.ip).or_insert_with(|| dir.who(r.ip, at));
+        let label = who.label();
+        let entry = by.entry(label.clone()).or_insert_with(|| {
+            (
+                WorkloadRow {
+                    workload: label,
+                    kind: who.kind,
+                    namespace: who.namespace.clone(),
+                    owner: who.workload.clone(),
+                    entries: 0,
+                    share: 0.0,
+                    by_state: BTreeMap::new(),
+                    addresses: 0,
+                },
+                Default::default(),
+            )
+        });
+        entry.0.entries += r.entries;
+        let state = r
+            .state
+            .map_or(snapshot::STATELESS.to_string(), |s| s.name().to_string());
+        *entry.0.by_state.entry(state).or_default() += r.entries;
+        entry.1.insert(r.ip);
+    }
+    let mut out: Vec<WorkloadRow> = by
+        .into_values()
+        .map(|(mut w, ips)| {
+            w.addresses = ips.len();
+            w.share = ratio(w.entries, total).unwrap_or(0.0);
+            w
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.entries
+            .cmp(&a.entries)
+            .then_with(|| a.workload.cmp(&b.workload))
+    });
+    out.truncate(n);
+    out
 }
 
 /// The analysis of a set of inputs.
@@ -102,6 +237,7 @@ pub struct Summary {
     pub recurrences: Vec<Recurrence>,
     pub symptoms: Vec<Symptom>,
     pub counter_checks: Vec<CounterCheck>,
+    pub findings: Vec<findings::Finding>,
     /// How times were read (year, zone, boot time): method, not problems.
     pub notes: Vec<String>,
     pub warnings: Vec<String>,
@@ -216,13 +352,14 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         });
     }
 
+    let directory = attribution::Directory::build(loaded.inventories.iter().map(|i| &i.inventory));
     let default_timeouts = Timeouts::default().with(&opts.timeouts);
     let computed: Vec<PolarsResult<SnapshotStats>> = loaded
         .snapshots
         .par_iter()
         .map(|s| {
             let t = node_timeouts.get(&s.node).unwrap_or(&default_timeouts);
-            snapshot::summarize(&s.frame, t, opts.top)
+            snapshot::summarize(&s.frame, t, opts.top, opts.per_address)
         })
         .collect();
     let mut snapshots = Vec::with_capacity(computed.len());
@@ -260,6 +397,27 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
                 n.peak_utilization = utilization;
             }
         }
+        let mut stats = stats;
+        for r in &mut stats.top_sources {
+            r.who = directory.who(r.ip, s.captured_at);
+        }
+        for r in &mut stats.top_destinations {
+            r.who = directory.who(r.ip, s.captured_at);
+        }
+        let top_workloads = workload_rows(
+            &stats.by_source_state,
+            &directory,
+            s.captured_at,
+            stats.entries,
+            opts.top,
+        );
+        let top_destination_workloads = workload_rows(
+            &stats.by_backend_state,
+            &directory,
+            s.captured_at,
+            stats.entries,
+            opts.top,
+        );
         snapshots.push(SnapshotSummary {
             node: s.node.clone(),
             captured_at: s.captured_at,
@@ -267,6 +425,8 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             limit,
             utilization,
             stats,
+            top_workloads,
+            top_destination_workloads,
         });
     }
     snapshots
@@ -293,7 +453,20 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let counter_checks = drops::counter_checks(&stats, &events, &limit_of);
     drops::attach_checks(&mut bursts, &counter_checks);
     let recurrences = drops::recurrences(&bursts, &opts.drops);
+    name_suspects(&mut bursts, &snapshots, opts.drops.window_s);
 
+    let findings = findings::findings(&findings::Facts {
+        nodes: &nodes,
+        snapshots: &snapshots,
+        drops: &drops,
+        bursts: &bursts,
+        recurrences: &recurrences,
+        symptoms: &symptoms,
+        checks: &counter_checks,
+        inventories: loaded.inventories.iter().map(|i| &i.inventory).collect(),
+        has_logs: !loaded.logs.is_empty(),
+        has_stats: !loaded.stats.is_empty(),
+    });
     let inputs = loaded.inputs.clone();
 
     Ok(Summary {
@@ -307,6 +480,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         bursts,
         recurrences,
         symptoms,
+        findings,
         counter_checks,
         notes,
         warnings,

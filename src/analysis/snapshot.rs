@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::attribution::Who;
 use super::count;
 use crate::facts::{CLOSING_STATES, Timeouts};
 use crate::frame::{EntriesFrame, col};
@@ -20,6 +21,9 @@ pub const CLOSE_BUCKET_S: u32 = 10;
 pub struct SourceRow {
     pub ip: IpAddr,
     pub entries: u64,
+    /// Who the address is (filled in by attribution).
+    #[serde(flatten)]
+    pub who: Who,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,6 +32,8 @@ pub struct DestinationRow {
     pub port: Option<u16>,
     pub proto: String,
     pub entries: u64,
+    #[serde(flatten)]
+    pub who: Who,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,6 +81,40 @@ pub struct SnapshotStats {
     pub nat: u64,
     pub close_rate_per_s: Option<f64>,
     pub close_history: CloseHistory,
+    /// Entries per (original source address, state): the input of workload
+    /// attribution. Not serialised.
+    #[serde(skip)]
+    pub by_source_state: Vec<AddrState>,
+    /// Entries per (reply source = the backend that answered, state).
+    #[serde(skip)]
+    pub by_backend_state: Vec<AddrState>,
+}
+
+/// Entries of one address in one state (`None`: stateless).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddrState {
+    pub ip: IpAddr,
+    pub state: Option<State>,
+    pub entries: u64,
+}
+
+/// Counts (address id, state) pairs.
+fn addr_states(frame: &EntriesFrame, ids: &[u32], states: &[Option<u32>]) -> Vec<AddrState> {
+    let keys: Vec<u64> = ids
+        .iter()
+        .zip(states)
+        .map(|(id, st)| (u64::from(*id) << 8) | u64::from(st.unwrap_or(255).min(255)))
+        .collect();
+    count::top_keys(keys, usize::MAX)
+        .into_iter()
+        .filter_map(|(k, n)| {
+            Some(AddrState {
+                ip: frame.ip(u32::try_from(k >> 8).ok()?)?,
+                state: u8::try_from(k & 0xff).ok().and_then(State::from_code),
+                entries: n,
+            })
+        })
+        .collect()
 }
 
 /// Key used in `by_state` for protocols that have no state (udp, icmp, ...).
@@ -141,11 +181,14 @@ fn top_by(lf: LazyFrame, keys: &[&str], n: usize) -> LazyFrame {
     }
 }
 
-/// Runs the per-snapshot queries. `n` is the number of rows of each top list.
+/// Runs the per-snapshot queries. `n` is the number of rows of each top
+/// list; `per_address` adds the per-address state counts that workload
+/// attribution needs.
 pub fn summarize(
     frame: &EntriesFrame,
     timeouts: &Timeouts,
     n: usize,
+    per_address: bool,
 ) -> PolarsResult<SnapshotStats> {
     let lf = frame.df.clone().lazy();
     let ip = |id: Option<u32>| id.and_then(|i| frame.ip(i));
@@ -199,6 +242,7 @@ pub fn summarize(
             Some(SourceRow {
                 ip: ip(u32::try_from(id).ok())?,
                 entries: c,
+                who: Who::default(),
             })
         })
         .collect();
@@ -222,6 +266,7 @@ pub fn summarize(
                 port: u16::try_from(port).ok(),
                 proto: proto_label((k % 256) as u32),
                 entries: c,
+                who: Who::default(),
             })
         })
         .collect();
@@ -261,6 +306,18 @@ pub fn summarize(
         })
         .collect();
 
+    // Per-address state counts feed workload attribution; `top` skips them.
+    let (by_source_state, by_backend_state) = if per_address {
+        let states = u32_col(&frame.df, col::STATE)?;
+        let reply_src = u32_values(&frame.df, col::REPLY_SRC)?;
+        (
+            addr_states(frame, &src, &states),
+            addr_states(frame, &reply_src, &states),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+
     let close_history = close_history(lf, timeouts)?;
     let close_rate_per_s = (entries > 0).then(|| {
         let total: f64 = close_history.closes_per_s.iter().sum();
@@ -283,6 +340,8 @@ pub fn summarize(
         nat: scalar(col::NAT)?,
         close_rate_per_s,
         close_history,
+        by_source_state,
+        by_backend_state,
     })
 }
 
@@ -401,7 +460,7 @@ mod tests {
             tcp(86000, "ESTABLISHED", "10.4.1.5", 443),
         ];
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let s = summarize(&frame(&refs), &Timeouts::default(), 10).unwrap();
+        let s = summarize(&frame(&refs), &Timeouts::default(), 10, true).unwrap();
         let h = &s.close_history;
         assert_eq!(
             (h.window_s, h.bucket_s, h.closes_per_s.len()),
@@ -415,7 +474,7 @@ mod tests {
         // With kube-proxy's close_wait of 3600 s the entry is no longer beyond.
         let mut t = Timeouts::default();
         t.set("tcp_timeout_close_wait", 3600);
-        let s = summarize(&frame(&refs), &t, 10).unwrap();
+        let s = summarize(&frame(&refs), &t, 10, true).unwrap();
         assert!(s.close_history.beyond_timeout.is_empty());
     }
 
@@ -429,7 +488,7 @@ mod tests {
             "icmp     1 29 src=10.4.1.2 dst=10.4.2.17 type=8 code=0 id=7 src=10.4.2.17 dst=10.4.1.2 type=0 code=0 id=7 mark=0 use=1".to_string(),
         ];
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let s = summarize(&frame(&refs), &Timeouts::default(), 2).unwrap();
+        let s = summarize(&frame(&refs), &Timeouts::default(), 2, true).unwrap();
         assert_eq!(s.entries, 5);
         assert_eq!(s.by_state.get("TIME_WAIT"), Some(&3));
         assert_eq!(s.by_state.get(STATELESS), Some(&2));
@@ -443,7 +502,7 @@ mod tests {
         assert_eq!(s.top_ports[0].port, 4143);
         assert_eq!(s.top_pairs[0].entries, 2);
         assert_eq!((s.unreplied, s.nat, s.assured), (1, 1, 3));
-        let icmp = summarize(&frame(&refs), &Timeouts::default(), 10).unwrap();
+        let icmp = summarize(&frame(&refs), &Timeouts::default(), 10, true).unwrap();
         assert!(
             icmp.top_destinations
                 .iter()

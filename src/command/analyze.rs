@@ -55,6 +55,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
             timeouts: cfg.timeouts.clone(),
             clock,
             drops,
+            ..AnalyzeOptions::default()
         },
     )?;
     terminal::diagnostics(&mut std::io::stderr().lock(), &summary.inputs, cfg.quiet)?;

@@ -14,6 +14,7 @@ pub fn run(args: &TopArgs) -> Result<Exit, Error> {
     let opts = AnalyzeOptions {
         top: args.rows,
         timeouts: cfg.timeouts.clone(),
+        per_address: false,
         ..AnalyzeOptions::default()
     };
     let summary = analysis::analyze(&read.loaded, &opts)?;

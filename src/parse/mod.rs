@@ -6,6 +6,7 @@
 //! never stops a parser: it is skipped and recorded in [`LineIssues`].
 
 pub mod conntrack;
+pub mod inventory;
 pub mod log;
 pub mod settings;
 pub mod stats;

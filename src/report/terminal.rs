@@ -306,6 +306,21 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.symptoms.is_empty() {
         writeln!(out, "DNS failures in logs: {} lines", s.symptoms.len())?;
     }
+    if !s.findings.is_empty() {
+        writeln!(out, "\nFINDINGS")?;
+    }
+    for f in &s.findings {
+        let tag = match f.severity {
+            crate::analysis::findings::Severity::Critical => "CRITICAL",
+            crate::analysis::findings::Severity::Warning => "warning ",
+            crate::analysis::findings::Severity::Info => "info    ",
+        };
+        writeln!(out, "{tag} {}", f.title)?;
+        for e in &f.evidence {
+            writeln!(out, "         · {}", e.text)?;
+        }
+        writeln!(out, "         → {}", f.recommendation)?;
+    }
     for w in &s.warnings {
         writeln!(out, "warning: {w}")?;
     }

@@ -1,0 +1,655 @@
+//! Findings: what the numbers mean for the postmortem, most severe first.
+//!
+//! Each finding carries its evidence (numbers and the inputs they came from)
+//! and a recommendation. A finding never claims more than its inputs show:
+//! when something is missing, the evidence says what, and what it would add.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::attribution::AddrKind;
+use super::drops::{Burst, CounterCheck, Drops, Recurrence, Symptom, Verdict};
+use super::{NodeSummary, SnapshotSummary, WorkloadRow};
+use crate::facts::{self, BYTES_PER_ENTRY};
+use crate::model::inventory::Inventory;
+use crate::report::thousands;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+/// One fact behind a finding, and where it was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub text: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub evidence: Vec<Evidence>,
+    pub recommendation: String,
+}
+
+/// What the findings are drawn from.
+pub struct Facts<'a> {
+    pub nodes: &'a [NodeSummary],
+    pub snapshots: &'a [SnapshotSummary],
+    pub drops: &'a Drops,
+    pub bursts: &'a [Burst],
+    pub recurrences: &'a [Recurrence],
+    pub symptoms: &'a [Symptom],
+    pub checks: &'a [CounterCheck],
+    pub inventories: Vec<&'a Inventory>,
+    pub has_logs: bool,
+    pub has_stats: bool,
+}
+
+fn ev(text: impl Into<String>, sources: impl IntoIterator<Item = String>) -> Evidence {
+    Evidence {
+        text: text.into(),
+        sources: sources.into_iter().collect(),
+    }
+}
+
+/// A share as a percentage, rounded down: a table one entry short of full
+/// does not read 100 %.
+fn pct(x: f64) -> String {
+    format!("{:.1}%", (x * 1000.0).floor() / 10.0)
+}
+
+fn node_name(n: &Option<String>) -> &str {
+    n.as_deref().unwrap_or("(node unknown)")
+}
+
+/// The fullest snapshot of each node.
+fn peak_snapshots(snapshots: &[SnapshotSummary]) -> BTreeMap<Option<String>, &SnapshotSummary> {
+    let mut out: BTreeMap<Option<String>, &SnapshotSummary> = BTreeMap::new();
+    for s in snapshots {
+        let better = out
+            .get(&s.node)
+            .is_none_or(|b| s.stats.entries > b.stats.entries);
+        if better {
+            out.insert(s.node.clone(), s);
+        }
+    }
+    out
+}
+
+fn workload_list(rows: &[WorkloadRow], min_share: f64) -> String {
+    let parts: Vec<String> = rows
+        .iter()
+        .filter(|w| w.share >= min_share)
+        .take(4)
+        .map(|w| format!("{} {} ({})", w.workload, thousands(w.entries), pct(w.share)))
+        .collect();
+    if parts.is_empty() {
+        "no workload above 10 %".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Draws every finding.
+pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let peaks = peak_snapshots(f.snapshots);
+    let have_inventory = f.inventories.iter().any(|i| !i.pods.is_empty());
+
+    exhaustion(f, &peaks, have_inventory, &mut out);
+    churn(&peaks, &mut out);
+    hot_destinations(f, &peaks, &mut out);
+    outliers(&peaks, &mut out);
+    dns(f, &mut out);
+    limits(f, &peaks, &mut out);
+    counters(f, &mut out);
+    for r in f.recurrences {
+        let nodes: Vec<&str> = r.nodes.iter().map(node_name).collect();
+        out.push(Finding {
+            id: format!("recurring-{}", r.time_of_day.replace(':', "")),
+            severity: Severity::Warning,
+            title: format!("Drops recur daily around {} UTC", r.time_of_day),
+            evidence: vec![ev(format!("{} on {}", r.description, nodes.join(", ")), [])],
+            recommendation: format!(
+                "Look for what runs every day at {} UTC (cron jobs, batch or backup windows, CDN or cache purges, client retries after a scheduled deploy) and take a conntrack -L snapshot during the next occurrence.",
+                r.time_of_day
+            ),
+        });
+    }
+    missing_inputs(f, have_inventory, &mut out);
+    out.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.id.cmp(&b.id)));
+    out
+}
+
+fn exhaustion(
+    f: &Facts<'_>,
+    peaks: &BTreeMap<Option<String>, &SnapshotSummary>,
+    have_inventory: bool,
+    out: &mut Vec<Finding>,
+) {
+    for n in f.nodes {
+        let bursts: Vec<&Burst> = f.bursts.iter().filter(|b| b.node == n.node).collect();
+        let full = n.peak_utilization.is_some_and(|u| u >= 0.9);
+        let counted: u64 = f
+            .checks
+            .iter()
+            .filter(|c| c.node == n.node && c.verdict == Verdict::Exhaustion)
+            .filter_map(|c| c.drop)
+            .sum();
+        if !full && bursts.is_empty() && counted == 0 {
+            continue;
+        }
+        let mut evidence = Vec::new();
+        if let (Some(p), Some(limit)) = (peaks.get(&n.node), n.limit) {
+            evidence.push(ev(
+                format!(
+                    "{} entries of {} at {} ({} full)",
+                    thousands(p.stats.entries),
+                    thousands(limit),
+                    p.captured_at.map_or("an unknown time".into(), |t| t
+                        .format("%Y-%m-%d %H:%M UTC")
+                        .to_string()),
+                    n.peak_utilization.map_or("?".into(), pct)
+                ),
+                [p.path.clone()],
+            ));
+            let label = if have_inventory {
+                "workloads"
+            } else {
+                "source networks"
+            };
+            evidence.push(ev(
+                format!("largest {label}: {}", workload_list(&p.top_workloads, 0.1)),
+                [p.path.clone()],
+            ));
+        }
+        if !bursts.is_empty() {
+            let logged: u64 = bursts.iter().map(|b| b.logged).sum();
+            let upper: u64 = bursts.iter().map(|b| b.upper_bound).sum();
+            let when: Vec<String> = bursts
+                .iter()
+                .take(4)
+                .filter_map(|b| {
+                    b.start.map(|t| {
+                        format!("{} ({} min)", t.format("%Y-%m-%d %H:%M"), b.duration_s / 60)
+                    })
+                })
+                .collect();
+            evidence.push(ev(
+                format!(
+                    "{} bursts of `table full, dropping packet`: {} logged, ≤ {} with suppressed; {}",
+                    bursts.len(),
+                    thousands(logged),
+                    thousands(upper),
+                    when.join(", ")
+                ),
+                [],
+            ));
+        }
+        if counted > 0 {
+            evidence.push(ev(
+                format!(
+                    "the drop counter rose by {} between conntrack -S captures",
+                    thousands(counted)
+                ),
+                [],
+            ));
+        }
+        out.push(Finding {
+            id: format!("exhaustion-{}", node_name(&n.node)),
+            severity: Severity::Critical,
+            title: format!("Conntrack table of {} ran full and dropped packets", node_name(&n.node)),
+            evidence,
+            recommendation: "Stop what fills the table (see the churn and hot-destination findings), then give the node headroom (see the limit finding). New flows are dropped while the table is full: DNS lookups, health checks and new RPCs fail first.".into(),
+        });
+    }
+}
+
+fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Finding>) {
+    // A workload counts as churning on its worst node.
+    let mut worst: BTreeMap<String, (&SnapshotSummary, &WorkloadRow, u64)> = BTreeMap::new();
+    for s in peaks.values() {
+        for w in &s.top_workloads {
+            let tw = w.by_state.get("TIME_WAIT").copied().unwrap_or(0);
+            if w.entries == 0 || (tw as f64) < 0.5 * w.entries as f64 || w.share < 0.2 {
+                continue;
+            }
+            let keep = worst.get(&w.workload).is_none_or(|(_, _, t)| tw > *t);
+            if keep {
+                worst.insert(w.workload.clone(), (s, w, tw));
+            }
+        }
+    }
+    for (name, (s, w, tw)) in worst {
+        let window = s.stats.close_history.window_s.max(1);
+        let rate = tw as f64 / f64::from(window);
+        let nodes: Vec<String> = peaks
+            .values()
+            .filter(|p| {
+                p.top_workloads
+                    .iter()
+                    .any(|x| x.workload == name && x.share >= 0.2)
+            })
+            .map(|p| node_name(&p.node).to_string())
+            .collect();
+        out.push(Finding {
+            id: format!("churn-{name}"),
+            severity: if s.utilization.is_some_and(|u| u >= 0.9) { Severity::Critical } else { Severity::Warning },
+            title: format!("{name} opens and closes connections at ~{rate:.0}/s; each lingers {window} s in TIME_WAIT"),
+            evidence: vec![
+                ev(
+                    format!(
+                        "{} of its {} entries on {} are TIME_WAIT ({} of the table)",
+                        thousands(tw),
+                        thousands(w.entries),
+                        node_name(&s.node),
+                        pct(w.share)
+                    ),
+                    [s.path.clone()],
+                ),
+                ev(
+                    format!(
+                        "TIME_WAIT / {window} s ≈ {rate:.0} closes per second from this workload; the node closes {:.0}/s in all",
+                        s.stats.close_rate_per_s.unwrap_or(0.0)
+                    ),
+                    [],
+                ),
+                ev(format!("holds over 20 % of the table on {}", nodes.join(", ")), []),
+            ],
+            recommendation: format!(
+                "Make {name} reuse connections (connection pooling, HTTP keep-alive, HTTP/2 or gRPC multiplexing) and find what drives its request rate (retries, a misconfigured upstream, a traffic surge)."
+            ),
+        });
+    }
+}
+
+fn hot_destinations(
+    f: &Facts<'_>,
+    peaks: &BTreeMap<Option<String>, &SnapshotSummary>,
+    out: &mut Vec<Finding>,
+) {
+    // Destination workloads that answer a large share of some node's table.
+    let mut hot: BTreeMap<String, Vec<(&SnapshotSummary, &WorkloadRow)>> = BTreeMap::new();
+    for s in peaks.values() {
+        for w in &s.top_destination_workloads {
+            if w.share >= 0.3 && w.kind == AddrKind::Pod {
+                hot.entry(w.workload.clone()).or_default().push((s, w));
+            }
+        }
+    }
+    for (name, seen) in hot {
+        let mut evidence: Vec<Evidence> = seen
+            .iter()
+            .map(|(s, w)| {
+                ev(
+                    format!(
+                        "{} entries on {} are answered by {} ({} of the table, {} pods)",
+                        thousands(w.entries),
+                        node_name(&s.node),
+                        name,
+                        pct(w.share),
+                        w.addresses
+                    ),
+                    [s.path.clone()],
+                )
+            })
+            .collect();
+        // Replicas per node from the inventory.
+        let (ns, wl) = name.split_once('/').unwrap_or(("", name.as_str()));
+        let mut per_node: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for inv in &f.inventories {
+            for p in &inv.pods {
+                if p.deleted.is_some() || p.namespace != ns {
+                    continue;
+                }
+                let (_, owner) = crate::parse::inventory::workload(p);
+                if owner == wl {
+                    if let Some(node) = &p.node {
+                        per_node
+                            .entry(node.clone())
+                            .or_default()
+                            .insert(p.name.clone());
+                    }
+                }
+            }
+        }
+        let collocated: Vec<String> = per_node
+            .iter()
+            .filter(|(_, pods)| pods.len() >= 2)
+            .map(|(node, pods)| format!("{} on {node}", pods.len()))
+            .collect();
+        let replicas: usize = per_node.values().map(BTreeSet::len).sum();
+        let recommendation = if collocated.is_empty() {
+            format!(
+                "{name} concentrates connections on the nodes that run it: spread it over more nodes and replicas, or let clients reuse connections to it."
+            )
+        } else {
+            evidence.push(ev(
+                format!("{replicas} replicas on {} nodes: {} — collocated replicas put their connections into one node's table", per_node.len(), collocated.join(", ")),
+                [],
+            ));
+            format!(
+                "Spread {name}: add pod anti-affinity (or topology spread constraints) so no two replicas share a node, and run more replicas so each node's share of connections shrinks."
+            )
+        };
+        let id_kind = if collocated.is_empty() {
+            "hot-destination"
+        } else {
+            "collocation"
+        };
+        out.push(Finding {
+            id: format!("{id_kind}-{name}"),
+            severity: Severity::Warning,
+            title: if collocated.is_empty() {
+                format!("{name} receives a large share of its nodes' connections")
+            } else {
+                format!("{name} replicas share nodes and concentrate connections there")
+            },
+            evidence,
+            recommendation,
+        });
+    }
+}
+
+fn outliers(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Finding>) {
+    if peaks.len() < 3 {
+        return;
+    }
+    let mut entries: Vec<u64> = peaks.values().map(|s| s.stats.entries).collect();
+    entries.sort_unstable();
+    let median = entries[entries.len() / 2].max(1);
+    let hot: Vec<&&SnapshotSummary> = peaks
+        .values()
+        .filter(|s| s.stats.entries >= 3 * median)
+        .collect();
+    if hot.is_empty() {
+        return;
+    }
+    // What the outliers have in common: destination workloads on all of them.
+    let mut common: Option<BTreeSet<String>> = None;
+    for s in &hot {
+        let here: BTreeSet<String> = s
+            .top_destination_workloads
+            .iter()
+            .filter(|w| w.share >= 0.1 && w.kind == AddrKind::Pod)
+            .map(|w| w.workload.clone())
+            .collect();
+        common = Some(match common {
+            None => here,
+            Some(c) => c.intersection(&here).cloned().collect(),
+        });
+    }
+    let names: Vec<String> = hot
+        .iter()
+        .map(|s| format!("{} ({})", node_name(&s.node), thousands(s.stats.entries)))
+        .collect();
+    let mut evidence = vec![ev(
+        format!(
+            "median node: {} entries; outliers at 3× or more: {}",
+            thousands(median),
+            names.join(", ")
+        ),
+        hot.iter().map(|s| s.path.clone()),
+    )];
+    let shared = common.unwrap_or_default();
+    if !shared.is_empty() {
+        evidence.push(ev(
+            format!(
+                "all of them answer much of their traffic from {}",
+                shared.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            [],
+        ));
+    }
+    out.push(Finding {
+        id: "outlier-nodes".into(),
+        severity: Severity::Warning,
+        title: format!("{} of {} nodes hold far more entries than the rest", hot.len(), peaks.len()),
+        evidence,
+        recommendation: "What the outlier nodes share is where to look first: a proxy or gateway workload pinned to them, or replicas collocated by the scheduler.".into(),
+    });
+}
+
+fn dns(f: &Facts<'_>, out: &mut Vec<Finding>) {
+    let mut evidence = Vec::new();
+    let mut worst = 0.0_f64;
+    for s in f.snapshots {
+        let dns: u64 = s
+            .stats
+            .top_ports
+            .iter()
+            .filter(|p| p.port == 53 && p.proto == "udp")
+            .map(|p| p.entries)
+            .sum();
+        let share = if s.stats.entries > 0 {
+            dns as f64 / s.stats.entries as f64
+        } else {
+            0.0
+        };
+        if share >= 0.05 {
+            worst = worst.max(share);
+            evidence.push(ev(
+                format!(
+                    "{} UDP/53 entries on {} ({} of the table)",
+                    thousands(dns),
+                    node_name(&s.node),
+                    pct(share)
+                ),
+                [s.path.clone()],
+            ));
+        }
+    }
+    if !f.symptoms.is_empty() {
+        let first = f.symptoms.iter().filter_map(|s| s.ts).min();
+        let last = f.symptoms.iter().filter_map(|s| s.ts).max();
+        let during = f
+            .symptoms
+            .iter()
+            .filter(|s| {
+                s.ts.is_some_and(|t| {
+                    f.bursts.iter().any(|b| match (b.start, b.end) {
+                        (Some(a), Some(e)) => t >= a && t <= e,
+                        _ => false,
+                    })
+                })
+            })
+            .count();
+        evidence.push(ev(
+            format!(
+                "{} DNS failures in application logs{}; {} of them during drop bursts",
+                f.symptoms.len(),
+                match (first, last) {
+                    (Some(a), Some(b)) => format!(
+                        " between {} and {}",
+                        a.format("%Y-%m-%d %H:%M"),
+                        b.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    _ => String::new(),
+                },
+                during
+            ),
+            f.symptoms
+                .iter()
+                .take(3)
+                .map(|s| format!("{}:{}", s.path, s.line)),
+        ));
+    }
+    if evidence.is_empty() {
+        return;
+    }
+    out.push(Finding {
+        id: "dns".into(),
+        severity: if f.symptoms.is_empty() { Severity::Info } else { Severity::Warning },
+        title: if f.symptoms.is_empty() {
+            format!("DNS takes up to {} of a table", pct(worst))
+        } else {
+            "DNS lookups failed while tables were full".into()
+        },
+        evidence,
+        recommendation: "Run NodeLocal DNSCache: its NOTRACK rules keep UDP/53 out of the conntrack table, and lookups stop failing when the table fills. Make clients cache and retry lookups.".into(),
+    });
+}
+
+fn limits(
+    f: &Facts<'_>,
+    peaks: &BTreeMap<Option<String>, &SnapshotSummary>,
+    out: &mut Vec<Finding>,
+) {
+    for n in f.nodes {
+        let (Some(limit), Some(peak)) = (n.limit, peaks.get(&n.node)) else {
+            continue;
+        };
+        let node = f
+            .inventories
+            .iter()
+            .flat_map(|i| i.nodes.iter())
+            .find(|x| Some(&x.name) == n.node.as_ref());
+        let peak_entries = peak.stats.entries;
+        // The limit that keeps the observed peak under 75 %, rounded up to 64 Ki.
+        let wanted = (peak_entries * 4).div_ceil(3).div_ceil(65_536) * 65_536;
+        let mut evidence = vec![ev(
+            format!(
+                "limit {} ({}); peak {} entries = {}",
+                thousands(limit),
+                n.limit_evidence
+                    .first()
+                    .map_or("?".into(), |e| e.origin.clone()),
+                thousands(peak_entries),
+                pct(peak_entries as f64 / limit.max(1) as f64)
+            ),
+            n.limit_evidence
+                .first()
+                .map(|e| format!("{}:{}", e.path, e.line)),
+        )];
+        match node.and_then(|x| x.cpu_millis) {
+            Some(millis) => {
+                let cores = millis.div_ceil(1000);
+                evidence.push(ev(
+                    format!(
+                        "kube-proxy would set max({} × {cores} cores, {}) = {}",
+                        thousands(facts::KUBE_PROXY_MAX_PER_CORE),
+                        thousands(facts::KUBE_PROXY_MIN),
+                        thousands(facts::kube_proxy_max(cores))
+                    ),
+                    [],
+                ));
+            }
+            None => evidence.push(ev(
+                "node cores unknown: add `kubectl get nodes -o json` to compare with kube-proxy's formula",
+                [],
+            )),
+        }
+        if let Some(mem) = node.and_then(|x| x.memory_bytes) {
+            let kernel = if mem >= 4 << 30 {
+                262_144
+            } else {
+                (mem / 16_384 / 8).max(1024) * 4
+            };
+            evidence.push(ev(
+                format!(
+                    "the kernel's default for {} GiB of RAM would be {}",
+                    mem >> 30,
+                    thousands(kernel)
+                ),
+                [],
+            ));
+        }
+        let over = peak_entries as f64 > 0.75 * limit as f64;
+        if !over {
+            continue;
+        }
+        evidence.push(ev(
+            format!(
+                "a limit of {} keeps this peak under 75 %, at about {} MiB of kernel memory ({} B per entry)",
+                thousands(wanted),
+                (wanted * BYTES_PER_ENTRY) >> 20,
+                BYTES_PER_ENTRY
+            ),
+            [],
+        ));
+        out.push(Finding {
+            id: format!("limit-{}", node_name(&n.node)),
+            severity: Severity::Warning,
+            title: format!("{} has no headroom at its peak", node_name(&n.node)),
+            evidence,
+            recommendation: format!(
+                "After fixing the cause, raise nf_conntrack_max to {} (kube-proxy: --conntrack-min, or --conntrack-max-per-core × cores) and the hash size to a quarter of it; a larger table only buys time if connections keep churning.",
+                thousands(wanted)
+            ),
+        });
+    }
+}
+
+fn counters(f: &Facts<'_>, out: &mut Vec<Finding>) {
+    for c in f.checks.iter().filter(|c| c.verdict == Verdict::ClashRaces) {
+        out.push(Finding {
+            id: format!("clash-races-{}-{}", node_name(&c.node), c.to.format("%Y%m%dT%H%M")),
+            severity: Severity::Warning,
+            title: format!("Insert races on {} while the table was not full", node_name(&c.node)),
+            evidence: vec![ev(
+                format!(
+                    "insert_failed +{} between {} and {}, with drop +{} and the table at {}",
+                    c.insert_failed.unwrap_or(0),
+                    c.from.format("%H:%M:%S"),
+                    c.to.format("%H:%M:%S UTC"),
+                    c.drop.unwrap_or(0),
+                    c.utilization.map_or("an unknown fill".into(), pct)
+                ),
+                [],
+            )],
+            recommendation: "These are races between packets of the same new flow (classically parallel A and AAAA lookups over UDP), not exhaustion: use NodeLocal DNSCache, `single-request-reopen` in resolv.conf, or TCP for DNS.".into(),
+        });
+    }
+    if f.drops.expectation_full > 0 {
+        out.push(Finding {
+            id: "expectation-table-full".into(),
+            severity: Severity::Warning,
+            title: "A conntrack helper ran out of expectations".into(),
+            evidence: vec![ev(format!("{} `expectation table full` lines in the logs", thousands(f.drops.expectation_full)), [])],
+            recommendation: "This is the helpers' table (FTP, SIP, ...), not the main one: raise nf_conntrack_expect_max or turn off the helper that is not needed.".into(),
+        });
+    }
+}
+
+fn missing_inputs(f: &Facts<'_>, have_inventory: bool, out: &mut Vec<Finding>) {
+    let mut missing = Vec::new();
+    if !have_inventory && !f.snapshots.is_empty() {
+        missing.push(ev("no Kubernetes inventory: addresses are not named as pods and workloads (add `kubectl get pods -A -o json`, nodes and services)", []));
+    }
+    if f.snapshots.is_empty() {
+        missing.push(ev("no conntrack -L snapshot: nothing shows what filled the table (capture `conntrack -L` on the node during a burst)", []));
+    }
+    if !f.has_logs {
+        missing.push(ev("no kernel log: drops and their times are unknown (add `journalctl -k`, `dmesg -T` or the serial console)", []));
+    }
+    if !f.has_stats {
+        missing.push(ev("no conntrack -S captures: drop counters cannot confirm the logs (capture `conntrack -S` twice, a minute apart)", []));
+    }
+    let unmatched = f.bursts.iter().filter(|b| b.snapshot.is_none()).count();
+    if unmatched > 0 {
+        missing.push(ev(
+            format!("{unmatched} bursts have no snapshot of their node nearby: their culprits are inferred from other times, if at all"),
+            [],
+        ));
+    }
+    if missing.is_empty() {
+        return;
+    }
+    out.push(Finding {
+        id: "missing-inputs".into(),
+        severity: Severity::Info,
+        title: "What the inputs cannot show".into(),
+        evidence: missing,
+        recommendation:
+            "Capture the missing inputs during the next occurrence to confirm the findings.".into(),
+    });
+}
