@@ -6,6 +6,7 @@
 //!
 //! Deterministic: the same seed gives the same bytes.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -63,7 +64,14 @@ pub struct Generator {
     node_ip: IpAddr,
     /// The pods of this node (third octet of the node's pod /24).
     pod_net: u8,
+    /// Original tuples already given out: the kernel holds each once.
+    used: HashSet<(IpAddr, IpAddr, u16, u16)>,
 }
+
+/// Pod networks of the sample cluster's nodes (10.4.N.0/24).
+const POD_NETS: [u8; 7] = [0, 1, 2, 3, 5, 7, 9];
+/// Replicas of the web client behind ClusterIP 10.8.3.114:8080.
+const STOREFRONT: [[u8; 4]; 3] = [[10, 4, 5, 23], [10, 4, 7, 31], [10, 4, 9, 12]];
 
 impl Generator {
     pub fn new(seed: u64, profile: Profile, node_index: u8) -> Generator {
@@ -72,7 +80,20 @@ impl Generator {
             profile,
             node_ip: v4(10, 128, 0, 10 + node_index),
             pod_net: node_index,
+            used: HashSet::new(),
         }
+    }
+
+    /// An ephemeral port not yet used by `src → dst:dport`.
+    fn free_port(&mut self, src: IpAddr, dst: IpAddr, dport: u16) -> u16 {
+        let mut port = self.ephemeral();
+        for _ in 0..64 {
+            if self.used.insert((src, dst, port, dport)) {
+                break;
+            }
+            port = self.ephemeral();
+        }
+        port
     }
 
     fn ephemeral(&mut self) -> u16 {
@@ -84,8 +105,12 @@ impl Generator {
     }
 
     fn remote_pod(&mut self) -> IpAddr {
-        let net = self.rng.range(0, 15) as u8;
-        v4(10, 4, net, self.rng.range(2, 60) as u8)
+        let net = POD_NETS[self.rng.below(POD_NETS.len() as u64) as usize];
+        v4(10, 4, net, self.rng.range(2, 40) as u8)
+    }
+
+    fn storefront(&mut self) -> IpAddr {
+        IpAddr::from(STOREFRONT[self.rng.below(3) as usize])
     }
 
     fn busy_pod(&mut self) -> IpAddr {
@@ -168,7 +193,7 @@ impl Generator {
         dport: u16,
         (state, timeout, flags): (State, u32, Flags),
     ) -> Entry<'static> {
-        let sport = self.ephemeral();
+        let sport = self.free_port(src, dst, dport);
         let orig = Tuple {
             src,
             dst,
@@ -190,10 +215,11 @@ impl Generator {
     /// The flood: one client pod (with a couple of siblings) opening short
     /// connections to the linkerd inbound port of this node's pods.
     fn churn(&mut self) -> Entry<'static> {
-        let client = match self.rng.below(20) {
-            0 => v4(10, 4, 7, 31),
-            1 => v4(10, 4, 9, 12),
-            _ => v4(10, 4, 5, 23),
+        // Three replicas of one client workload; one gets half the flood.
+        let client = match self.rng.below(4) {
+            0 => IpAddr::from(STOREFRONT[1]),
+            1 => IpAddr::from(STOREFRONT[2]),
+            _ => IpAddr::from(STOREFRONT[0]),
         };
         let target = v4(
             10,
@@ -222,8 +248,8 @@ impl Generator {
     fn established(&mut self) -> Entry<'static> {
         let src = self.local_pod();
         let (dst, backend, port) = match self.rng.below(4) {
-            0 => (v4(10, 8, 3, 114), self.remote_pod(), 8080),
-            1 => (v4(10, 8, 5, 22), self.remote_pod(), 9090),
+            0 => (v4(10, 8, 3, 114), self.storefront(), 8080),
+            1 => (v4(10, 8, 5, 22), v4(10, 4, 0, 14), 9090),
             2 => {
                 let p = self.remote_pod();
                 (p, p, 4143)
@@ -242,13 +268,13 @@ impl Generator {
 
     fn time_wait_misc(&mut self) -> Entry<'static> {
         let src = self.local_pod();
-        let backend = self.remote_pod();
+        let backend = self.storefront();
         let t = self.rng.below(121) as u32;
         self.tcp(
             src,
             v4(10, 8, 3, 114),
             backend,
-            80,
+            8080,
             (State::TIME_WAIT, t, Flags::ASSURED),
         )
     }
@@ -268,7 +294,7 @@ impl Generator {
 
     fn dns(&mut self) -> Entry<'static> {
         let src = self.local_pod();
-        let sport = self.ephemeral();
+        let sport = self.free_port(src, v4(10, 8, 0, 10), 53);
         let coredns = [v4(10, 4, 3, 5), v4(10, 4, 0, 9)][self.rng.below(2) as usize];
         let unreplied = self.rng.chance(8);
         let orig = Tuple {
@@ -299,8 +325,8 @@ impl Generator {
         let src = self.local_pod();
         let dst = [v4(203, 0, 113, 50), v4(198, 51, 100, 24), v4(192, 0, 2, 80)]
             [self.rng.below(3) as usize];
-        let sport = self.ephemeral();
-        let nat_port = self.ephemeral();
+        let sport = self.free_port(src, dst, 443);
+        let nat_port = self.free_port(self.node_ip, dst, 443);
         let syn = self.rng.chance(10);
         let (state, timeout, flags) = if syn {
             (
@@ -461,6 +487,21 @@ mod tests {
             assert_eq!(report.entries, 2000);
             assert_eq!(report.issues.skipped, 0);
             assert_eq!(report.trailers, vec![2000]);
+        }
+    }
+
+    #[test]
+    fn no_connection_is_listed_twice() {
+        let mut g = Generator::new(3, Profile::ChurnVictim, 1);
+        let mut seen = HashSet::new();
+        for _ in 0..60_000 {
+            let e = g.entry();
+            if let L4::Ports { sport, dport } = e.orig.l4 {
+                assert!(
+                    seen.insert((e.orig.src, e.orig.dst, sport, dport, e.proto)),
+                    "{e:?}"
+                );
+            }
         }
     }
 

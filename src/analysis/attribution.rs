@@ -236,3 +236,166 @@ impl Directory {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::inventory::{Node, Owner, Service};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn pod(ns: &str, name: &str, ip: &str, owner: Option<(&str, &str)>) -> Pod {
+        Pod {
+            namespace: ns.into(),
+            name: name.into(),
+            node: Some("node-a".into()),
+            ips: vec![ip.parse().unwrap()],
+            host_network: false,
+            phase: Some("Running".into()),
+            created: None,
+            deleted: None,
+            started: None,
+            owner: owner.map(|(k, n)| Owner {
+                kind: k.into(),
+                name: n.into(),
+                inferred: false,
+            }),
+            labels: Default::default(),
+        }
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn pods_are_named_by_their_workload() {
+        let inv = Inventory {
+            pods: vec![pod(
+                "web",
+                "storefront-bff-7d9f8c6b5-2kq8w",
+                "10.4.5.23",
+                Some(("ReplicaSet", "storefront-bff-7d9f8c6b5")),
+            )],
+            ..Default::default()
+        };
+        let d = Directory::build([&inv]);
+        let w = d.who(ip("10.4.5.23"), None);
+        assert_eq!(w.kind, AddrKind::Pod);
+        assert_eq!(w.workload.as_deref(), Some("Deployment/storefront-bff"));
+        assert_eq!(w.label(), "web/storefront-bff");
+        assert_eq!(w.node.as_deref(), Some("node-a"));
+    }
+
+    #[test]
+    fn reused_pod_ips_are_chosen_by_time() {
+        let mut old = pod(
+            "ops",
+            "report-28871520-x2b4k",
+            "10.4.1.25",
+            Some(("Job", "report-28871520")),
+        );
+        old.created = Some(t("2024-11-25T03:00:00Z"));
+        old.deleted = Some(t("2024-11-25T20:00:00Z"));
+        let mut new = pod(
+            "catalog",
+            "search-5f6d7c8b9-q2w4x",
+            "10.4.1.25",
+            Some(("ReplicaSet", "search-5f6d7c8b9")),
+        );
+        new.created = Some(t("2024-11-25T20:05:00Z"));
+        let inv = Inventory {
+            pods: vec![old, new],
+            ..Default::default()
+        };
+        let d = Directory::build([&inv]);
+        assert_eq!(
+            d.who(ip("10.4.1.25"), Some(t("2024-11-25T09:00:00Z")))
+                .pod
+                .as_deref(),
+            Some("report-28871520-x2b4k")
+        );
+        assert_eq!(
+            d.who(ip("10.4.1.25"), Some(t("2024-11-26T09:00:00Z")))
+                .pod
+                .as_deref(),
+            Some("search-5f6d7c8b9-q2w4x")
+        );
+        // Between the two pods: the last one created before.
+        assert_eq!(
+            d.who(ip("10.4.1.25"), Some(t("2024-11-25T20:02:00Z")))
+                .pod
+                .as_deref(),
+            Some("report-28871520-x2b4k")
+        );
+        // No time: the live one.
+        assert_eq!(
+            d.who(ip("10.4.1.25"), None).pod.as_deref(),
+            Some("search-5f6d7c8b9-q2w4x")
+        );
+    }
+
+    #[test]
+    fn host_network_pods_share_the_node_address() {
+        let mut kp = pod(
+            "kube-system",
+            "kube-proxy-node-a",
+            "10.128.0.11",
+            Some(("Node", "node-a")),
+        );
+        kp.host_network = true;
+        let inv = Inventory {
+            pods: vec![kp],
+            nodes: vec![Node {
+                name: "node-a".into(),
+                internal_ips: vec![ip("10.128.0.11")],
+                external_ips: vec![],
+                cpu_millis: Some(4000),
+                memory_bytes: None,
+                kernel: None,
+                os_image: None,
+                pod_cidr: None,
+            }],
+            ..Default::default()
+        };
+        let d = Directory::build([&inv]);
+        let w = d.who(ip("10.128.0.11"), None);
+        assert_eq!(w.kind, AddrKind::Node);
+        assert_eq!(w.workload.as_deref(), Some("Node/node-a"));
+        assert_eq!(w.shared_with.len(), 1);
+        assert!(w.shared_with[0].starts_with("kube-system/"));
+    }
+
+    #[test]
+    fn services_external_and_unknown_addresses() {
+        let inv = Inventory {
+            services: vec![Service {
+                namespace: "kube-system".into(),
+                name: "kube-dns".into(),
+                cluster_ips: vec![ip("10.8.0.10")],
+                ports: vec![(53, "UDP".into())],
+            }],
+            ..Default::default()
+        };
+        let d = Directory::build([&inv]);
+        assert_eq!(d.who(ip("10.8.0.10"), None).label(), "kube-system/kube-dns");
+        let ext = d.who(ip("203.0.113.50"), None);
+        assert_eq!(
+            (ext.kind, ext.label()),
+            (AddrKind::External, "external 203.0.113.0/24".to_string())
+        );
+        let v6 = d.who(ip("2001:db8:1:2::7"), None);
+        assert_eq!(v6.label(), "external 2001:db8:1:2::/64");
+        let unknown = d.who(ip("10.4.9.12"), None);
+        assert_eq!(
+            (unknown.kind, unknown.label()),
+            (AddrKind::Unknown, "unattributed 10.4.9.0/24".to_string())
+        );
+        // No inventory at all: the same rules, nothing named.
+        let empty = Directory::build(std::iter::empty::<&Inventory>());
+        assert!(empty.is_empty());
+        assert_eq!(empty.who(ip("10.8.0.10"), None).kind, AddrKind::Unknown);
+    }
+}

@@ -422,6 +422,8 @@ fn outliers(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Fi
 fn dns(f: &Facts<'_>, out: &mut Vec<Finding>) {
     let mut evidence = Vec::new();
     let mut worst = 0.0_f64;
+    // Each node's largest DNS share.
+    let mut per_node: BTreeMap<Option<String>, (f64, u64, &SnapshotSummary)> = BTreeMap::new();
     for s in f.snapshots {
         let dns: u64 = s
             .stats
@@ -435,18 +437,21 @@ fn dns(f: &Facts<'_>, out: &mut Vec<Finding>) {
         } else {
             0.0
         };
-        if share >= 0.05 {
-            worst = worst.max(share);
-            evidence.push(ev(
-                format!(
-                    "{} UDP/53 entries on {} ({} of the table)",
-                    thousands(dns),
-                    node_name(&s.node),
-                    pct(share)
-                ),
-                [s.path.clone()],
-            ));
+        if share >= 0.05 && per_node.get(&s.node).is_none_or(|(b, _, _)| share > *b) {
+            per_node.insert(s.node.clone(), (share, dns, s));
         }
+    }
+    for (node, (share, dns, s)) in &per_node {
+        worst = worst.max(*share);
+        evidence.push(ev(
+            format!(
+                "up to {} UDP/53 entries on {} ({} of the table)",
+                thousands(*dns),
+                node_name(node),
+                pct(*share)
+            ),
+            [s.path.clone()],
+        ));
     }
     if !f.symptoms.is_empty() {
         let first = f.symptoms.iter().filter_map(|s| s.ts).min();

@@ -254,7 +254,7 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(
             out,
             "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  TOP SOURCE",
-            "NODE", "ENTRIES", "LIMIT", "FULL", "CLOSES/S", "DROPS/S"
+            "NODE", "PEAK", "LIMIT", "FULL", "CLOSES/S", "DROPS/S"
         )?;
         for n in &s.nodes {
             let peak = s
@@ -262,13 +262,14 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
                 .iter()
                 .filter(|x| x.node == n.node)
                 .max_by_key(|x| x.stats.entries);
+            // The worst interval between two counter captures.
             let drops = s
                 .stats
                 .iter()
                 .filter(|x| x.node == n.node)
                 .filter_map(|x| x.rates.as_ref())
-                .next_back()
-                .and_then(|r| r.per_s.get("drop").copied());
+                .filter_map(|r| r.per_s.get("drop").copied())
+                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
             let top = peak.and_then(|p| {
                 p.stats
                     .top_sources
