@@ -128,6 +128,9 @@ pub struct Suspect {
     pub entries: u64,
     pub share: f64,
     pub by_state: BTreeMap<String, u64>,
+    /// How the workload's entries moved with the node's drop rate across
+    /// its snapshots (Pearson), when there are two or more.
+    pub correlation: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

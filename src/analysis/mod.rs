@@ -96,6 +96,150 @@ pub struct SnapshotSummary {
     /// Entries by the workload that answered them (the reply source: the
     /// pod behind a ClusterIP), most first.
     pub top_destination_workloads: Vec<WorkloadRow>,
+    /// Entries of every source workload (not only the top ones), for trends.
+    #[serde(skip)]
+    pub all_workloads: BTreeMap<String, u64>,
+}
+
+/// One workload's entries across the snapshots of a node, set against the
+/// node's drop rate at each snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadTrend {
+    pub workload: String,
+    /// Entries at each snapshot, in time order (see `NodeTrends.times`).
+    pub entries: Vec<u64>,
+    /// Last minus first.
+    pub growth: i64,
+    /// Pearson correlation of entries with the drop rate; null when either
+    /// series is flat.
+    pub correlation: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeTrends {
+    pub node: Option<String>,
+    pub times: Vec<Option<DateTime<Utc>>>,
+    /// Drops per second at each snapshot: the upper bound of its log bucket
+    /// when the node's logs were read, else the counter rate of the interval
+    /// that contains it.
+    pub drop_rate: Vec<f64>,
+    pub workloads: Vec<WorkloadTrend>,
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return None;
+    }
+    let (mx, my) = (
+        x.iter().sum::<f64>() / n as f64,
+        y.iter().sum::<f64>() / n as f64,
+    );
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let (dx, dy) = (x[i] - mx, y[i] - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| snapshot::round2(sxy / (sxx * syy).sqrt()))
+}
+
+/// Per node with two or more snapshots: each notable workload's series and
+/// how it moves with the drop rate.
+fn trends(
+    snapshots: &[SnapshotSummary],
+    stats: &[StatsRow],
+    drops: &Drops,
+    top: usize,
+) -> Vec<NodeTrends> {
+    let mut nodes: BTreeMap<Option<String>, Vec<&SnapshotSummary>> = BTreeMap::new();
+    for s in snapshots.iter().filter(|s| s.captured_at.is_some()) {
+        nodes.entry(s.node.clone()).or_default().push(s);
+    }
+    let mut out = Vec::new();
+    for (node, mut snaps) in nodes {
+        if snaps.len() < 2 {
+            continue;
+        }
+        snaps.sort_by_key(|s| s.captured_at);
+        // Logs place drops to the minute; counters only to the interval
+        // between two captures, which can straddle a burst. Logs first.
+        let logged = drops
+            .per_node
+            .iter()
+            .any(|n| n.node == node && n.clock == drops::Clock::Utc);
+        let rate_at = |t: DateTime<Utc>| -> f64 {
+            if logged {
+                let width = chrono::Duration::seconds(i64::from(drops.bucket_s.max(1)));
+                return drops
+                    .per_node
+                    .iter()
+                    .filter(|n| n.node == node)
+                    .flat_map(|n| n.buckets.iter())
+                    .find(|b| b.start.is_some_and(|s| s <= t && t < s + width))
+                    .map_or(0.0, |b| {
+                        b.upper_bound as f64 / f64::from(drops.bucket_s.max(1))
+                    });
+            }
+            stats
+                .iter()
+                .filter(|r| r.node == node)
+                .filter_map(|r| Some((r.rates.as_ref()?, r.captured_at?)))
+                .find(|(r, to)| r.since < t && t <= *to)
+                .and_then(|(r, _)| r.per_s.get("drop").copied())
+                .unwrap_or(0.0)
+        };
+        let times: Vec<Option<DateTime<Utc>>> = snaps.iter().map(|s| s.captured_at).collect();
+        let drop_rate: Vec<f64> = snaps
+            .iter()
+            .filter_map(|s| s.captured_at)
+            .map(rate_at)
+            .collect();
+        // Workloads that were in some snapshot's top list.
+        let names: std::collections::BTreeSet<&String> = snaps
+            .iter()
+            .flat_map(|s| s.top_workloads.iter().map(|w| &w.workload))
+            .collect();
+        let mut workloads: Vec<WorkloadTrend> = names
+            .into_iter()
+            .map(|name| {
+                let entries: Vec<u64> = snaps
+                    .iter()
+                    .map(|s| s.all_workloads.get(name).copied().unwrap_or(0))
+                    .collect();
+                let xs: Vec<f64> = entries.iter().map(|&e| e as f64).collect();
+                WorkloadTrend {
+                    workload: name.clone(),
+                    growth: *entries.last().unwrap_or(&0) as i64
+                        - *entries.first().unwrap_or(&0) as i64,
+                    correlation: pearson(&xs, &drop_rate),
+                    entries,
+                }
+            })
+            .collect();
+        // Most evidence first: moves with drops, then size.
+        workloads.sort_by(|a, b| {
+            let key = |w: &WorkloadTrend| {
+                (
+                    w.correlation.unwrap_or(-2.0),
+                    w.entries.iter().max().copied().unwrap_or(0),
+                )
+            };
+            key(b)
+                .partial_cmp(&key(a))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.workload.cmp(&b.workload))
+        });
+        workloads.truncate(top);
+        out.push(NodeTrends {
+            node,
+            times,
+            drop_rate,
+            workloads,
+        });
+    }
+    out
 }
 
 /// Entries of one workload in one snapshot.
@@ -116,7 +260,12 @@ pub struct WorkloadRow {
 
 /// Gives each burst the snapshot of its node nearest in time (within
 /// `window_s`) and that snapshot's top workloads as suspects.
-fn name_suspects(bursts: &mut [Burst], snapshots: &[SnapshotSummary], window_s: u32) {
+fn name_suspects(
+    bursts: &mut [Burst],
+    snapshots: &[SnapshotSummary],
+    trends: &[NodeTrends],
+    window_s: u32,
+) {
     let window = chrono::Duration::seconds(i64::from(window_s));
     for b in bursts.iter_mut() {
         let (Some(start), Some(end)) = (b.start, b.end) else {
@@ -156,8 +305,24 @@ fn name_suspects(bursts: &mut [Burst], snapshots: &[SnapshotSummary], window_s: 
                         entries: w.entries,
                         share: w.share,
                         by_state: w.by_state.clone(),
+                        correlation: trends
+                            .iter()
+                            .filter(|t| t.node == b.node)
+                            .flat_map(|t| t.workloads.iter())
+                            .find(|t| t.workload == w.workload)
+                            .and_then(|t| t.correlation),
                     })
                     .collect();
+                // Evidence over time first (moves with the drops), then size.
+                b.suspects.sort_by(|x, y| {
+                    let k = |s: &drops::Suspect| {
+                        (
+                            s.correlation.map_or(0, |c| (c * 100.0).round() as i64 / 50),
+                            s.entries,
+                        )
+                    };
+                    k(y).cmp(&k(x)).then_with(|| x.workload.cmp(&y.workload))
+                });
             }
             None => {
                 b.note = Some(format!(
@@ -223,6 +388,24 @@ fn workload_rows(
     out
 }
 
+/// Entries of every source workload of a snapshot.
+fn all_workloads(
+    rows: &[snapshot::AddrState],
+    dir: &attribution::Directory,
+    at: Option<DateTime<Utc>>,
+) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let mut cache: std::collections::HashMap<std::net::IpAddr, String> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let label = cache
+            .entry(r.ip)
+            .or_insert_with(|| dir.who(r.ip, at).label());
+        *out.entry(label.clone()).or_default() += r.entries;
+    }
+    out
+}
+
 /// The analysis of a set of inputs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -237,6 +420,8 @@ pub struct Summary {
     pub recurrences: Vec<Recurrence>,
     pub symptoms: Vec<Symptom>,
     pub counter_checks: Vec<CounterCheck>,
+    /// Workload series across each node's snapshots.
+    pub trends: Vec<NodeTrends>,
     pub findings: Vec<findings::Finding>,
     /// How times were read (year, zone, boot time): method, not problems.
     pub notes: Vec<String>,
@@ -418,6 +603,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             stats.entries,
             opts.top,
         );
+        let all_workloads = all_workloads(&stats.by_source_state, &directory, s.captured_at);
         snapshots.push(SnapshotSummary {
             node: s.node.clone(),
             captured_at: s.captured_at,
@@ -427,6 +613,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             stats,
             top_workloads,
             top_destination_workloads,
+            all_workloads,
         });
     }
     snapshots
@@ -453,7 +640,8 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let counter_checks = drops::counter_checks(&stats, &events, &limit_of);
     drops::attach_checks(&mut bursts, &counter_checks);
     let recurrences = drops::recurrences(&bursts, &opts.drops);
-    name_suspects(&mut bursts, &snapshots, opts.drops.window_s);
+    let trends = trends(&snapshots, &stats, &drops, opts.top);
+    name_suspects(&mut bursts, &snapshots, &trends, opts.drops.window_s);
 
     let findings = findings::findings(&findings::Facts {
         nodes: &nodes,
@@ -482,6 +670,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         symptoms,
         findings,
         counter_checks,
+        trends,
         notes,
         warnings,
     })
