@@ -357,7 +357,7 @@ fn main() -> io::Result<()> {
     );
     let hot: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(131_004);
     let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let mut rng = Rng::new(2024_11_26);
+    let mut rng = Rng::new(20_241_126);
     for (i, n) in NODES.iter().enumerate() {
         let dir = out.join(n.name);
         fs::create_dir_all(&dir)?;

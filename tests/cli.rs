@@ -91,17 +91,27 @@ fn incident_bundle_matches_golden_summary() {
 
     let v: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["schema"], "ctsleuth.summary/v1");
-    // The hot node: the table is full, one client holds three quarters of it.
+    // The hot node at 09:04: the table is full, one client workload holds most of it.
     let hot = v["snapshots"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["node"] == "gke-prod-default-pool-7f3a9c21-x2lq")
+        .find(|s| s["node"] == "gke-prod-default-pool-7f3a9c21-x2lq" && s["entries"] == 131004)
         .unwrap();
-    assert_eq!(hot["entries"], 131004);
     assert_eq!(hot["limit"], 131072);
     assert_eq!(hot["top_sources"][0]["ip"], "10.4.5.23");
-    assert!(hot["top_sources"][0]["entries"].as_u64().unwrap() > 95_000);
+    assert_eq!(hot["top_sources"][0]["kind"], "pod");
+    assert_eq!(
+        hot["top_sources"][0]["workload"],
+        "Deployment/storefront-bff"
+    );
+    assert_eq!(hot["top_workloads"][0]["workload"], "web/storefront-bff");
+    assert!(hot["top_workloads"][0]["share"].as_f64().unwrap() > 0.8);
+    assert_eq!(hot["top_workloads"][0]["addresses"], 3);
+    assert_eq!(
+        hot["top_destination_workloads"][0]["workload"],
+        "mesh/linkerd-router"
+    );
     assert_eq!(hot["top_destinations"][0]["port"], 4143);
     let close = hot["close_rate_per_s"].as_f64().unwrap();
     assert!((800.0..950.0).contains(&close), "{close}");
@@ -110,11 +120,15 @@ fn incident_bundle_matches_golden_summary() {
         (close - tw as f64 / 120.0).abs() < 30.0,
         "close rate {close} vs TIME_WAIT {tw}"
     );
-    // Counter rates between the two conntrack -S captures.
-    let stats = v["stats"].as_array().unwrap();
-    let rate = stats
+    // Counter rates between two conntrack -S captures during the burst.
+    let rate = v["stats"]
+        .as_array()
+        .unwrap()
         .iter()
-        .find(|s| s["node"] == "gke-prod-default-pool-7f3a9c21-x2lq" && !s["rates"].is_null())
+        .find(|s| {
+            s["node"] == "gke-prod-default-pool-7f3a9c21-x2lq"
+                && s["captured_at"] == "2024-11-26T09:04:00Z"
+        })
         .unwrap();
     assert_eq!(rate["rates"]["interval_s"], 240.0);
     assert_eq!(rate["rates"]["per_s"]["drop"], 405.0);
@@ -130,6 +144,48 @@ fn incident_bundle_matches_golden_summary() {
         "sysctl net.netfilter.nf_conntrack_max"
     );
     assert_eq!(node["timeouts"]["tcp_timeout_close_wait"], 3600);
+    // The second morning's burst has its snapshot and suspects; the first has none.
+    let bursts: Vec<&Value> = v["bursts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["node"] == "gke-prod-default-pool-7f3a9c21-x2lq")
+        .collect();
+    assert_eq!(bursts.len(), 2);
+    assert!(bursts[0]["suspects"].as_array().unwrap().is_empty());
+    assert!(
+        bursts[0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("no conntrack -L snapshot")
+    );
+    assert_eq!(bursts[1]["suspects"][0]["workload"], "web/storefront-bff");
+    assert_eq!(bursts[1]["suspects"][0]["correlation"], 1.0);
+    assert_eq!(v["recurrences"][0]["time_of_day"], "08:57");
+    // Findings name the culprit, the hot nodes, the collocation and the recurrence.
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "churn-web/storefront-bff",
+        "exhaustion-gke-prod-default-pool-7f3a9c21-x2lq",
+        "exhaustion-gke-prod-default-pool-7f3a9c21-k9wd",
+        "collocation-mesh/linkerd-router",
+        "outlier-nodes",
+        "recurring-0857",
+        "dns",
+        "limit-gke-prod-default-pool-7f3a9c21-x2lq",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(
+        !ids.iter()
+            .any(|i| i.starts_with("exhaustion-gke-prod-default-pool-7f3a9c21-b8mn"))
+    );
+    assert_eq!(v["findings"][0]["severity"], "critical");
 }
 
 #[test]
@@ -447,7 +503,12 @@ fn an_absurd_line_is_cut_and_skipped_without_panicking() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let mut child = StdCommand::new(env!("CARGO_BIN_EXE_ctsleuth"))
-        .args(["top", "-n", "1000", "samples/incident-linkerd/gke-prod-default-pool-7f3a9c21-b8mn/conntrack-L-2024-11-26T09:05:10Z.txt"])
+        .args([
+            "top",
+            "-n",
+            "1000",
+            "samples/incident-linkerd/gke-prod-default-pool-7f3a9c21-b8mn/conntrack-L-2024-11-26T09:04:20Z.txt.gz",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -456,7 +517,7 @@ fn a_closed_pipe_is_not_an_error() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    assert!(first.contains("3,148 entries"));
+    assert!(first.contains("3,311 entries"), "{first}");
     assert!(child.wait().unwrap().success());
 }
 

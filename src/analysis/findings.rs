@@ -292,7 +292,7 @@ fn hot_destinations(
             .map(|(s, w)| {
                 ev(
                     format!(
-                        "{} entries on {} are answered by {} ({} of the table, {} pods)",
+                        "{} entries on {} are answered by {} ({} of the table, {} of its pods seen)",
                         thousands(w.entries),
                         node_name(&s.node),
                         name,
@@ -366,7 +366,8 @@ fn outliers(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Fi
     }
     let mut entries: Vec<u64> = peaks.values().map(|s| s.stats.entries).collect();
     entries.sort_unstable();
-    let median = entries[entries.len() / 2].max(1);
+    // The lower median: with half the nodes hot, the typical node is the quiet half.
+    let median = entries[(entries.len() - 1) / 2].max(1);
     let hot: Vec<&&SnapshotSummary> = peaks
         .values()
         .filter(|s| s.stats.entries >= 3 * median)
