@@ -49,6 +49,7 @@ pub struct Facts<'a> {
     pub recurrences: &'a [Recurrence],
     pub symptoms: &'a [Symptom],
     pub checks: &'a [CounterCheck],
+    pub stats: &'a [super::StatsRow],
     pub inventories: Vec<&'a Inventory>,
     pub has_logs: bool,
     pub has_stats: bool,
@@ -613,6 +614,22 @@ fn counters(f: &Facts<'_>, out: &mut Vec<Finding>) {
                 [],
             )],
             recommendation: "These are races between packets of the same new flow (classically parallel A and AAAA lookups over UDP), not exhaustion: use NodeLocal DNSCache, `single-request-reopen` in resolv.conf, or TCP for DNS.".into(),
+        });
+    }
+    for r in f.stats {
+        let Some(rates) = &r.rates else { continue };
+        let Some(&d) = rates.delta.get("chaintoolong").filter(|d| **d > 0) else {
+            continue;
+        };
+        out.push(Finding {
+            id: format!("chaintoolong-{}-{}", node_name(&r.node), r.captured_at.map_or(String::new(), |t| t.format("%Y%m%dT%H%M").to_string())),
+            severity: Severity::Warning,
+            title: format!("Inserts refused on {}: hash chains too long", node_name(&r.node)),
+            evidence: vec![ev(
+                format!("chaintoolong +{d} in {:.0} s", rates.interval_s),
+                [r.path.clone()],
+            )],
+            recommendation: "Packets were dropped without a full table because a hash bucket's chain grew too long: raise nf_conntrack_buckets (hashsize) so chains stay short, and look for many flows that hash alike (one client to one server port).".into(),
         });
     }
     if f.drops.expectation_full > 0 {

@@ -101,6 +101,103 @@ pub struct SnapshotSummary {
     pub all_workloads: BTreeMap<String, u64>,
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InventoryCounts {
+    pub pods: usize,
+    pub nodes: usize,
+    pub services: usize,
+    pub endpoints: usize,
+    pub containers: usize,
+    pub sockets: usize,
+}
+
+/// An in-pod `netstat`/`ss` capture beside the pod's conntrack entries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SocketView {
+    pub path: String,
+    /// The pod's own address: the most common local address of its sockets.
+    pub address: std::net::IpAddr,
+    #[serde(flatten)]
+    pub who: attribution::Who,
+    pub sockets: usize,
+    pub by_state: BTreeMap<String, u64>,
+    /// The snapshot of the pod's node nearest to the capture, when there is one.
+    pub snapshot: Option<String>,
+    /// Conntrack entries from this address (original source), by state.
+    pub conntrack_as_source: BTreeMap<String, u64>,
+    /// Conntrack entries answered by this address (reply source), by state.
+    pub conntrack_as_backend: BTreeMap<String, u64>,
+}
+
+fn socket_views(
+    loaded: &Loaded,
+    dir: &attribution::Directory,
+    snapshots: &[SnapshotSummary],
+) -> Vec<SocketView> {
+    let mut out = Vec::new();
+    for inv in &loaded.inventories {
+        let socks = &inv.inventory.sockets;
+        if socks.is_empty() {
+            continue;
+        }
+        let mut locals: BTreeMap<std::net::IpAddr, usize> = BTreeMap::new();
+        for s in socks {
+            let ip = s.local.ip();
+            if !ip.is_unspecified() && !ip.is_loopback() {
+                *locals.entry(ip).or_default() += 1;
+            }
+        }
+        let Some((&address, _)) = locals
+            .iter()
+            .max_by_key(|(ip, n)| (**n, std::cmp::Reverse(**ip)))
+        else {
+            continue;
+        };
+        let who = dir.who(address, inv.captured_at);
+        let mut by_state: BTreeMap<String, u64> = BTreeMap::new();
+        for s in socks {
+            *by_state.entry(s.state.clone()).or_default() += 1;
+        }
+        let nearest = snapshots
+            .iter()
+            .filter(|s| who.node.is_some() && s.node == who.node)
+            .min_by_key(|s| match (s.captured_at, inv.captured_at) {
+                (Some(a), Some(b)) => (a - b).num_seconds().abs(),
+                // Without times, the fullest snapshot.
+                _ => -(s.stats.entries as i64),
+            });
+        let count = |rows: &[snapshot::AddrState]| -> BTreeMap<String, u64> {
+            let mut m = BTreeMap::new();
+            for r in rows.iter().filter(|r| r.ip == address) {
+                let k = r
+                    .state
+                    .map_or(snapshot::STATELESS.to_string(), |s| s.name().to_string());
+                *m.entry(k).or_default() += r.entries;
+            }
+            m
+        };
+        out.push(SocketView {
+            path: loaded
+                .inputs
+                .get(inv.input)
+                .map(|i| i.path.clone())
+                .unwrap_or_default(),
+            address,
+            who,
+            sockets: socks.len(),
+            by_state,
+            snapshot: nearest.map(|s| s.path.clone()),
+            conntrack_as_source: nearest
+                .map(|s| count(&s.stats.by_source_state))
+                .unwrap_or_default(),
+            conntrack_as_backend: nearest
+                .map(|s| count(&s.stats.by_backend_state))
+                .unwrap_or_default(),
+        });
+    }
+    out
+}
+
 /// One workload's entries across the snapshots of a node, set against the
 /// node's drop rate at each snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -422,6 +519,10 @@ pub struct Summary {
     pub counter_checks: Vec<CounterCheck>,
     /// Workload series across each node's snapshots.
     pub trends: Vec<NodeTrends>,
+    /// What the inventories held.
+    pub inventory: InventoryCounts,
+    /// In-pod socket tables set beside the pod's conntrack entries.
+    pub socket_views: Vec<SocketView>,
     pub findings: Vec<findings::Finding>,
     /// How times were read (year, zone, boot time): method, not problems.
     pub notes: Vec<String>,
@@ -641,6 +742,19 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     drops::attach_checks(&mut bursts, &counter_checks);
     let recurrences = drops::recurrences(&bursts, &opts.drops);
     let trends = trends(&snapshots, &stats, &drops, opts.top);
+    let socket_views = socket_views(loaded, &directory, &snapshots);
+    let mut inventory = InventoryCounts {
+        pods: directory.pod_count,
+        ..Default::default()
+    };
+    for i in &loaded.inventories {
+        let inv = &i.inventory;
+        inventory.nodes += inv.nodes.len();
+        inventory.services += inv.services.len();
+        inventory.endpoints += inv.endpoints.len();
+        inventory.containers += inv.containers.len();
+        inventory.sockets += inv.sockets.len();
+    }
     name_suspects(&mut bursts, &snapshots, &trends, opts.drops.window_s);
 
     let findings = findings::findings(&findings::Facts {
@@ -651,6 +765,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         recurrences: &recurrences,
         symptoms: &symptoms,
         checks: &counter_checks,
+        stats: &stats,
         inventories: loaded.inventories.iter().map(|i| &i.inventory).collect(),
         has_logs: !loaded.logs.is_empty(),
         has_stats: !loaded.stats.is_empty(),
@@ -671,6 +786,8 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         findings,
         counter_checks,
         trends,
+        inventory,
+        socket_views,
         notes,
         warnings,
     })

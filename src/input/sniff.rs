@@ -214,6 +214,20 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
     if votes.contains_key(&Format::BootTime) && forced.is_none_or(|k| k == Kind::Sysctl) {
         return Format::BootTime;
     }
+    // A table header names the whole table: its rows (pod names such as
+    // `kube-proxy-...`) must not outvote it.
+    let conntrack = [
+        Format::ConntrackListing,
+        Format::ConntrackEvents,
+        Format::ConntrackS,
+        Format::ProcStat,
+    ];
+    if votes.contains_key(&Format::Inventory)
+        && !conntrack.iter().any(|f| votes.contains_key(f))
+        && forced.is_none_or(|k| k == Kind::Inventory)
+    {
+        return Format::Inventory;
+    }
     if data_lines <= 2 && first_data.is_some_and(is_number_line) {
         let name = file_name.to_ascii_lowercase();
         let count =
