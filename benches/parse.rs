@@ -2,6 +2,10 @@
 //!
 //! cargo bench --bench parse
 
+#[allow(dead_code)]
+#[path = "../examples/support/synth.rs"]
+mod synth;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -9,7 +13,7 @@ use ctsleuth::frame::{ChunkBuilder, merge_chunks};
 use ctsleuth::model::entry::Layout;
 use ctsleuth::parse::conntrack::parse_listing;
 use ctsleuth::parse::log::scan_block;
-use ctsleuth::synth::{Generator, Profile, Rng, write_kern_log, write_listing};
+use synth::{Generator, Profile, Rng, write_kern_log, write_listing};
 
 fn listing(entries: u64, profile: Profile, layout: Layout) -> Vec<u8> {
     let mut buf = Vec::new();

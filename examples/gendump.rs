@@ -4,14 +4,17 @@
 //! Arguments: ENTRIES [PROFILE: busy|churn|healthy] [SEED] [NODE INDEX] [--extended]
 //!
 //! The node index picks the node's pod /24 (10.4.N.0/24) and address
-//! (10.128.0.(10+N)); the incident sample was made with
-//! `gendump 131004 churn 11 1`, `gendump 127310 churn 12 2` and
-//! `gendump 3148 healthy 13 3`.
+//! (10.128.0.(10+N)). The incident sample has its own generator
+//! (`--example incident`).
+
+#[allow(dead_code)]
+#[path = "support/synth.rs"]
+mod synth;
 
 use std::io::{BufWriter, Write};
 
 use ctsleuth::model::entry::Layout;
-use ctsleuth::synth::{Generator, Profile, write_listing};
+use synth::{Generator, Profile, write_listing};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

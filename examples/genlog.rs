@@ -3,9 +3,13 @@
 //! cargo run --release --example genlog -- 7000000 1000 > /tmp/journal-1g.log
 //! Arguments: LINES [ONE DROP IN N LINES] [SEED]
 
+#[allow(dead_code)]
+#[path = "support/synth.rs"]
+mod synth;
+
 use std::io::{BufWriter, Write};
 
-use ctsleuth::synth::{Rng, write_kern_log};
+use synth::{Rng, write_kern_log};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

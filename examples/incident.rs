@@ -14,14 +14,18 @@
 //! `samples/inventory/`; the cluster-wide kubectl captures in `cluster/` are
 //! kept as they are.
 
+#[allow(dead_code)]
+#[path = "support/synth.rs"]
+mod synth;
+
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ctsleuth::model::entry::Layout;
-use ctsleuth::synth::{Generator, Profile, Rng, write_listing};
 use flate2::{Compression, write::GzEncoder};
+use synth::{Generator, Profile, Rng, write_listing};
 
 /// How a node's kernel log was collected.
 #[derive(Clone, Copy)]

@@ -19,4 +19,3 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod report;
-pub mod synth;
