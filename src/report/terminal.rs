@@ -253,7 +253,7 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  TOP SOURCE",
+            "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  TOP SOURCE WORKLOAD",
             "NODE", "PEAK", "LIMIT", "FULL", "CLOSES/S", "DROPS/S"
         )?;
         for n in &s.nodes {
@@ -270,11 +270,18 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
                 .filter_map(|x| x.rates.as_ref())
                 .filter_map(|r| r.per_s.get("drop").copied())
                 .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+            // The workload holding most of the fullest snapshot (an address
+            // or a network when there is no inventory).
             let top = peak.and_then(|p| {
-                p.stats
-                    .top_sources
+                p.top_workloads
                     .first()
-                    .map(|t| format!("{} ({})", t.ip, percent(t.entries, p.stats.entries)))
+                    .map(|w| format!("{} ({})", w.workload, percent(w.entries, p.stats.entries)))
+                    .or_else(|| {
+                        p.stats
+                            .top_sources
+                            .first()
+                            .map(|t| format!("{} ({})", t.ip, percent(t.entries, p.stats.entries)))
+                    })
             });
             writeln!(
                 out,

@@ -98,6 +98,33 @@ fn burst_line(b: &Burst, n: usize) -> String {
         thousands(b.upper_bound),
         thousands(b.peak_per_min)
     );
+    match (&b.snapshot, b.suspects.is_empty(), &b.note) {
+        (Some(snap), false, _) => {
+            let list: Vec<String> = b
+                .suspects
+                .iter()
+                .take(3)
+                .map(|x| {
+                    let tw = x.by_state.get("TIME_WAIT").copied().unwrap_or(0);
+                    let mut t = format!("{} {:.1}%", x.workload, x.share * 100.0);
+                    if x.entries > 0 && tw * 2 > x.entries {
+                        t.push_str(&format!(" ({}% TIME_WAIT)", tw * 100 / x.entries));
+                    }
+                    if let Some(c) = x.correlation {
+                        t.push_str(&format!(", r={c:.2}"));
+                    }
+                    t
+                })
+                .collect();
+            s.push_str(&format!(
+                "\n      suspects from the snapshot at {}: {}",
+                snap.captured_at.format("%H:%M:%S"),
+                list.join("; ")
+            ));
+        }
+        (_, _, Some(note)) => s.push_str(&format!("\n      {note}")),
+        _ => {}
+    }
     if let Some(c) = &b.counters {
         let d = |v: Option<u64>| {
             v.map(|v| format!("+{}", thousands(v)))
