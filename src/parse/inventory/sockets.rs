@@ -225,21 +225,7 @@ fn netstat_row(text: &str) -> Result<Row, &'static str> {
     if fam == Family::Other {
         return Ok(Row::Other);
     }
-    let (recv, send) = (
-        words.next().unwrap_or_default(),
-        words.next().unwrap_or_default(),
-    );
-    if !queue(recv) || !queue(send) {
-        return Err("Recv-Q and Send-Q numbers");
-    }
-    let local = words
-        .next()
-        .and_then(local_address)
-        .ok_or("a local address like 10.4.1.23:8080")?;
-    let peer = words
-        .next()
-        .and_then(peer_address)
-        .ok_or("a foreign address like 10.8.0.10:53")?;
+    let (local, peer) = queues_and_addresses(&mut words, "a foreign address like 10.8.0.10:53")?;
     let after = words.rest();
     let mut more = Words { rest: after };
     let word = more.next().unwrap_or_default();
@@ -256,6 +242,26 @@ fn netstat_row(text: &str) -> Result<Row, &'static str> {
         peer,
         process,
     }))
+}
+
+/// `Recv-Q Send-Q local peer`, the middle both tools share.
+fn queues_and_addresses(
+    words: &mut Words<'_>,
+    peer_expected: &'static str,
+) -> Result<(SocketAddr, Option<SocketAddr>), &'static str> {
+    let (recv, send) = (
+        words.next().unwrap_or_default(),
+        words.next().unwrap_or_default(),
+    );
+    if !queue(recv) || !queue(send) {
+        return Err("Recv-Q and Send-Q numbers");
+    }
+    let local = words
+        .next()
+        .and_then(local_address)
+        .ok_or("a local address like 10.4.1.23:8080")?;
+    let peer = words.next().and_then(peer_address).ok_or(peer_expected)?;
+    Ok((local, peer))
 }
 
 /// `[tcp] ESTAB 0 0 10.4.1.23:41822 10.8.0.10:53 users:((...))`. Without a
@@ -276,21 +282,7 @@ fn ss_row(text: &str, netid: bool) -> Result<Row, &'static str> {
     let proto = proto.unwrap_or(if word == "UNCONN" { "udp" } else { "tcp" });
     let udp = family(proto) == Some(Family::Udp);
     let state = state(word, udp).ok_or("a state like ESTAB, TIME-WAIT or LISTEN")?;
-    let (recv, send) = (
-        words.next().unwrap_or_default(),
-        words.next().unwrap_or_default(),
-    );
-    if !queue(recv) || !queue(send) {
-        return Err("Recv-Q and Send-Q numbers");
-    }
-    let local = words
-        .next()
-        .and_then(local_address)
-        .ok_or("a local address like 10.4.1.23:8080")?;
-    let peer = words
-        .next()
-        .and_then(peer_address)
-        .ok_or("a peer address like 10.8.0.10:53")?;
+    let (local, peer) = queues_and_addresses(&mut words, "a peer address like 10.8.0.10:53")?;
     Ok(Row::Socket(Socket {
         proto: proto.to_owned(),
         state: state.to_owned(),
