@@ -1,0 +1,167 @@
+//! Log records become timeline events: time resolved per node, the same
+//! line from several captures counted once, suppressed counts kept where they
+//! belong, DNS failures listed.
+
+use std::collections::BTreeMap;
+
+use chrono::DateTime;
+
+use super::clock::{self, ClockOptions};
+use super::drops::{self, Symptom};
+use super::{Loaded, MAX_SYMPTOMS};
+use crate::model::{DropEvent, EventKind};
+use crate::parse::log::Message;
+
+/// The same kernel line read from two captures of one node (`dmesg` and
+/// `kern.log`, say) is one event. Lines match on node, kind and message, and
+/// on time within [`SAME_LINE_S`] (`dmesg -T` keeps whole seconds only). The
+/// capture with the most lines of a kind is the base; other captures add
+/// only the lines the base does not have. Returns the events and how many
+/// lines were duplicates.
+fn merge_duplicate_captures(events: Vec<(DropEvent, bool, u64)>) -> (Vec<(DropEvent, bool)>, u64) {
+    type Key = (Option<String>, EventKind, bool, u32, u64);
+    let time = |e: &DropEvent| -> f64 {
+        e.ts.map(|t| t.timestamp_millis() as f64 / 1000.0)
+            .or(e.since_boot)
+            .unwrap_or(f64::NAN)
+    };
+    let mut groups: BTreeMap<Key, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    for (i, (e, _, hash)) in events.iter().enumerate() {
+        let key = (e.node.clone(), e.kind, e.ts.is_some(), e.boot, *hash);
+        groups
+            .entry(key)
+            .or_default()
+            .entry(e.input)
+            .or_default()
+            .push(i);
+    }
+    let mut keep = vec![true; events.len()];
+    for files in groups.values() {
+        if files.len() < 2 {
+            continue;
+        }
+        let mut by_size: Vec<(&usize, &Vec<usize>)> = files.iter().collect();
+        by_size.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+        let mut base: Vec<f64> = by_size[0].1.iter().map(|&i| time(&events[i].0)).collect();
+        base.sort_by(f64::total_cmp);
+        let mut used = vec![false; base.len()];
+        for (_, idxs) in &by_size[1..] {
+            for &i in idxs.iter() {
+                let t = time(&events[i].0);
+                let from = base.partition_point(|&b| b < t - SAME_LINE_S);
+                let hit = (from..base.len())
+                    .take_while(|&k| base[k] <= t + SAME_LINE_S)
+                    .find(|&k| !used[k]);
+                if let Some(k) = hit {
+                    used[k] = true;
+                    keep[i] = false;
+                }
+            }
+        }
+    }
+    let merged = keep.iter().filter(|k| !**k).count() as u64;
+    let kept = events
+        .into_iter()
+        .zip(keep)
+        .filter_map(|((e, func, _), k)| k.then_some((e, func)))
+        .collect();
+    (kept, merged)
+}
+
+/// Two captures of one kernel line are this close in time (seconds).
+const SAME_LINE_S: f64 = 1.0;
+
+/// Log records → timeline events (time resolved, suppressed counts kept
+/// where they belong) and DNS symptoms.
+pub(super) type LogEvents = (Vec<DropEvent>, Vec<Symptom>, Vec<String>, Vec<String>);
+
+pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvents {
+    let path = |i: usize| loaded.inputs.get(i).map(|x| x.path.as_str()).unwrap_or("");
+    let mut anchors = clock::Anchors::default();
+    for i in &loaded.inputs {
+        if let Some(t) = i.captured_at {
+            anchors.times.entry(i.node.clone()).or_default().push(t);
+        }
+    }
+    for s in &loaded.settings {
+        if let Some(b) = s
+            .settings
+            .boot_time
+            .and_then(|b| DateTime::from_timestamp(b, 0))
+        {
+            anchors.boot_times.insert(s.node.clone(), b);
+        }
+    }
+    let files: Vec<clock::LogFile<'_>> = loaded
+        .logs
+        .iter()
+        .map(|l| clock::LogFile {
+            path: path(l.input),
+            node: l.node.clone(),
+            records: &l.records,
+            modified: loaded.inputs.get(l.input).and_then(|i| i.modified),
+        })
+        .collect();
+    let (resolved, notes, mut warnings) = clock::resolve(&files, &anchors, clock_opts);
+    let mut events = Vec::new();
+    let mut symptoms = Vec::new();
+    for (l, times) in loaded.logs.iter().zip(&resolved) {
+        for (r, t) in l.records.iter().zip(times) {
+            let node = l.node.clone().or_else(|| r.host.clone());
+            let (kind, count, conntrack_func) = match r.message {
+                Message::TableFull => (EventKind::Drop, 1, true),
+                Message::Suppressed { count, conntrack } => {
+                    (EventKind::Suppressed, count, conntrack)
+                }
+                Message::ExpectationFull => (EventKind::ExpectationFull, 1, true),
+                Message::Vmalloc => (EventKind::Vmalloc, 1, true),
+                Message::DnsFailure => (EventKind::DnsFailure, 1, true),
+                Message::Other => continue,
+            };
+            if kind == EventKind::DnsFailure {
+                symptoms.push(Symptom {
+                    node: node.clone(),
+                    ts: t.ts,
+                    path: path(l.input).to_string(),
+                    line: r.line,
+                    text: r.text.clone().unwrap_or_default(),
+                });
+            }
+            events.push((
+                DropEvent {
+                    node,
+                    ts: t.ts,
+                    since_boot: if t.ts.is_some() { None } else { t.since_boot },
+                    boot: t.boot,
+                    kind,
+                    count,
+                    input: l.input,
+                    line: r.line,
+                },
+                conntrack_func,
+                r.text_hash,
+            ));
+        }
+    }
+    let (events, merged) = merge_duplicate_captures(events);
+    if merged > 0 {
+        warnings.push(format!(
+            "{merged} log lines appear in more than one capture of the same node (dmesg, kern.log, journal...): counted once"
+        ));
+    }
+    let (events, set_aside) = drops::attach_suppressed(events);
+    if set_aside > 0 {
+        warnings.push(format!(
+            "{set_aside} `callbacks suppressed` lines had no conntrack drop near them and were not counted"
+        ));
+    }
+    symptoms.sort_by(|a, b| (a.ts, &a.path, a.line).cmp(&(b.ts, &b.path, b.line)));
+    if symptoms.len() > MAX_SYMPTOMS {
+        warnings.push(format!(
+            "{} DNS failure lines: the first {MAX_SYMPTOMS} are listed",
+            symptoms.len()
+        ));
+        symptoms.truncate(MAX_SYMPTOMS);
+    }
+    (events, symptoms, notes, warnings)
+}

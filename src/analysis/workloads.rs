@@ -1,0 +1,413 @@
+//! Workloads: entries rolled up by who holds them, their trends across a
+//! node's snapshots, the suspects of each burst, and in-pod socket tables set
+//! beside conntrack's view.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::drops::{self, Burst, Drops};
+use super::{Loaded, SnapshotSummary, StatsRow, attribution, ratio, snapshot};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InventoryCounts {
+    pub pods: usize,
+    pub nodes: usize,
+    pub services: usize,
+    pub endpoints: usize,
+    pub containers: usize,
+    pub sockets: usize,
+}
+
+/// An in-pod `netstat`/`ss` capture beside the pod's conntrack entries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SocketView {
+    pub path: String,
+    /// The pod's own address: the most common local address of its sockets.
+    pub address: std::net::IpAddr,
+    #[serde(flatten)]
+    pub who: attribution::Who,
+    pub sockets: usize,
+    pub by_state: BTreeMap<String, u64>,
+    /// The snapshot of the pod's node nearest to the capture, when there is one.
+    pub snapshot: Option<String>,
+    /// Conntrack entries from this address (original source), by state.
+    pub conntrack_as_source: BTreeMap<String, u64>,
+    /// Conntrack entries answered by this address (reply source), by state.
+    pub conntrack_as_backend: BTreeMap<String, u64>,
+}
+
+pub(super) fn socket_views(
+    loaded: &Loaded,
+    dir: &attribution::Directory,
+    snapshots: &[SnapshotSummary],
+) -> Vec<SocketView> {
+    let mut out = Vec::new();
+    for inv in &loaded.inventories {
+        let socks = &inv.inventory.sockets;
+        if socks.is_empty() {
+            continue;
+        }
+        let mut locals: BTreeMap<std::net::IpAddr, usize> = BTreeMap::new();
+        for s in socks {
+            let ip = s.local.ip();
+            if !ip.is_unspecified() && !ip.is_loopback() {
+                *locals.entry(ip).or_default() += 1;
+            }
+        }
+        let Some((&address, _)) = locals
+            .iter()
+            .max_by_key(|(ip, n)| (**n, std::cmp::Reverse(**ip)))
+        else {
+            continue;
+        };
+        let who = dir.who(address, inv.captured_at);
+        let mut by_state: BTreeMap<String, u64> = BTreeMap::new();
+        for s in socks {
+            *by_state.entry(s.state.clone()).or_default() += 1;
+        }
+        let nearest = snapshots
+            .iter()
+            .filter(|s| who.node.is_some() && s.node == who.node)
+            .min_by_key(|s| match (s.captured_at, inv.captured_at) {
+                (Some(a), Some(b)) => (a - b).num_seconds().abs(),
+                // Without times, the fullest snapshot.
+                _ => -(s.stats.entries as i64),
+            });
+        let count = |rows: &[snapshot::AddrState]| -> BTreeMap<String, u64> {
+            let mut m = BTreeMap::new();
+            for r in rows.iter().filter(|r| r.ip == address) {
+                let k = r
+                    .state
+                    .map_or(snapshot::STATELESS.to_string(), |s| s.name().to_string());
+                *m.entry(k).or_default() += r.entries;
+            }
+            m
+        };
+        out.push(SocketView {
+            path: loaded
+                .inputs
+                .get(inv.input)
+                .map(|i| i.path.clone())
+                .unwrap_or_default(),
+            address,
+            who,
+            sockets: socks.len(),
+            by_state,
+            snapshot: nearest.map(|s| s.path.clone()),
+            conntrack_as_source: nearest
+                .map(|s| count(&s.stats.by_source_state))
+                .unwrap_or_default(),
+            conntrack_as_backend: nearest
+                .map(|s| count(&s.stats.by_backend_state))
+                .unwrap_or_default(),
+        });
+    }
+    out
+}
+
+/// One workload's entries across the snapshots of a node, set against the
+/// node's drop rate at each snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadTrend {
+    pub workload: String,
+    /// Entries at each snapshot, in time order (see `NodeTrends.times`).
+    pub entries: Vec<u64>,
+    /// Last minus first.
+    pub growth: i64,
+    /// Pearson correlation of entries with the drop rate; null when either
+    /// series is flat.
+    pub correlation: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeTrends {
+    pub node: Option<String>,
+    pub times: Vec<Option<DateTime<Utc>>>,
+    /// Drops per second at each snapshot: the upper bound of its log bucket
+    /// when the node's logs were read, else the counter rate of the interval
+    /// that contains it.
+    pub drop_rate: Vec<f64>,
+    pub workloads: Vec<WorkloadTrend>,
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return None;
+    }
+    let (mx, my) = (
+        x.iter().sum::<f64>() / n as f64,
+        y.iter().sum::<f64>() / n as f64,
+    );
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let (dx, dy) = (x[i] - mx, y[i] - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| snapshot::round2(sxy / (sxx * syy).sqrt()))
+}
+
+/// Per node with two or more snapshots: each notable workload's series and
+/// how it moves with the drop rate.
+pub(super) fn trends(
+    snapshots: &[SnapshotSummary],
+    stats: &[StatsRow],
+    drops: &Drops,
+    top: usize,
+) -> Vec<NodeTrends> {
+    let mut nodes: BTreeMap<Option<String>, Vec<&SnapshotSummary>> = BTreeMap::new();
+    for s in snapshots.iter().filter(|s| s.captured_at.is_some()) {
+        nodes.entry(s.node.clone()).or_default().push(s);
+    }
+    let mut out = Vec::new();
+    for (node, mut snaps) in nodes {
+        if snaps.len() < 2 {
+            continue;
+        }
+        snaps.sort_by_key(|s| s.captured_at);
+        // Logs place drops to the minute; counters only to the interval
+        // between two captures, which can straddle a burst. Logs first.
+        let logged = drops
+            .per_node
+            .iter()
+            .any(|n| n.node == node && n.clock == drops::Clock::Utc);
+        let rate_at = |t: DateTime<Utc>| -> f64 {
+            if logged {
+                let width = chrono::Duration::seconds(i64::from(drops.bucket_s.max(1)));
+                return drops
+                    .per_node
+                    .iter()
+                    .filter(|n| n.node == node)
+                    .flat_map(|n| n.buckets.iter())
+                    .find(|b| b.start.is_some_and(|s| s <= t && t < s + width))
+                    .map_or(0.0, |b| {
+                        b.upper_bound as f64 / f64::from(drops.bucket_s.max(1))
+                    });
+            }
+            stats
+                .iter()
+                .filter(|r| r.node == node)
+                .filter_map(|r| Some((r.rates.as_ref()?, r.captured_at?)))
+                .find(|(r, to)| r.since < t && t <= *to)
+                .and_then(|(r, _)| r.per_s.get("drop").copied())
+                .unwrap_or(0.0)
+        };
+        let times: Vec<Option<DateTime<Utc>>> = snaps.iter().map(|s| s.captured_at).collect();
+        let drop_rate: Vec<f64> = snaps
+            .iter()
+            .filter_map(|s| s.captured_at)
+            .map(rate_at)
+            .collect();
+        // Workloads that were in some snapshot's top list.
+        let names: std::collections::BTreeSet<&String> = snaps
+            .iter()
+            .flat_map(|s| s.top_workloads.iter().map(|w| &w.workload))
+            .collect();
+        let mut workloads: Vec<WorkloadTrend> = names
+            .into_iter()
+            .map(|name| {
+                let entries: Vec<u64> = snaps
+                    .iter()
+                    .map(|s| s.all_workloads.get(name).copied().unwrap_or(0))
+                    .collect();
+                let xs: Vec<f64> = entries.iter().map(|&e| e as f64).collect();
+                WorkloadTrend {
+                    workload: name.clone(),
+                    growth: *entries.last().unwrap_or(&0) as i64
+                        - *entries.first().unwrap_or(&0) as i64,
+                    correlation: pearson(&xs, &drop_rate),
+                    entries,
+                }
+            })
+            .collect();
+        // Most evidence first: moves with drops, then size.
+        workloads.sort_by(|a, b| {
+            let key = |w: &WorkloadTrend| {
+                (
+                    w.correlation.unwrap_or(-2.0),
+                    w.entries.iter().max().copied().unwrap_or(0),
+                )
+            };
+            key(b)
+                .partial_cmp(&key(a))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.workload.cmp(&b.workload))
+        });
+        workloads.truncate(top);
+        out.push(NodeTrends {
+            node,
+            times,
+            drop_rate,
+            workloads,
+        });
+    }
+    out
+}
+
+/// Entries of one workload in one snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadRow {
+    /// `namespace/name`, `Node/...`, `external 203.0.113.0/24`, ...
+    pub workload: String,
+    pub kind: attribution::AddrKind,
+    pub namespace: Option<String>,
+    /// `Deployment/web`, ... as owned.
+    pub owner: Option<String>,
+    pub entries: u64,
+    pub share: f64,
+    pub by_state: BTreeMap<String, u64>,
+    /// Distinct addresses (pods) of the workload seen.
+    pub addresses: usize,
+}
+
+/// Gives each burst the snapshot of its node nearest in time (within
+/// `window_s`) and that snapshot's top workloads as suspects.
+pub(super) fn name_suspects(
+    bursts: &mut [Burst],
+    snapshots: &[SnapshotSummary],
+    trends: &[NodeTrends],
+    window_s: u32,
+) {
+    let window = chrono::Duration::seconds(i64::from(window_s));
+    for b in bursts.iter_mut() {
+        let (Some(start), Some(end)) = (b.start, b.end) else {
+            b.note = Some("the burst has no UTC time, so no snapshot can be matched to it".into());
+            continue;
+        };
+        let distance = |t: DateTime<Utc>| -> i64 {
+            if t < start {
+                (start - t).num_seconds()
+            } else if t > end {
+                (t - end).num_seconds()
+            } else {
+                0
+            }
+        };
+        let nearest = snapshots
+            .iter()
+            .filter(|s| s.node == b.node)
+            .filter_map(|s| s.captured_at.map(|t| (distance(t), t, s)))
+            .filter(|(d, _, _)| *d <= window.num_seconds())
+            .min_by_key(|(d, t, _)| (*d, *t));
+        match nearest {
+            Some((d, t, s)) => {
+                b.snapshot = Some(drops::BurstSnapshot {
+                    path: s.path.clone(),
+                    captured_at: t,
+                    entries: s.stats.entries,
+                    utilization: s.utilization,
+                    distance_s: d,
+                });
+                b.suspects = s
+                    .top_workloads
+                    .iter()
+                    .take(5)
+                    .map(|w| drops::Suspect {
+                        workload: w.workload.clone(),
+                        entries: w.entries,
+                        share: w.share,
+                        by_state: w.by_state.clone(),
+                        correlation: trends
+                            .iter()
+                            .filter(|t| t.node == b.node)
+                            .flat_map(|t| t.workloads.iter())
+                            .find(|t| t.workload == w.workload)
+                            .and_then(|t| t.correlation),
+                    })
+                    .collect();
+                // Evidence over time first (moves with the drops), then size.
+                b.suspects.sort_by(|x, y| {
+                    let k = |s: &drops::Suspect| {
+                        (
+                            s.correlation.map_or(0, |c| (c * 100.0).round() as i64 / 50),
+                            s.entries,
+                        )
+                    };
+                    k(y).cmp(&k(x)).then_with(|| x.workload.cmp(&y.workload))
+                });
+            }
+            None => {
+                b.note = Some(format!(
+                    "no conntrack -L snapshot of this node within {} min of the burst: one taken during the next burst would name the workloads that fill the table",
+                    window_s / 60
+                ));
+            }
+        }
+    }
+}
+
+/// Rolls per-address state counts up to workloads.
+pub(super) fn workload_rows(
+    rows: &[snapshot::AddrState],
+    dir: &attribution::Directory,
+    at: Option<DateTime<Utc>>,
+    total: u64,
+    n: usize,
+) -> Vec<WorkloadRow> {
+    let mut by: BTreeMap<String, (WorkloadRow, std::collections::BTreeSet<std::net::IpAddr>)> =
+        BTreeMap::new();
+    let mut cache: std::collections::HashMap<std::net::IpAddr, attribution::Who> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let who = cache.entry(r.ip).or_insert_with(|| dir.who(r.ip, at));
+        let label = who.label();
+        let entry = by.entry(label.clone()).or_insert_with(|| {
+            (
+                WorkloadRow {
+                    workload: label,
+                    kind: who.kind,
+                    namespace: who.namespace.clone(),
+                    owner: who.workload.clone(),
+                    entries: 0,
+                    share: 0.0,
+                    by_state: BTreeMap::new(),
+                    addresses: 0,
+                },
+                Default::default(),
+            )
+        });
+        entry.0.entries += r.entries;
+        let state = r
+            .state
+            .map_or(snapshot::STATELESS.to_string(), |s| s.name().to_string());
+        *entry.0.by_state.entry(state).or_default() += r.entries;
+        entry.1.insert(r.ip);
+    }
+    let mut out: Vec<WorkloadRow> = by
+        .into_values()
+        .map(|(mut w, ips)| {
+            w.addresses = ips.len();
+            w.share = ratio(w.entries, total).unwrap_or(0.0);
+            w
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.entries
+            .cmp(&a.entries)
+            .then_with(|| a.workload.cmp(&b.workload))
+    });
+    out.truncate(n);
+    out
+}
+
+/// Entries of every source workload of a snapshot.
+pub(super) fn all_workloads(
+    rows: &[snapshot::AddrState],
+    dir: &attribution::Directory,
+    at: Option<DateTime<Utc>>,
+) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let mut cache: std::collections::HashMap<std::net::IpAddr, String> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let label = cache
+            .entry(r.ip)
+            .or_insert_with(|| dir.who(r.ip, at).label());
+        *out.entry(label.clone()).or_default() += r.entries;
+    }
+    out
+}
