@@ -163,6 +163,13 @@ pub struct TopArgs {
     pub input: InputArgs,
 }
 
+/// A report `analyze` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Json,
+    Md,
+}
+
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Files or directories; `-` for standard input.
@@ -172,6 +179,17 @@ pub struct AnalyzeArgs {
     /// Output folder [default: reports/<name of the first path>].
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+
+    /// Reports to write: `json` (summary.json) and `md` (summary.md, for
+    /// incident docs and tickets). The report's time honours SOURCE_DATE_EPOCH.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "json,md",
+        value_name = "FORMATS"
+    )]
+    pub format: Vec<ReportFormat>,
 
     /// Rows in each top list.
     #[arg(short = 'n', long = "rows", default_value_t = 10, value_name = "N")]

@@ -15,6 +15,12 @@ use crate::facts::{self, BYTES_PER_ENTRY};
 use crate::model::inventory::Inventory;
 use crate::report::thousands;
 
+/// TIME_WAIT entries below which a workload's churn is not worth a finding
+/// (120 of them is one close per second over the default 120 s).
+const MIN_CHURN_TIME_WAIT: u64 = 120;
+/// Entries below which a destination is not "hot", whatever its share.
+const MIN_HOT_ENTRIES: u64 = 1_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -221,7 +227,8 @@ fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Findi
     for s in peaks.values() {
         for w in &s.top_workloads {
             let tw = w.by_state.get("TIME_WAIT").copied().unwrap_or(0);
-            if w.entries == 0 || (tw as f64) < 0.5 * w.entries as f64 || w.share < 0.2 {
+            // A churn that matters: at least ~1 close per second sustained.
+            if tw < MIN_CHURN_TIME_WAIT || (tw as f64) < 0.5 * w.entries as f64 || w.share < 0.2 {
                 continue;
             }
             let keep = worst.get(&w.workload).is_none_or(|(_, _, t)| tw > *t);
@@ -282,7 +289,7 @@ fn hot_destinations(
     let mut hot: BTreeMap<String, Vec<(&SnapshotSummary, &WorkloadRow)>> = BTreeMap::new();
     for s in peaks.values() {
         for w in &s.top_destination_workloads {
-            if w.share >= 0.3 && w.kind == AddrKind::Pod {
+            if w.share >= 0.3 && w.entries >= MIN_HOT_ENTRIES && w.kind == AddrKind::Pod {
                 hot.entry(w.workload.clone()).or_default().push((s, w));
             }
         }

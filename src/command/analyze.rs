@@ -5,9 +5,20 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, AnalyzeOptions};
 use crate::cli::AnalyzeArgs;
+use crate::cli::ReportFormat;
 use crate::config::InputConfig;
 use crate::error::{Error, Exit};
-use crate::report::{json, terminal};
+use crate::report::{self, json, markdown, terminal};
+
+/// The time printed in reports: `SOURCE_DATE_EPOCH` when set (reproducible
+/// builds' convention), else now.
+pub fn generated_at() -> chrono::DateTime<chrono::Utc> {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .unwrap_or_else(chrono::Utc::now)
+}
 
 /// `reports/<name of the first path>`, the name reduced to safe characters.
 pub fn default_output(first: &str) -> PathBuf {
@@ -69,10 +80,25 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.paths[0]));
-    let written = json::write(&summary, &dir)?;
+    let mut written = Vec::new();
+    if args.format.contains(&ReportFormat::Json) {
+        written.push(json::write(&summary, &dir)?);
+    }
+    if args.format.contains(&ReportFormat::Md) {
+        // Named after the first input, like the default output folder.
+        let title = default_output(&args.paths[0]).file_name().map_or_else(
+            || "inputs".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let body = markdown::render(&summary, &title, generated_at());
+        written.push(report::write_file(&dir, "summary.md", &body)?);
+    }
     let mut out = std::io::stdout().lock();
     terminal::digest(&mut out, &summary)?;
-    writeln!(out, "\nwrote {}", written.display())?;
+    writeln!(out)?;
+    for w in &written {
+        writeln!(out, "wrote {}", w.display())?;
+    }
     out.flush()?;
     Ok(super::input_exit(&read, cfg.strict))
 }

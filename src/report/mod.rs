@@ -2,8 +2,32 @@
 //! and renders the same [`crate::analysis::Summary`].
 
 pub mod json;
+pub mod markdown;
 pub mod terminal;
 pub mod timeline;
+
+/// Writes a report file atomically (a temporary file renamed into place), so
+/// a reader never sees half a report.
+pub fn write_file(
+    dir: &std::path::Path,
+    name: &str,
+    body: &str,
+) -> Result<std::path::PathBuf, crate::error::Error> {
+    use std::io::Write;
+    let path = dir.join(name);
+    let werr = |source| crate::error::Error::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(werr)?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let mut f = std::fs::File::create(&tmp).map_err(werr)?;
+    f.write_all(body.as_bytes()).map_err(werr)?;
+    f.sync_all().map_err(werr)?;
+    drop(f);
+    std::fs::rename(&tmp, &path).map_err(werr)?;
+    Ok(path)
+}
 
 /// `131072` → `131,072`.
 pub fn thousands(n: u64) -> String {
