@@ -166,8 +166,10 @@ pub struct TopArgs {
 /// A report `analyze` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
-    Json,
+    Html,
+    Png,
     Md,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -180,16 +182,21 @@ pub struct AnalyzeArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 
-    /// Reports to write: `json` (summary.json) and `md` (summary.md, for
-    /// incident docs and tickets). The report's time honours SOURCE_DATE_EPOCH.
+    /// Reports to write: `html` (report.html, self-contained), `png` (one
+    /// chart per file), `md` (summary.md, for incident docs and tickets) and
+    /// `json` (summary.json). The reports' time honours SOURCE_DATE_EPOCH.
     #[arg(
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "json,md",
+        default_value = "html,png,md,json",
         value_name = "FORMATS"
     )]
     pub format: Vec<ReportFormat>,
+
+    /// Size of PNG charts, WIDTHxHEIGHT in pixels.
+    #[arg(long, default_value = "1600x900", value_name = "WxH")]
+    pub png_size: String,
 
     /// Rows in each top list.
     #[arg(short = 'n', long = "rows", default_value_t = 10, value_name = "N")]

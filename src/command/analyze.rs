@@ -8,7 +8,25 @@ use crate::cli::AnalyzeArgs;
 use crate::cli::ReportFormat;
 use crate::config::InputConfig;
 use crate::error::{Error, Exit};
-use crate::report::{self, json, markdown, terminal};
+use crate::report::{self, charts, html, json, markdown, terminal};
+
+/// `1600x900` → (1600, 900), within sane bounds.
+pub fn parse_size(s: &str) -> Result<(u32, u32), Error> {
+    let bad = || {
+        Error::Usage(format!(
+            "--png-size {s:?}: expected WIDTHxHEIGHT, e.g. 1600x900, each 200 to 8000"
+        ))
+    };
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h): (u32, u32) = (
+        w.trim().parse().map_err(|_| bad())?,
+        h.trim().parse().map_err(|_| bad())?,
+    );
+    if !(200..=8000).contains(&w) || !(200..=8000).contains(&h) {
+        return Err(bad());
+    }
+    Ok((w, h))
+}
 
 /// The time printed in reports: `SOURCE_DATE_EPOCH` when set (reproducible
 /// builds' convention), else now.
@@ -80,18 +98,44 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.paths[0]));
+    let png_size = parse_size(&args.png_size)?;
     let mut written = Vec::new();
-    if args.format.contains(&ReportFormat::Json) {
-        written.push(json::write(&summary, &dir)?);
+    // Named after the first input, like the default output folder.
+    let title = default_output(&args.paths[0]).file_name().map_or_else(
+        || "inputs".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let at = generated_at();
+    let specs = charts::plan(&summary);
+    if args.format.contains(&ReportFormat::Html) {
+        let body = html::render(&summary, &title, at, &specs);
+        written.push(report::write_file(&dir, "report.html", &body)?);
+    }
+    if args.format.contains(&ReportFormat::Png) {
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        for spec in &specs {
+            let path = dir.join(format!("{}.png", spec.id));
+            charts::png(spec, &path, png_size).map_err(|e| Error::Write {
+                path: path.display().to_string(),
+                source: std::io::Error::other(e),
+            })?;
+            written.push(path);
+        }
     }
     if args.format.contains(&ReportFormat::Md) {
-        // Named after the first input, like the default output folder.
-        let title = default_output(&args.paths[0]).file_name().map_or_else(
-            || "inputs".to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let body = markdown::render(&summary, &title, generated_at());
+        let charts = if args.format.contains(&ReportFormat::Png) {
+            &specs[..]
+        } else {
+            &[]
+        };
+        let body = markdown::render(&summary, &title, at, charts);
         written.push(report::write_file(&dir, "summary.md", &body)?);
+    }
+    if args.format.contains(&ReportFormat::Json) {
+        written.push(json::write(&summary, &dir)?);
     }
     let mut out = std::io::stdout().lock();
     terminal::digest(&mut out, &summary)?;

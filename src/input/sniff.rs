@@ -129,6 +129,7 @@ fn is_log_line(t: &[u8]) -> bool {
 fn is_inventory_line(t: &[u8]) -> bool {
     let starts = |p: &[u8]| t.starts_with(p);
     contains(t, b"\"apiVersion\"")
+        || (contains(t, b"\"kind\"") && (contains(t, b"\"metadata\"") || contains(t, b"\"items\"")))
         || contains(t, b"\"kind\": \"Pod\"")
         || contains(t, b"\"kind\": \"List\"")
         || (starts(b"NAME ")

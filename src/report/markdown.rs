@@ -76,7 +76,12 @@ fn verdict(s: &Summary) -> String {
 
 /// Renders the whole report. `generated_at` is printed as given (callers
 /// honour `SOURCE_DATE_EPOCH`).
-pub fn render(s: &Summary, title: &str, generated_at: DateTime<Utc>) -> String {
+pub fn render(
+    s: &Summary,
+    title: &str,
+    generated_at: DateTime<Utc>,
+    charts: &[super::charts::ChartSpec<'_>],
+) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# Conntrack incident report: {}\n", escape(title));
     let _ = writeln!(
@@ -225,6 +230,14 @@ pub fn render(s: &Summary, title: &str, generated_at: DateTime<Utc>) -> String {
                 );
             }
             m.push('\n');
+        }
+    }
+
+    if !charts.is_empty() {
+        let _ = writeln!(m, "## Charts\n");
+        for c in charts {
+            // File names are ours (`drops-1.png`), titles come from inputs.
+            let _ = writeln!(m, "![{}]({}.png)\n", escape(&c.title), c.id);
         }
     }
 

@@ -1,6 +1,8 @@
 //! Stage 6 of the pipeline: rendering. Each output format has its own module
 //! and renders the same [`crate::analysis::Summary`].
 
+pub mod charts;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod terminal;

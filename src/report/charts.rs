@@ -1,0 +1,587 @@
+//! Charts of the analysis, drawn with plotters: the same drawing code goes
+//! to the SVG backend (inlined in report.html) and to the bitmap backend
+//! (PNG files). Text uses a font embedded in the binary, so PNGs look the
+//! same on a machine without fonts. Values are aggregated before drawing:
+//! a chart never holds one element per conntrack entry.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::analysis::SnapshotSummary;
+use crate::analysis::Summary;
+use crate::analysis::drops::{Burst, NodeDrops};
+
+/// The embedded font (DejaVu Sans; license in assets/).
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+/// Colour-blind-safe palette (Okabe and Ito).
+pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub const VERMILION: RGBColor = RGBColor(213, 94, 0);
+pub const SKY: RGBColor = RGBColor(86, 180, 233);
+pub const GREY: RGBColor = RGBColor(120, 120, 120);
+
+fn font_ready() -> bool {
+    static READY: OnceLock<bool> = OnceLock::new();
+    *READY.get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok())
+}
+
+/// A value to show on hover, over a rectangle of the drawing (pixels).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tip {
+    pub x0: i32,
+    pub y0: i32,
+    pub x1: i32,
+    pub y1: i32,
+    pub text: String,
+}
+
+/// What one chart shows.
+#[derive(Debug, Clone)]
+pub enum Plot<'a> {
+    /// Logged drops and their upper bound per bucket on one node (log scale),
+    /// bursts shaded, DNS failures as a second series.
+    Drops {
+        node: &'a NodeDrops,
+        bursts: Vec<&'a Burst>,
+        bucket_s: u32,
+    },
+    /// Entries of a node's snapshots over time against its limit.
+    Fill {
+        node: Option<String>,
+        points: Vec<(DateTime<Utc>, u64)>,
+        limit: Option<u64>,
+    },
+    /// The largest source workloads of a snapshot, stacked by state.
+    Workloads { snapshot: &'a SnapshotSummary },
+    /// Closes per second over the last time_wait seconds of a snapshot.
+    CloseRate { snapshot: &'a SnapshotSummary },
+}
+
+/// A chart to render, with a stable id (file name of its PNG).
+pub struct ChartSpec<'a> {
+    pub id: String,
+    pub title: String,
+    pub plot: Plot<'a>,
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn node_label(n: &Option<String>) -> String {
+    n.as_deref().unwrap_or("(node unknown)").to_string()
+}
+
+/// The charts a summary calls for, in report order.
+pub fn plan(s: &Summary) -> Vec<ChartSpec<'_>> {
+    let mut out = Vec::new();
+    for (i, n) in s.drops.per_node.iter().enumerate() {
+        if n.buckets.is_empty() {
+            continue;
+        }
+        out.push(ChartSpec {
+            id: format!("drops-{}", i + 1),
+            title: format!(
+                "Drops on {} ({}, {} s buckets)",
+                node_label(&n.node),
+                if n.clock == crate::analysis::drops::Clock::Utc {
+                    "UTC"
+                } else {
+                    "seconds since boot"
+                },
+                s.drops.bucket_s
+            ),
+            plot: Plot::Drops {
+                node: n,
+                bursts: s
+                    .bursts
+                    .iter()
+                    .filter(|b| b.node == n.node && b.clock == n.clock)
+                    .collect(),
+                bucket_s: s.drops.bucket_s,
+            },
+        });
+    }
+    for (i, n) in s.nodes.iter().enumerate() {
+        let mut points: Vec<(DateTime<Utc>, u64)> = s
+            .snapshots
+            .iter()
+            .filter(|x| x.node == n.node)
+            .filter_map(|x| Some((x.captured_at?, x.stats.entries)))
+            .collect();
+        points.sort();
+        if points.is_empty() {
+            continue;
+        }
+        out.push(ChartSpec {
+            id: format!("fill-{}", i + 1),
+            title: format!("Table fill on {}", node_label(&n.node)),
+            plot: Plot::Fill {
+                node: n.node.clone(),
+                points,
+                limit: n.limit,
+            },
+        });
+    }
+    // The fullest snapshot of the hottest nodes.
+    let mut peaks: Vec<&SnapshotSummary> = s.snapshots.iter().collect();
+    peaks.sort_by_key(|p| std::cmp::Reverse(p.stats.entries));
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, p) in peaks
+        .into_iter()
+        .filter(|p| seen.insert(p.node.clone()))
+        .take(2)
+        .enumerate()
+    {
+        if !p.top_workloads.is_empty() {
+            out.push(ChartSpec {
+                id: format!("workloads-{}", i + 1),
+                title: format!("Who holds {}'s table", node_label(&p.node)),
+                plot: Plot::Workloads { snapshot: p },
+            });
+        }
+        if !p.stats.close_history.closes_per_s.is_empty() {
+            out.push(ChartSpec {
+                id: format!("close-rate-{}", i + 1),
+                title: format!("Connections closed per second on {}", node_label(&p.node)),
+                plot: Plot::CloseRate { snapshot: p },
+            });
+        }
+    }
+    out
+}
+
+type Draw<DB> = Result<Vec<Tip>, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec<'_>,
+    scale: f64,
+) -> Draw<DB> {
+    area.fill(&WHITE)?;
+    let px = |v: f64| (v * scale).round() as u32;
+    let title_font = (FAMILY, px(22.0) as f64).into_font();
+    let label_font = (FAMILY, px(14.0) as f64).into_font();
+    let mut tips = Vec::new();
+    match &spec.plot {
+        Plot::Drops {
+            node,
+            bursts,
+            bucket_s,
+        } => {
+            let n = node.buckets.len();
+            let ymax = node
+                .buckets
+                .iter()
+                .map(|b| b.upper_bound.max(b.dns_failures))
+                .max()
+                .unwrap_or(1)
+                .max(10) as f64
+                * 2.0;
+            let labels: Vec<String> = node
+                .buckets
+                .iter()
+                .map(|b| match (b.start, b.start_since_boot) {
+                    (Some(t), _) => t.format("%m-%d %H:%M").to_string(),
+                    (None, Some(s)) => format!("{s} s"),
+                    _ => String::new(),
+                })
+                .collect();
+            let mut chart = ChartBuilder::on(area)
+                .caption(&spec.title, title_font)
+                .margin(px(14.0))
+                .x_label_area_size(px(44.0))
+                .y_label_area_size(px(70.0))
+                .build_cartesian_2d(0f64..n as f64, (1f64..ymax).log_scale())?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(n.min(12))
+                .x_label_formatter(&|x| labels.get(*x as usize).cloned().unwrap_or_default())
+                .y_desc("packets per bucket (log)")
+                .x_desc(if node.clock == crate::analysis::drops::Clock::Utc {
+                    "bucket start, UTC"
+                } else {
+                    "seconds since boot"
+                })
+                .label_style(label_font.clone())
+                .draw()?;
+            // Bursts shaded behind the bars.
+            for b in bursts {
+                let start = b.start.map(|t| t.timestamp()).or(b.start_since_boot);
+                let end = b.end.map(|t| t.timestamp()).or(b.end_since_boot);
+                let idx = |t: Option<i64>| {
+                    node.buckets
+                        .iter()
+                        .position(|x| x.start.map(|s| s.timestamp()).or(x.start_since_boot) == t)
+                };
+                let i0 = idx(start).unwrap_or(0);
+                let i1 = node
+                    .buckets
+                    .iter()
+                    .rposition(|x| {
+                        let s = x
+                            .start
+                            .map(|s| s.timestamp())
+                            .or(x.start_since_boot)
+                            .unwrap_or(i64::MIN);
+                        end.is_some_and(|e| s < e)
+                    })
+                    .unwrap_or(i0);
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(i0 as f64, 1.0), (i1 as f64 + 1.0, ymax)],
+                    RGBColor(238, 238, 238).filled(),
+                )))?;
+            }
+            let _ = bucket_s;
+            chart
+                .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
+                    Rectangle::new(
+                        [
+                            (i as f64 + 0.1, 1.0),
+                            (i as f64 + 0.9, (b.upper_bound as f64).max(1.0)),
+                        ],
+                        SKY.filled(),
+                    )
+                }))?
+                .label("logged + suppressed (upper bound)")
+                .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], SKY.filled()));
+            chart
+                .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
+                    Rectangle::new(
+                        [
+                            (i as f64 + 0.25, 1.0),
+                            (i as f64 + 0.75, (b.logged as f64).max(1.0)),
+                        ],
+                        BLUE.filled(),
+                    )
+                }))?
+                .label("logged drops (lower bound)")
+                .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], BLUE.filled()));
+            if node.buckets.iter().any(|b| b.dns_failures > 0) {
+                chart
+                    .draw_series(
+                        node.buckets
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, b)| b.dns_failures > 0)
+                            .map(|(i, b)| {
+                                TriangleMarker::new(
+                                    (i as f64 + 0.5, b.dns_failures as f64),
+                                    px(7.0) as i32,
+                                    VERMILION.filled(),
+                                )
+                            }),
+                    )?
+                    .label("DNS failures in logs")
+                    .legend(|(x, y)| TriangleMarker::new((x + 6, y), 5, VERMILION.filled()));
+            }
+            chart
+                .configure_series_labels()
+                .label_font(label_font)
+                .background_style(WHITE.mix(0.85))
+                .border_style(GREY)
+                .position(SeriesLabelPosition::UpperLeft)
+                .draw()?;
+            for (i, b) in node.buckets.iter().enumerate() {
+                let (x0, y0) = chart.backend_coord(&(i as f64, ymax));
+                let (x1, y1) = chart.backend_coord(&(i as f64 + 1.0, 1.0));
+                tips.push(Tip {
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    text: format!(
+                        "{}: {} logged, ≤ {} with suppressed{}",
+                        labels.get(i).cloned().unwrap_or_default(),
+                        b.logged,
+                        b.upper_bound,
+                        if b.dns_failures > 0 {
+                            format!(", {} DNS failures", b.dns_failures)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                });
+            }
+        }
+        Plot::Fill { points, limit, .. } => {
+            let t0 = points.first().map_or(0, |p| p.0.timestamp());
+            let t1 = points.last().map_or(1, |p| p.0.timestamp()).max(t0 + 60);
+            let pad = ((t1 - t0) / 10).max(60);
+            let ymax = points
+                .iter()
+                .map(|p| p.1)
+                .max()
+                .unwrap_or(0)
+                .max(limit.unwrap_or(0))
+                .max(10) as f64
+                * 1.12;
+            let mut chart = ChartBuilder::on(area)
+                .caption(&spec.title, title_font)
+                .margin(px(14.0))
+                .x_label_area_size(px(44.0))
+                .y_label_area_size(px(80.0))
+                .build_cartesian_2d((t0 - pad) as f64..(t1 + pad) as f64, 0f64..ymax)?;
+            chart
+                .configure_mesh()
+                .x_labels(6)
+                .x_label_formatter(&|x| {
+                    DateTime::from_timestamp(*x as i64, 0)
+                        .map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string())
+                })
+                .y_label_formatter(&|y| crate::report::thousands(*y as u64))
+                .y_desc("entries")
+                .x_desc("capture time, UTC")
+                .label_style(label_font.clone())
+                .draw()?;
+            if let Some(l) = limit {
+                chart
+                    .draw_series(LineSeries::new(
+                        [
+                            ((t0 - pad) as f64, *l as f64),
+                            ((t1 + pad) as f64, *l as f64),
+                        ],
+                        VERMILION.stroke_width(px(2.0)),
+                    ))?
+                    .label(format!("nf_conntrack_max {}", crate::report::thousands(*l)))
+                    .legend(|(x, y)| {
+                        PathElement::new([(x, y), (x + 14, y)], VERMILION.stroke_width(2))
+                    });
+            }
+            let series: Vec<(f64, f64)> = points
+                .iter()
+                .map(|(t, e)| (t.timestamp() as f64, *e as f64))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(series.clone(), BLUE.stroke_width(px(2.0))))?
+                .label("entries in the table")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
+            chart.draw_series(
+                series
+                    .iter()
+                    .map(|p| Circle::new(*p, px(5.0) as i32, BLUE.filled())),
+            )?;
+            chart
+                .configure_series_labels()
+                .label_font(label_font)
+                .background_style(WHITE.mix(0.85))
+                .border_style(GREY)
+                .position(SeriesLabelPosition::LowerRight)
+                .draw()?;
+            for (t, e) in points {
+                let (x, y) = chart.backend_coord(&(t.timestamp() as f64, *e as f64));
+                tips.push(Tip {
+                    x0: x - 8,
+                    y0: y - 8,
+                    x1: x + 8,
+                    y1: y + 8,
+                    text: format!(
+                        "{}: {} entries{}",
+                        t.format("%Y-%m-%d %H:%M:%S UTC"),
+                        crate::report::thousands(*e),
+                        limit.map_or(String::new(), |l| format!(
+                            " of {}",
+                            crate::report::thousands(l)
+                        ))
+                    ),
+                });
+            }
+        }
+        Plot::Workloads { snapshot } => {
+            let rows: Vec<_> = snapshot.top_workloads.iter().take(6).collect();
+            let n = rows.len().max(1);
+            let ymax = rows.iter().map(|w| w.entries).max().unwrap_or(1).max(1) as f64 * 1.1;
+            let names: Vec<String> = rows.iter().map(|w| short(&w.workload, 22)).collect();
+            let mut chart = ChartBuilder::on(area)
+                .caption(&spec.title, title_font)
+                .margin(px(14.0))
+                .x_label_area_size(px(44.0))
+                .y_label_area_size(px(80.0))
+                .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(0)
+                .y_label_formatter(&|y| crate::report::thousands(*y as u64))
+                .y_desc("entries (original source)")
+                .x_desc("source workload (names over the bars)")
+                .label_style(label_font.clone())
+                .draw()?;
+            // Names over the bars: tick labels cannot be centred on categories.
+            chart.draw_series(rows.iter().enumerate().map(|(i, w)| {
+                Text::new(
+                    names[i].clone(),
+                    (i as f64 + 0.5, w.entries as f64),
+                    TextStyle::from(label_font.clone()).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )
+            }))?;
+            const LAYERS: [(&str, RGBColor); 3] = [
+                ("TIME_WAIT", ORANGE),
+                ("ESTABLISHED", BLUE),
+                ("other", GREY),
+            ];
+            for (li, &(state, colour)) in LAYERS.iter().enumerate() {
+                let part = |w: &crate::analysis::WorkloadRow| -> (u64, u64) {
+                    let tw = w.by_state.get("TIME_WAIT").copied().unwrap_or(0);
+                    let est = w.by_state.get("ESTABLISHED").copied().unwrap_or(0);
+                    let other = w.entries.saturating_sub(tw + est);
+                    match li {
+                        0 => (0, tw),
+                        1 => (tw, tw + est),
+                        _ => (tw + est, tw + est + other),
+                    }
+                };
+                chart
+                    .draw_series(rows.iter().enumerate().map(|(i, w)| {
+                        let (lo, hi) = part(w);
+                        Rectangle::new(
+                            [(i as f64 + 0.15, lo as f64), (i as f64 + 0.85, hi as f64)],
+                            colour.filled(),
+                        )
+                    }))?
+                    .label(state)
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .label_font(label_font)
+                .background_style(WHITE.mix(0.85))
+                .border_style(GREY)
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()?;
+            for (i, w) in rows.iter().enumerate() {
+                let (x0, y0) = chart.backend_coord(&(i as f64 + 0.15, w.entries as f64));
+                let (x1, y1) = chart.backend_coord(&(i as f64 + 0.85, 0.0));
+                let states: Vec<String> =
+                    w.by_state.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                tips.push(Tip {
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    text: format!(
+                        "{}: {} entries ({:.1}%): {}",
+                        w.workload,
+                        w.entries,
+                        w.share * 100.0,
+                        states.join(", ")
+                    ),
+                });
+            }
+        }
+        Plot::CloseRate { snapshot } => {
+            let h = &snapshot.stats.close_history;
+            let n = h.closes_per_s.len().max(1);
+            let ymax = h.closes_per_s.iter().copied().fold(0.0, f64::max).max(1.0) * 1.15;
+            let bucket = h.bucket_s;
+            let mut chart = ChartBuilder::on(area)
+                .caption(&spec.title, title_font)
+                .margin(px(14.0))
+                .x_label_area_size(px(44.0))
+                .y_label_area_size(px(70.0))
+                .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(n.min(12))
+                .x_label_formatter(&|x| {
+                    // Oldest on the left: bar i is (n-1-i) buckets ago.
+                    let ago = (n as u32).saturating_sub(*x as u32) * bucket;
+                    format!("-{ago} s")
+                })
+                .y_desc("closes per second")
+                .x_desc("before the capture")
+                .label_style(label_font)
+                .draw()?;
+            chart.draw_series(h.closes_per_s.iter().rev().enumerate().map(|(i, v)| {
+                Rectangle::new(
+                    [(i as f64 + 0.1, 0.0), (i as f64 + 0.9, *v)],
+                    GREEN.filled(),
+                )
+            }))?;
+            for (i, v) in h.closes_per_s.iter().rev().enumerate() {
+                let (x0, y0) = chart.backend_coord(&(i as f64 + 0.1, ymax));
+                let (x1, y1) = chart.backend_coord(&(i as f64 + 0.9, 0.0));
+                let from = (n - i) as u32 * bucket;
+                tips.push(Tip {
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    text: format!(
+                        "{}–{} s ago: {v:.1} closes/s",
+                        from,
+                        from.saturating_sub(bucket)
+                    ),
+                });
+            }
+        }
+    }
+    area.present()?;
+    Ok(tips)
+}
+
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The chart as an SVG document, with a transparent hover target carrying a
+/// `<title>` over every value.
+pub fn svg(spec: &ChartSpec<'_>, size: (u32, u32)) -> Result<String, String> {
+    if !font_ready() {
+        return Err("the embedded font did not load".into());
+    }
+    let mut buf = String::new();
+    let tips = {
+        let backend = SVGBackend::with_string(&mut buf, size);
+        let area = backend.into_drawing_area();
+        draw(&area, spec, 1.0).map_err(|e| format!("{e:?}"))?
+    };
+    let mut overlay = String::new();
+    for t in tips {
+        let (x, y) = (t.x0.min(t.x1), t.y0.min(t.y1));
+        let (w, h) = ((t.x1 - t.x0).abs().max(1), (t.y1 - t.y0).abs().max(1));
+        overlay.push_str(&format!(
+            "<rect class=\"tip\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"#000\" fill-opacity=\"0\"><title>{}</title></rect>\n",
+            escape_xml(&t.text)
+        ));
+    }
+    // plotters writes text from inputs into <text> elements: it escapes them.
+    match buf.rfind("</svg>") {
+        Some(i) => buf.insert_str(i, &overlay),
+        None => return Err("plotters produced no SVG".into()),
+    }
+    Ok(buf)
+}
+
+/// The chart as a PNG file.
+pub fn png(spec: &ChartSpec<'_>, path: &std::path::Path, size: (u32, u32)) -> Result<(), String> {
+    if !font_ready() {
+        return Err("the embedded font did not load".into());
+    }
+    let scale = f64::from(size.0) / 1000.0;
+    let backend = BitMapBackend::new(path, size);
+    let area = backend.into_drawing_area();
+    draw(&area, spec, scale.max(0.5))
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
+}

@@ -1,0 +1,283 @@
+//! `report.html`: one self-contained page for the postmortem — no network
+//! fetches, no external CSS, JS or fonts. Charts are inline SVG with values
+//! on hover; tables sort with a few lines of script; everything from the
+//! inputs is escaped. It prints cleanly to PDF.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+
+use super::charts::{self, ChartSpec};
+use super::thousands;
+use crate::analysis::Summary;
+use crate::analysis::findings::Severity;
+
+/// Size of inline charts, in CSS pixels (they scale with the page).
+const SVG_SIZE: (u32, u32) = (1000, 420);
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root{--ink:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--crit:#b3261e;--warn:#a15c00;--info:#2b5fab}
+*{box-sizing:border-box}body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--ink);background:var(--bg);margin:0}
+main{max-width:1100px;margin:0 auto;padding:24px 28px 60px}h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 10px;border-bottom:2px solid var(--line);padding-bottom:4px}
+.meta{color:var(--muted);margin:0 0 18px}.verdict{font-size:17px;background:#f4f6fa;border-left:5px solid var(--crit);padding:14px 18px;border-radius:4px}
+.finding{border:1px solid var(--line);border-radius:6px;padding:12px 16px;margin:12px 0;break-inside:avoid}.finding h3{margin:0 0 6px;font-size:16px}
+.sev{display:inline-block;font-size:12px;font-weight:700;letter-spacing:.04em;padding:1px 8px;border-radius:10px;color:#fff;margin-right:8px;vertical-align:2px}
+.critical .sev{background:var(--crit)}.warning .sev{background:var(--warn)}.info .sev{background:var(--info)}
+.finding ul{margin:6px 0 8px 18px;padding:0}.src{color:var(--muted);font-size:13px}.rec{margin:0}
+table{border-collapse:collapse;width:100%;margin:8px 0 4px;font-size:14px}th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+th{background:#f4f6fa;cursor:pointer;user-select:none;white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+figure.chart{margin:18px 0;break-inside:avoid}figure.chart svg{width:100%;height:auto;display:block}figcaption{color:var(--muted);font-size:13px}
+.tip:hover{fill-opacity:.08}code{font-size:13px}footer{color:var(--muted);font-size:13px;margin-top:40px}
+@media print{body{font-size:12px}main{max-width:none;padding:0}h2{break-after:avoid}th{cursor:auto}}
+"#;
+
+/// Sorts a table by a clicked header; checks the charts once loaded (the
+/// browser test reads `data-charts` and `data-errors`).
+const SCRIPT: &str = r#"
+(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message));document.body.setAttribute('data-errors',errs.join(' | '));});
+function key(td){var t=td.getAttribute('data-v');if(t!==null)return parseFloat(t);return td.textContent.trim().toLowerCase();}
+document.querySelectorAll('table.sortable').forEach(function(tb){tb.querySelectorAll('th').forEach(function(th,i){th.addEventListener('click',function(){
+var body=tb.tBodies[0],rows=Array.prototype.slice.call(body.rows),asc=th.getAttribute('data-asc')!=='1';
+rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]);return (x>y?1:x<y?-1:0)*(asc?1:-1);});
+rows.forEach(function(r){body.appendChild(r);});tb.querySelectorAll('th').forEach(function(h){h.removeAttribute('data-asc');});th.setAttribute('data-asc',asc?'1':'0');});});});
+window.addEventListener('load',function(){var all=document.querySelectorAll('figure.chart svg'),ok=0;
+all.forEach(function(s){var r=s.getBoundingClientRect();if(r.width>0&&r.height>0)ok++;});
+document.body.setAttribute('data-charts',ok+'/'+all.length);if(!document.body.hasAttribute('data-errors'))document.body.setAttribute('data-errors','');});})();
+"#;
+
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(
+        || "unknown".into(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+fn node(n: &Option<String>) -> String {
+    escape(n.as_deref().unwrap_or("(node unknown)"))
+}
+
+fn num(n: u64) -> String {
+    format!("<td class=\"n\" data-v=\"{n}\">{}</td>", thousands(n))
+}
+
+/// The page; `charts` are the specs already planned (their SVG is drawn here).
+pub fn render(
+    s: &Summary,
+    title: &str,
+    generated_at: DateTime<Utc>,
+    specs: &[ChartSpec<'_>],
+) -> String {
+    let mut h = String::with_capacity(64 * 1024);
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Conntrack incident report: {t}</title><style>{STYLE}</style></head><body><main>\n\
+<h1>Conntrack incident report: {t}</h1><p class=\"meta\">Generated by {g} at {at} from {n} input files.</p>\n",
+        t = escape(title),
+        g = escape(&s.generator),
+        at = generated_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        n = s.inputs.len()
+    );
+
+    // Verdict: the most severe findings, then the first change to make.
+    let crit: Vec<String> = s
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Critical)
+        .map(|f| escape(&f.title))
+        .collect();
+    let warn: Vec<String> = s
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .map(|f| escape(&f.title))
+        .collect();
+    let _ = write!(h, "<h2 id=\"verdict\">Verdict</h2><p class=\"verdict\">");
+    if crit.is_empty() && warn.is_empty() {
+        h.push_str("No conntrack table ran full in these inputs, and nothing points at a table about to fill.");
+    } else {
+        if !crit.is_empty() {
+            let _ = write!(h, "{}. ", crit.join("; "));
+        }
+        if !warn.is_empty() {
+            let _ = write!(h, "Also: {}. ", warn.join("; "));
+        }
+        if let Some(f) = s.findings.first() {
+            let _ = write!(
+                h,
+                "<strong>First change:</strong> {}",
+                escape(&f.recommendation)
+            );
+        }
+    }
+    h.push_str("</p>\n");
+
+    if !s.findings.is_empty() {
+        h.push_str("<h2 id=\"findings\">Findings</h2>\n");
+        for f in &s.findings {
+            let (class, tag) = match f.severity {
+                Severity::Critical => ("critical", "CRITICAL"),
+                Severity::Warning => ("warning", "WARNING"),
+                Severity::Info => ("info", "INFO"),
+            };
+            let _ = write!(
+                h,
+                "<div class=\"finding {class}\"><h3><span class=\"sev\">{tag}</span>{}</h3><ul>",
+                escape(&f.title)
+            );
+            for e in &f.evidence {
+                let _ = write!(h, "<li>{}", escape(&e.text));
+                if !e.sources.is_empty() {
+                    let srcs: Vec<String> = e
+                        .sources
+                        .iter()
+                        .map(|x| format!("<code>{}</code>", escape(x)))
+                        .collect();
+                    let _ = write!(h, " <span class=\"src\">({})</span>", srcs.join(", "));
+                }
+                h.push_str("</li>");
+            }
+            let _ = writeln!(
+                h,
+                "</ul><p class=\"rec\"><strong>Recommendation:</strong> {}</p></div>",
+                escape(&f.recommendation)
+            );
+        }
+    }
+
+    if !s.nodes.is_empty() {
+        h.push_str("<h2 id=\"nodes\">Nodes</h2><table class=\"sortable\"><thead><tr><th>Node</th><th class=\"n\">Peak entries</th><th class=\"n\">Limit</th><th class=\"n\">Peak fill</th><th class=\"n\">Logged drops</th><th class=\"n\">Upper bound</th><th class=\"n\">Bursts</th></tr></thead><tbody>\n");
+        for n in &s.nodes {
+            let (logged, upper) = s
+                .drops
+                .per_node
+                .iter()
+                .filter(|d| d.node == n.node)
+                .fold((0, 0), |(a, b), d| (a + d.logged, b + d.upper_bound));
+            let bursts = s.bursts.iter().filter(|b| b.node == n.node).count() as u64;
+            let fill = n.peak_utilization.unwrap_or(0.0);
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td>{}{}<td class=\"n\" data-v=\"{fill}\">{}</td>{}{}{}</tr>",
+                node(&n.node),
+                num(n.peak_entries.unwrap_or(0)),
+                num(n.limit.unwrap_or(0)),
+                n.peak_utilization.map_or("-".into(), super::terminal::fill),
+                num(logged),
+                num(upper),
+                num(bursts)
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    }
+
+    if !specs.is_empty() {
+        h.push_str("<h2 id=\"charts\">Charts</h2>\n");
+        for c in specs {
+            match charts::svg(c, SVG_SIZE) {
+                Ok(svg) => {
+                    let _ = writeln!(
+                        h,
+                        "<figure class=\"chart\" id=\"{}\">{svg}<figcaption>{}</figcaption></figure>",
+                        escape(&c.id),
+                        escape(&c.title)
+                    );
+                }
+                Err(e) => {
+                    let _ = writeln!(
+                        h,
+                        "<p>Chart {} could not be drawn: {}</p>",
+                        escape(&c.id),
+                        escape(&e)
+                    );
+                }
+            }
+        }
+    }
+
+    if !s.bursts.is_empty() {
+        h.push_str("<h2 id=\"bursts\">Drop bursts</h2><table class=\"sortable\"><thead><tr><th>Node</th><th>Start</th><th class=\"n\">Duration (s)</th><th class=\"n\">Logged</th><th class=\"n\">Upper bound</th><th class=\"n\">Peak/min</th><th>Top suspect</th></tr></thead><tbody>\n");
+        for b in &s.bursts {
+            let start = match (b.start, b.start_since_boot) {
+                (Some(t), _) => when(Some(t)),
+                (None, Some(x)) => format!("{} s after boot", thousands(x.max(0) as u64)),
+                _ => "unknown".into(),
+            };
+            let suspect = b.suspects.first().map_or_else(
+                || escape(b.note.as_deref().unwrap_or("-")),
+                |x| format!("{} ({:.1}%)", escape(&x.workload), x.share * 100.0),
+            );
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{start}</td>{}{}{}{}<td>{suspect}</td></tr>",
+                node(&b.node),
+                num(b.duration_s.max(0) as u64),
+                num(b.logged),
+                num(b.upper_bound),
+                num(b.peak_per_min)
+            );
+        }
+        h.push_str("</tbody></table>\n");
+        for r in &s.recurrences {
+            let _ = writeln!(
+                h,
+                "<p><strong>Recurring:</strong> {}.</p>",
+                escape(&r.description)
+            );
+        }
+    }
+
+    h.push_str("<h2 id=\"inputs\">Inputs and parse quality</h2><table class=\"sortable\"><thead><tr><th>File</th><th>Kind</th><th>Node</th><th>Captured</th><th class=\"n\">Records</th><th class=\"n\">Skipped lines</th></tr></thead><tbody>\n");
+    for i in &s.inputs {
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>{}{}</tr>",
+            escape(&i.path),
+            i.kind.as_str(),
+            node(&i.node),
+            when(i.captured_at),
+            num(i.records),
+            num(i.skipped)
+        );
+    }
+    h.push_str("</tbody></table>\n<h2 id=\"method\">Method</h2><ul>");
+    let _ = write!(
+        h,
+        "<li>{}.</li>",
+        escape(crate::analysis::drops::BOUNDS_NOTE)
+    );
+    h.push_str("<li>Close rates come from the ages of closing TCP entries: state timeout minus time left.</li>");
+    for n in &s.notes {
+        let _ = write!(h, "<li>{}</li>", escape(n));
+    }
+    for w in &s.warnings {
+        let _ = write!(h, "<li>Warning: {}</li>", escape(w));
+    }
+    let entries: u64 = s.snapshots.iter().map(|x| x.stats.entries).sum();
+    let _ = write!(
+        h,
+        "</ul><footer>{} snapshots ({} entries), {} counter captures, {} drops logged.</footer>\n</main><script>{SCRIPT}</script></body></html>\n",
+        s.snapshots.len(),
+        thousands(entries),
+        s.stats.len(),
+        thousands(s.drops.lower_bound)
+    );
+    h
+}
