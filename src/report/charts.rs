@@ -58,8 +58,12 @@ pub enum Plot<'a> {
         points: Vec<(DateTime<Utc>, u64)>,
         limit: Option<u64>,
     },
-    /// The largest source workloads of a snapshot, stacked by state.
-    Workloads { snapshot: &'a SnapshotSummary },
+    /// The largest source workloads of a snapshot (or, with `answered`, the
+    /// workloads that answered its connections), stacked by state.
+    Workloads {
+        snapshot: &'a SnapshotSummary,
+        answered: bool,
+    },
     /// Closes per second over the last time_wait seconds of a snapshot.
     CloseRate { snapshot: &'a SnapshotSummary },
 }
@@ -149,8 +153,24 @@ pub fn plan(s: &Summary) -> Vec<ChartSpec<'_>> {
         if !p.top_workloads.is_empty() {
             out.push(ChartSpec {
                 id: format!("workloads-{}", i + 1),
-                title: format!("Who holds {}'s table", node_label(&p.node)),
-                plot: Plot::Workloads { snapshot: p },
+                title: format!("Who holds {}'s table (by source)", node_label(&p.node)),
+                plot: Plot::Workloads {
+                    snapshot: p,
+                    answered: false,
+                },
+            });
+        }
+        if !p.top_destination_workloads.is_empty() {
+            out.push(ChartSpec {
+                id: format!("destinations-{}", i + 1),
+                title: format!(
+                    "Who answers {}'s connections (by destination)",
+                    node_label(&p.node)
+                ),
+                plot: Plot::Workloads {
+                    snapshot: p,
+                    answered: true,
+                },
             });
         }
         if !p.stats.close_history.closes_per_s.is_empty() {
@@ -211,6 +231,7 @@ fn draw<DB: DrawingBackend>(
                 .disable_x_mesh()
                 .x_labels(n.min(12))
                 .x_label_formatter(&|x| labels.get(*x as usize).cloned().unwrap_or_default())
+                .y_label_formatter(&|y| crate::report::thousands(y.round() as u64))
                 .y_desc("packets per bucket (log)")
                 .x_desc(if node.clock == crate::analysis::drops::Clock::Utc {
                     "bucket start, UTC"
@@ -401,8 +422,13 @@ fn draw<DB: DrawingBackend>(
                 });
             }
         }
-        Plot::Workloads { snapshot } => {
-            let rows: Vec<_> = snapshot.top_workloads.iter().take(6).collect();
+        Plot::Workloads { snapshot, answered } => {
+            let list = if *answered {
+                &snapshot.top_destination_workloads
+            } else {
+                &snapshot.top_workloads
+            };
+            let rows: Vec<_> = list.iter().take(6).collect();
             let n = rows.len().max(1);
             let ymax = rows.iter().map(|w| w.entries).max().unwrap_or(1).max(1) as f64 * 1.1;
             let names: Vec<String> = rows.iter().map(|w| short(&w.workload, 22)).collect();
@@ -417,8 +443,16 @@ fn draw<DB: DrawingBackend>(
                 .disable_x_mesh()
                 .x_labels(0)
                 .y_label_formatter(&|y| crate::report::thousands(*y as u64))
-                .y_desc("entries (original source)")
-                .x_desc("source workload (names over the bars)")
+                .y_desc(if *answered {
+                    "entries (reply source)"
+                } else {
+                    "entries (original source)"
+                })
+                .x_desc(if *answered {
+                    "answering workload (names over the bars)"
+                } else {
+                    "source workload (names over the bars)"
+                })
                 .label_style(label_font.clone())
                 .draw()?;
             // Names over the bars: tick labels cannot be centred on categories.

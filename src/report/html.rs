@@ -193,11 +193,23 @@ pub fn render(
         for c in specs {
             match charts::svg(c, SVG_SIZE) {
                 Ok(svg) => {
+                    let mut caption = escape(&c.title);
+                    if let charts::Plot::Drops { node, .. } = &c.plot {
+                        caption.push_str(
+                            ". Shaded: drop bursts. Dark bars: logged drops (lower bound); light bars: with suppressed (upper bound); triangles: DNS failures.",
+                        );
+                        for r in s
+                            .recurrences
+                            .iter()
+                            .filter(|r| r.nodes.contains(&node.node))
+                        {
+                            let _ = write!(caption, " Recurring: {}.", escape(&r.description));
+                        }
+                    }
                     let _ = writeln!(
                         h,
-                        "<figure class=\"chart\" id=\"{}\">{svg}<figcaption>{}</figcaption></figure>",
-                        escape(&c.id),
-                        escape(&c.title)
+                        "<figure class=\"chart\" id=\"{}\">{svg}<figcaption>{caption}</figcaption></figure>",
+                        escape(&c.id)
                     );
                 }
                 Err(e) => {
