@@ -68,6 +68,7 @@ fn check_golden(case: &str, actual: &str) {
 fn analyze_to(dir: &Path, args: &[&str]) -> (std::process::Output, String) {
     let out = ctsleuth()
         .arg("analyze")
+        .args(["--format", "json"])
         .args(args)
         .arg("-o")
         .arg(dir)

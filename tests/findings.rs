@@ -10,7 +10,7 @@ fn analyze(paths: &[&Path], extra: &[&str]) -> Value {
     let out_dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::cargo_bin("ctsleuth").unwrap();
     cmd.arg("analyze")
-        .arg("--quiet")
+        .args(["--quiet", "--format", "json"])
         .args(extra)
         .arg("-o")
         .arg(out_dir.path());
