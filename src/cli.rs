@@ -57,6 +57,55 @@ pub enum Command {
     ///
     /// Example: ctsleuth timeline --bucket 1m samples/incident-linkerd
     Timeline(TimelineArgs),
+    /// Judge captures against a policy: a CI gate after a load test.
+    ///
+    /// Runs the same analysis as `analyze` and evaluates rules per node:
+    /// utilization (warn 60 %, fail 75 %), any logged drop or rising drop
+    /// counters, one workload's share of a table (warn 30 %, fail 50 %), close
+    /// rate (warn 200/s, fail 500/s), UNREPLIED/SYN_SENT share (warn 5 %, fail
+    /// 10 %), insert_failed rate (warn 1/s, fail 10/s), and a limit below
+    /// kube-proxy's formula. Exit 0 when nothing fails (warnings allowed), 1
+    /// when a rule fails, 2 on a usage or input error.
+    ///
+    /// Example: ctsleuth check --policy samples/check-policy.toml --format junit captures/ > ctsleuth.xml
+    Check(CheckArgs),
+}
+
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Junit,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories; `-` for standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+
+    /// Thresholds, rules on/off, severities and overrides (TOML; see
+    /// samples/check-policy.toml) [default: the built-in thresholds].
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Output: `human`, `junit` (XML for CI), `json`, or `github`
+    /// (workflow annotations).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: CheckFormat,
+
+    /// A summary.json of an earlier run: fail when a node's or a workload's
+    /// peak entries grew by more than the policy's `baseline.max_growth`.
+    #[arg(long, value_name = "SUMMARY.json")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub time: TimeArgs,
+
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Options shared by every command that reads inputs.

@@ -8,6 +8,7 @@
 //! ```
 
 pub mod analysis;
+pub mod check;
 pub mod cli;
 pub mod command;
 pub mod config;

@@ -83,6 +83,8 @@ pub struct NodeSummary {
     pub snapshots: usize,
     pub peak_entries: Option<u64>,
     pub peak_utilization: Option<f64>,
+    /// CPU cores, from the Kubernetes inventory.
+    pub cores: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -236,10 +238,20 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             snapshots: 0,
             peak_entries: None,
             peak_utilization: None,
+            cores: None,
         });
     }
 
     let directory = attribution::Directory::build(loaded.inventories.iter().map(|i| &i.inventory));
+    for n in nodes.iter_mut() {
+        n.cores = loaded
+            .inventories
+            .iter()
+            .flat_map(|i| i.inventory.nodes.iter())
+            .find(|x| Some(&x.name) == n.node.as_ref())
+            .and_then(|x| x.cpu_millis)
+            .map(|m| m.div_ceil(1000));
+    }
     let default_timeouts = Timeouts::default().with(&opts.timeouts);
     let computed: Vec<PolarsResult<SnapshotStats>> = loaded
         .snapshots

@@ -1,6 +1,7 @@
 //! The commands: each reads inputs through the pipeline, analyses, renders.
 
 pub mod analyze;
+pub mod check;
 pub mod timeline;
 pub mod top;
 
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Top(args) => top::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Timeline(args) => timeline::run(&args),
+        Command::Check(args) => check::run(&args),
     }
 }
 

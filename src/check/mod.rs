@@ -1,0 +1,466 @@
+//! `ctsleuth check`: the analysis, judged against a policy, for CI gates on
+//! snapshots taken after a load test or a canary. Every rule is evaluated
+//! per node (and per snapshot where it has one); the worst result of a
+//! rule on a node is its verdict.
+
+pub mod output;
+pub mod policy;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::analysis::Summary;
+use crate::facts;
+use policy::{Policy, Severity, Threshold};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Skip,
+    Warn,
+    Fail,
+}
+
+/// One rule on one node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleResult {
+    pub rule: String,
+    pub node: Option<String>,
+    pub status: Status,
+    /// The measured value that decided it (largest over snapshots).
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    /// What was measured, with numbers and the inputs.
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckReport {
+    pub schema: &'static str,
+    pub status: Status,
+    pub results: Vec<RuleResult>,
+}
+
+fn judge(value: f64, t: &Threshold) -> Status {
+    if !t.enabled {
+        return Status::Skip;
+    }
+    if t.fail.is_some_and(|f| value > f) {
+        return match t.severity {
+            Severity::Fail => Status::Fail,
+            Severity::Warn => Status::Warn,
+        };
+    }
+    if t.warn.is_some_and(|w| value > w) {
+        return Status::Warn;
+    }
+    Status::Pass
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+struct Acc {
+    status: Status,
+    value: Option<f64>,
+    threshold: Option<f64>,
+    evidence: Vec<String>,
+}
+
+impl Acc {
+    fn new() -> Acc {
+        Acc {
+            status: Status::Pass,
+            value: None,
+            threshold: None,
+            evidence: Vec::new(),
+        }
+    }
+    fn add(&mut self, status: Status, value: f64, threshold: Option<f64>, evidence: String) {
+        // A measurement the policy turned off counts for nothing; a rule with
+        // no counted measurement ends up skipped.
+        if status == Status::Skip {
+            return;
+        }
+        if status >= Status::Warn {
+            self.evidence.push(evidence);
+        }
+        if self.value.is_none_or(|v| value > v) {
+            self.value = Some(value);
+        }
+        if status > self.status || self.threshold.is_none() {
+            self.threshold = threshold;
+        }
+        self.status = self.status.max(status);
+    }
+}
+
+/// Evaluates every rule of `policy` on `summary`.
+pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
+    let r = &policy.rules;
+    let mut per: BTreeMap<(String, Option<String>), Acc> = BTreeMap::new();
+    let mut nodes: Vec<Option<String>> = summary.nodes.iter().map(|n| n.node.clone()).collect();
+    for s in &summary.snapshots {
+        if !nodes.contains(&s.node) {
+            nodes.push(s.node.clone());
+        }
+    }
+    for n in &nodes {
+        for rule in [
+            "utilization",
+            "drops",
+            "workload_share",
+            "close_rate",
+            "unreplied_share",
+            "insert_failed_rate",
+            "limit_below_kube_proxy",
+        ] {
+            per.insert((rule.to_string(), n.clone()), Acc::new());
+        }
+    }
+    let at = |s: &crate::analysis::SnapshotSummary| {
+        format!(
+            "{} ({})",
+            s.path,
+            s.captured_at
+                .map_or("time unknown".into(), |t| t.to_rfc3339())
+        )
+    };
+
+    for s in &summary.snapshots {
+        let total = s.stats.entries.max(1) as f64;
+        let node = s.node.clone();
+        // Utilization.
+        let acc = per
+            .entry(("utilization".into(), node.clone()))
+            .or_insert_with(Acc::new);
+        match s.utilization {
+            Some(u) => acc.add(
+                judge(u, &r.utilization),
+                u,
+                r.utilization.fail,
+                format!(
+                    "{} full: {} of {} entries at {}",
+                    crate::report::terminal::fill(u),
+                    s.stats.entries,
+                    s.limit.unwrap_or(0),
+                    at(s)
+                ),
+            ),
+            None if acc.value.is_none() => {
+                acc.status = acc.status.max(Status::Skip);
+                acc.evidence.push(
+                    "the limit is unknown: capture sysctl net.netfilter.nf_conntrack_max".into(),
+                );
+            }
+            None => {}
+        }
+        // The largest workload (or source).
+        let acc = per
+            .entry(("workload_share".into(), node.clone()))
+            .or_insert_with(Acc::new);
+        let big_enough = s.stats.entries >= r.workload_share.min_entries;
+        for w in s.top_workloads.iter().take(5).filter(|_| big_enough) {
+            let (enabled, warn, fail) = policy.share_for(w.namespace.as_deref(), &w.workload);
+            let t = Threshold {
+                enabled: enabled && r.workload_share.enabled,
+                warn,
+                fail,
+                ..r.workload_share
+            };
+            acc.add(
+                judge(w.share, &t),
+                w.share,
+                fail,
+                format!(
+                    "{} holds {} of the table ({} entries) at {}",
+                    w.workload,
+                    pct(w.share),
+                    w.entries,
+                    at(s)
+                ),
+            );
+        }
+        // Close rate.
+        if let Some(rate) = s.stats.close_rate_per_s {
+            let acc = per
+                .entry(("close_rate".into(), node.clone()))
+                .or_insert_with(Acc::new);
+            acc.add(
+                judge(rate, &r.close_rate),
+                rate,
+                r.close_rate.fail,
+                format!("{rate:.0} connections closed per second at {}", at(s)),
+            );
+        }
+        // UNREPLIED / SYN_SENT.
+        let share = s.stats.unreplied.max(s.stats.syn_sent) as f64 / total;
+        let acc = per
+            .entry(("unreplied_share".into(), node.clone()))
+            .or_insert_with(Acc::new);
+        acc.add(
+            judge(share, &r.unreplied_share),
+            share,
+            r.unreplied_share.fail,
+            format!(
+                "{} UNREPLIED, {} SYN_SENT of {} entries ({}) at {}",
+                s.stats.unreplied,
+                s.stats.syn_sent,
+                s.stats.entries,
+                pct(share),
+                at(s)
+            ),
+        );
+    }
+
+    // Drops: logged lines, or counters rising.
+    for n in &nodes {
+        let acc = per
+            .entry(("drops".into(), n.clone()))
+            .or_insert_with(Acc::new);
+        if !r.drops.enabled {
+            acc.status = Status::Skip;
+            continue;
+        }
+        let breach = match r.drops.severity {
+            Severity::Fail => Status::Fail,
+            Severity::Warn => Status::Warn,
+        };
+        let logged: u64 = summary
+            .drops
+            .per_node
+            .iter()
+            .filter(|d| &d.node == n)
+            .map(|d| d.logged)
+            .sum();
+        if logged > 0 {
+            let upper: u64 = summary
+                .drops
+                .per_node
+                .iter()
+                .filter(|d| &d.node == n)
+                .map(|d| d.upper_bound)
+                .sum();
+            acc.add(breach, logged as f64, Some(0.0), format!("{logged} `table full, dropping packet` lines logged (≤ {upper} with suppressed)"));
+        }
+        for c in summary.counter_checks.iter().filter(|c| &c.node == n) {
+            let rose = c.drop.unwrap_or(0) + c.early_drop.unwrap_or(0);
+            if rose > 0 {
+                acc.add(
+                    breach,
+                    rose as f64,
+                    Some(0.0),
+                    format!(
+                        "drop +{} and early_drop +{} between {} and {}",
+                        c.drop.unwrap_or(0),
+                        c.early_drop.unwrap_or(0),
+                        c.from.to_rfc3339(),
+                        c.to.to_rfc3339()
+                    ),
+                );
+            }
+        }
+    }
+    // insert_failed per second.
+    for st in &summary.stats {
+        let Some(rate) = st
+            .rates
+            .as_ref()
+            .and_then(|x| x.per_s.get("insert_failed").copied())
+        else {
+            continue;
+        };
+        let acc = per
+            .entry(("insert_failed_rate".into(), st.node.clone()))
+            .or_insert_with(Acc::new);
+        acc.add(
+            judge(rate, &r.insert_failed_rate),
+            rate,
+            r.insert_failed_rate.fail,
+            format!(
+                "insert_failed {rate:.2}/s up to {} ({})",
+                st.captured_at.map_or("?".into(), |t| t.to_rfc3339()),
+                st.path
+            ),
+        );
+    }
+    // Limit against kube-proxy's formula.
+    for n in &summary.nodes {
+        let acc = per
+            .entry(("limit_below_kube_proxy".into(), n.node.clone()))
+            .or_insert_with(Acc::new);
+        if !r.limit_below_kube_proxy.enabled {
+            acc.status = Status::Skip;
+            continue;
+        }
+        match (n.limit, n.cores) {
+            (Some(limit), Some(cores)) => {
+                let want = facts::kube_proxy_max(cores);
+                if limit < want {
+                    let s = match r.limit_below_kube_proxy.severity {
+                        Severity::Fail => Status::Fail,
+                        Severity::Warn => Status::Warn,
+                    };
+                    acc.add(s, limit as f64, Some(want as f64), format!("nf_conntrack_max {limit} is below kube-proxy's max({} × {cores} cores, {}) = {want}", facts::KUBE_PROXY_MAX_PER_CORE, facts::KUBE_PROXY_MIN));
+                } else {
+                    acc.add(Status::Pass, limit as f64, Some(want as f64), String::new());
+                }
+            }
+            _ => {
+                acc.status = acc.status.max(Status::Skip);
+                acc.evidence.push(
+                    "limit or cores unknown (capture sysctl and kubectl get nodes -o json)".into(),
+                );
+            }
+        }
+    }
+    // A rule with nothing to measure on a node is skipped, not passed.
+    for ((rule, _), acc) in per.iter_mut() {
+        if acc.value.is_none() && acc.status == Status::Pass && rule != "drops" {
+            acc.status = Status::Skip;
+            if acc.evidence.is_empty() {
+                acc.evidence
+                    .push("nothing to measure in these inputs".into());
+            }
+        }
+    }
+    let results: Vec<RuleResult> = per
+        .into_iter()
+        .map(|((rule, node), a)| RuleResult {
+            rule,
+            node,
+            status: a.status,
+            value: a.value,
+            threshold: a.threshold,
+            evidence: a.evidence,
+        })
+        .collect();
+    let status = results
+        .iter()
+        .map(|r| r.status)
+        .filter(|s| *s != Status::Skip)
+        .max()
+        .unwrap_or(Status::Pass);
+    CheckReport {
+        schema: "ctsleuth.check/v1",
+        status,
+        results,
+    }
+}
+
+/// Compares with an earlier `summary.json`: node peaks and workload peaks
+/// that grew by more than the policy allows fail.
+pub fn baseline(
+    summary: &Summary,
+    previous: &serde_json::Value,
+    policy: &Policy,
+) -> Vec<RuleResult> {
+    let b = &policy.baseline;
+    let mut out = Vec::new();
+    let prev_nodes: BTreeMap<Option<String>, u64> = previous["nodes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|n| {
+                    (
+                        n["node"].as_str().map(str::to_string),
+                        n["peak_entries"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let workload_peaks = |snaps: Vec<(Option<String>, String, u64)>| {
+        let mut m: BTreeMap<(Option<String>, String), u64> = BTreeMap::new();
+        for (n, w, e) in snaps {
+            let slot = m.entry((n, w)).or_default();
+            *slot = (*slot).max(e);
+        }
+        m
+    };
+    let prev_w = workload_peaks(
+        previous["snapshots"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .flat_map(|s| {
+                        let node = s["node"].as_str().map(str::to_string);
+                        s["top_workloads"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(move |w| {
+                                (
+                                    node.clone(),
+                                    w["workload"].as_str().unwrap_or("").to_string(),
+                                    w["entries"].as_u64().unwrap_or(0),
+                                )
+                            })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
+    let now_w = workload_peaks(
+        summary
+            .snapshots
+            .iter()
+            .flat_map(|s| {
+                s.top_workloads
+                    .iter()
+                    .map(move |w| (s.node.clone(), w.workload.clone(), w.entries))
+            })
+            .collect(),
+    );
+    let grew = |before: u64, after: u64| {
+        before > 0 && (after as f64) > (before as f64) * (1.0 + b.max_growth)
+    };
+    for n in &summary.nodes {
+        let now = n.peak_entries.unwrap_or(0);
+        let Some(&before) = prev_nodes.get(&n.node) else {
+            continue;
+        };
+        let growth = if before > 0 {
+            now as f64 / before as f64 - 1.0
+        } else {
+            0.0
+        };
+        let status = if grew(before, now) {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
+        out.push(RuleResult {
+            rule: "baseline_node_peak".into(),
+            node: n.node.clone(),
+            status,
+            value: Some(growth),
+            threshold: Some(b.max_growth),
+            evidence: vec![format!(
+                "peak entries {before} → {now} ({:+.1}%)",
+                growth * 100.0
+            )],
+        });
+    }
+    for ((node, w), now) in &now_w {
+        let before = prev_w.get(&(node.clone(), w.clone())).copied().unwrap_or(0);
+        if before.max(*now) < b.min_entries || before == 0 {
+            continue;
+        }
+        if grew(before, *now) {
+            out.push(RuleResult {
+                rule: "baseline_workload_peak".into(),
+                node: node.clone(),
+                status: Status::Fail,
+                value: Some(*now as f64 / before as f64 - 1.0),
+                threshold: Some(b.max_growth),
+                evidence: vec![format!("{w}: peak entries {before} → {now}")],
+            });
+        }
+    }
+    out
+}

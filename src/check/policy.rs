@@ -1,0 +1,223 @@
+//! The policy of `ctsleuth check`: thresholds per rule, rules on or off,
+//! the severity of a breach, and overrides per namespace or workload. Read
+//! from TOML; unknown keys are errors (a typo must not turn a rule off).
+
+use serde::Deserialize;
+
+/// What a breach of a rule's `fail` threshold is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Fail,
+    Warn,
+}
+
+/// A rule with two thresholds: above `warn` warns, above `fail` breaches.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub warn: Option<f64>,
+    pub fail: Option<f64>,
+    #[serde(default = "fail")]
+    pub severity: Severity,
+    /// Tables smaller than this are not judged by this rule (a share of a
+    /// small table says little).
+    #[serde(default)]
+    pub min_entries: u64,
+}
+
+/// A rule that is on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Switch {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "fail")]
+    pub severity: Severity,
+}
+
+fn yes() -> bool {
+    true
+}
+fn fail() -> Severity {
+    Severity::Fail
+}
+
+fn t(warn: f64, fail: f64) -> Threshold {
+    Threshold {
+        enabled: true,
+        warn: Some(warn),
+        fail: Some(fail),
+        severity: Severity::Fail,
+        min_entries: 0,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rules {
+    /// Entries / nf_conntrack_max, per snapshot.
+    pub utilization: Threshold,
+    /// Any logged `table full` drop, or drop/early_drop rising between
+    /// counter captures.
+    pub drops: Switch,
+    /// The largest workload's (or source address's) share of a table.
+    pub workload_share: Threshold,
+    /// Connections closed per second (close-rate reconstruction).
+    pub close_rate: Threshold,
+    /// Share of UNREPLIED (or SYN_SENT, whichever is larger) entries.
+    pub unreplied_share: Threshold,
+    /// insert_failed per second between counter captures (clash races).
+    pub insert_failed_rate: Threshold,
+    /// A limit below what kube-proxy's formula would set for the node.
+    pub limit_below_kube_proxy: Switch,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            utilization: t(0.60, 0.75),
+            drops: Switch {
+                enabled: true,
+                severity: Severity::Fail,
+            },
+            workload_share: Threshold {
+                min_entries: 10_000,
+                ..t(0.30, 0.50)
+            },
+            close_rate: t(200.0, 500.0),
+            unreplied_share: t(0.05, 0.10),
+            insert_failed_rate: t(1.0, 10.0),
+            limit_below_kube_proxy: Switch {
+                enabled: true,
+                severity: Severity::Warn,
+            },
+        }
+    }
+}
+
+/// Other thresholds for the workload-share rule in some namespaces or for
+/// some workloads (`namespace/name`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    pub namespace: Option<String>,
+    pub workload: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub warn: Option<f64>,
+    pub fail: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Baseline {
+    /// Fails when a node's peak entries, or a workload's, grew by more than
+    /// this fraction over the baseline summary.
+    pub max_growth: f64,
+    /// Workloads smaller than this in both runs are not compared.
+    pub min_entries: u64,
+}
+
+impl Default for Baseline {
+    fn default() -> Self {
+        Baseline {
+            max_growth: 0.20,
+            min_entries: 1_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    pub rules: Rules,
+    pub overrides: Vec<Override>,
+    pub baseline: Baseline,
+}
+
+impl Policy {
+    /// Reads a policy; the error names the line and column.
+    pub fn parse(text: &str) -> Result<Policy, String> {
+        let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        for (name, r) in [
+            ("utilization", &p.rules.utilization),
+            ("workload_share", &p.rules.workload_share),
+            ("close_rate", &p.rules.close_rate),
+            ("unreplied_share", &p.rules.unreplied_share),
+            ("insert_failed_rate", &p.rules.insert_failed_rate),
+        ] {
+            if let (Some(w), Some(f)) = (r.warn, r.fail) {
+                if w > f {
+                    return Err(format!("rules.{name}: warn ({w}) is above fail ({f})"));
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// The workload-share thresholds for `workload` (`namespace/name`).
+    pub fn share_for(
+        &self,
+        namespace: Option<&str>,
+        workload: &str,
+    ) -> (bool, Option<f64>, Option<f64>) {
+        let base = &self.rules.workload_share;
+        let mut out = (base.enabled, base.warn, base.fail);
+        // Namespace overrides first, then workload ones (more specific wins).
+        for o in self.overrides.iter().filter(|o| o.workload.is_none()) {
+            if o.namespace
+                .as_deref()
+                .is_some_and(|ns| Some(ns) == namespace)
+            {
+                out = (o.enabled, o.warn.or(out.1), o.fail.or(out.2));
+            }
+        }
+        for o in self
+            .overrides
+            .iter()
+            .filter(|o| o.workload.as_deref() == Some(workload))
+        {
+            out = (o.enabled, o.warn.or(out.1), o.fail.or(out.2));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let p = Policy::parse("").unwrap();
+        assert_eq!(p.rules.utilization.fail, Some(0.75));
+        let p = Policy::parse(
+            "[rules.utilization]\nfail = 0.9\n[[overrides]]\nnamespace = \"mesh\"\nfail = 0.95\n[[overrides]]\nworkload = \"mesh/router\"\nenabled = false\n",
+        )
+        .unwrap();
+        assert_eq!(p.rules.utilization.fail, Some(0.9));
+        assert_eq!(p.rules.utilization.warn, None);
+        assert_eq!(
+            p.share_for(Some("mesh"), "mesh/other"),
+            (true, Some(0.30), Some(0.95))
+        );
+        assert!(!p.share_for(Some("mesh"), "mesh/router").0);
+        assert_eq!(
+            p.share_for(Some("web"), "web/x"),
+            (true, Some(0.30), Some(0.50))
+        );
+    }
+
+    #[test]
+    fn typos_are_errors_with_a_place() {
+        let e = Policy::parse("[rules.utilisation]\nfail = 0.9\n").unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+        let e = Policy::parse("[rules.utilization]\nfial = 0.9\n").unwrap_err();
+        assert!(e.contains("line 2"), "{e}");
+        assert!(Policy::parse("[rules.close_rate]\nwarn = 9\nfail = 1\n").is_err());
+        assert!(Policy::parse("[rules.drops]\nseverity = \"maybe\"\n").is_err());
+    }
+}
