@@ -51,7 +51,8 @@ figure.chart{margin:18px 0;break-inside:avoid}figure.chart svg{width:100%;height
 /// Sorts a table by a clicked header; checks the charts once loaded (the
 /// browser test reads `data-charts` and `data-errors`).
 const SCRIPT: &str = r#"
-(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message));document.body.setAttribute('data-errors',errs.join(' | '));});
+(function(){var errs=[];function note(m){errs.push(String(m));document.body.setAttribute('data-errors',errs.join(' | '));}
+window.addEventListener('error',function(e){note(e.message);});var ce=console.error;console.error=function(){note(Array.prototype.join.call(arguments,' '));return ce.apply(console,arguments);};
 function key(td){var t=td.getAttribute('data-v');if(t!==null)return parseFloat(t);return td.textContent.trim().toLowerCase();}
 document.querySelectorAll('table.sortable').forEach(function(tb){tb.querySelectorAll('th').forEach(function(th,i){th.addEventListener('click',function(){
 var body=tb.tBodies[0],rows=Array.prototype.slice.call(body.rows),asc=th.getAttribute('data-asc')!=='1';
