@@ -3,10 +3,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{self, AnalyzeOptions};
 use crate::cli::AnalyzeArgs;
 use crate::cli::ReportFormat;
-use crate::config::InputConfig;
 use crate::error::{Error, Exit};
 use crate::report::{self, charts, html, json, markdown, terminal};
 
@@ -74,20 +72,8 @@ pub fn default_output(first: &str) -> PathBuf {
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
-    let cfg = InputConfig::from_args(&args.input)?;
-    let (clock, drops) = crate::config::time_options(&args.time)?;
-    let read = super::read_inputs(&args.paths, &cfg);
-    let summary = analysis::analyze(
-        &read.loaded,
-        &AnalyzeOptions {
-            top: args.rows,
-            timeouts: cfg.timeouts.clone(),
-            clock,
-            drops,
-            ..AnalyzeOptions::default()
-        },
-    )?;
-    terminal::diagnostics(&mut std::io::stderr().lock(), &summary.inputs, cfg.quiet)?;
+    let (cfg, read, summary) =
+        super::read_and_analyze(&args.paths, &args.input, &args.time, args.rows)?;
     if read.loaded.usable_inputs() == 0 {
         return Err(Error::NoInput(format!(
             "none of the {} files could be used (see above)",

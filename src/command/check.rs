@@ -3,12 +3,10 @@
 
 use std::io::Write;
 
-use crate::analysis::{self, AnalyzeOptions};
+use crate::analysis;
 use crate::check::{self, Status, output, policy::Policy};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::config::{InputConfig, time_options};
 use crate::error::{Error, Exit};
-use crate::report::terminal;
 
 pub fn run(args: &CheckArgs) -> Result<Exit, Error> {
     let policy = match &args.policy {
@@ -37,19 +35,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Error> {
         }
         None => None,
     };
-    let cfg = InputConfig::from_args(&args.input)?;
-    let (clock, drops) = time_options(&args.time)?;
-    let read = super::read_inputs(&args.paths, &cfg);
-    let summary = analysis::analyze(
-        &read.loaded,
-        &AnalyzeOptions {
-            timeouts: cfg.timeouts.clone(),
-            clock,
-            drops,
-            ..AnalyzeOptions::default()
-        },
-    )?;
-    terminal::diagnostics(&mut std::io::stderr().lock(), &summary.inputs, cfg.quiet)?;
+    let (cfg, read, summary) = super::read_and_analyze(&args.paths, &args.input, &args.time, 10)?;
     if read.loaded.usable_inputs() == 0 {
         return Err(Error::NoInput(format!(
             "none of the {} files could be used",

@@ -64,6 +64,36 @@ fn progress_bar(files: &[InputFile], quiet: bool) -> ProgressBar {
     bar
 }
 
+/// Reads the inputs and analyses them with the command line's time and
+/// input options, then prints the inputs' diagnostics. Shared by the
+/// commands that take a bundle.
+pub fn read_and_analyze(
+    paths: &[String],
+    input: &crate::cli::InputArgs,
+    time: &crate::cli::TimeArgs,
+    top: usize,
+) -> Result<(InputConfig, Read, crate::analysis::Summary), Error> {
+    let cfg = InputConfig::from_args(input)?;
+    let (clock, drops) = crate::config::time_options(time)?;
+    let read = read_inputs(paths, &cfg);
+    let summary = crate::analysis::analyze(
+        &read.loaded,
+        &crate::analysis::AnalyzeOptions {
+            top,
+            timeouts: cfg.timeouts.clone(),
+            clock,
+            drops,
+            ..crate::analysis::AnalyzeOptions::default()
+        },
+    )?;
+    crate::report::terminal::diagnostics(
+        &mut std::io::stderr().lock(),
+        &summary.inputs,
+        cfg.quiet,
+    )?;
+    Ok((cfg, read, summary))
+}
+
 /// The exit status for what was read: 2 under `--strict` when lines were
 /// skipped, or when a path could not be read.
 pub fn input_exit(read: &Read, strict: bool) -> Exit {

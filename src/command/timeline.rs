@@ -2,26 +2,12 @@
 
 use std::io::Write;
 
-use crate::analysis::{self, AnalyzeOptions};
 use crate::cli::TimelineArgs;
-use crate::config::{InputConfig, time_options};
 use crate::error::{Error, Exit};
-use crate::report::{terminal, timeline};
+use crate::report::timeline;
 
 pub fn run(args: &TimelineArgs) -> Result<Exit, Error> {
-    let cfg = InputConfig::from_args(&args.input)?;
-    let (clock, drops) = time_options(&args.time)?;
-    let read = super::read_inputs(&args.paths, &cfg);
-    let summary = analysis::analyze(
-        &read.loaded,
-        &AnalyzeOptions {
-            timeouts: cfg.timeouts.clone(),
-            clock,
-            drops,
-            ..AnalyzeOptions::default()
-        },
-    )?;
-    terminal::diagnostics(&mut std::io::stderr().lock(), &summary.inputs, cfg.quiet)?;
+    let (cfg, read, summary) = super::read_and_analyze(&args.paths, &args.input, &args.time, 10)?;
     if read.loaded.logs.is_empty() {
         return Err(Error::NoInput(
             "no log among the inputs (dmesg, syslog, journal, serial console or Cloud Logging)"

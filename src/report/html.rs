@@ -98,34 +98,20 @@ pub fn render(
     );
 
     // Verdict: the most severe findings, then the first change to make.
-    let crit: Vec<String> = s
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Critical)
-        .map(|f| escape(&f.title))
-        .collect();
-    let warn: Vec<String> = s
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .map(|f| escape(&f.title))
-        .collect();
+    let v = super::verdict(s);
+    let esc = |xs: &[&str]| xs.iter().map(|x| escape(x)).collect::<Vec<_>>().join("; ");
     let _ = write!(h, "<h2 id=\"verdict\">Verdict</h2><p class=\"verdict\">");
-    if crit.is_empty() && warn.is_empty() {
-        h.push_str("No conntrack table ran full in these inputs, and nothing points at a table about to fill.");
+    if v.critical.is_empty() && v.warnings.is_empty() {
+        h.push_str(super::ALL_CLEAR);
     } else {
-        if !crit.is_empty() {
-            let _ = write!(h, "{}. ", crit.join("; "));
+        if !v.critical.is_empty() {
+            let _ = write!(h, "{}. ", esc(&v.critical));
         }
-        if !warn.is_empty() {
-            let _ = write!(h, "Also: {}. ", warn.join("; "));
+        if !v.warnings.is_empty() {
+            let _ = write!(h, "Also: {}. ", esc(&v.warnings));
         }
-        if let Some(f) = s.findings.first() {
-            let _ = write!(
-                h,
-                "<strong>First change:</strong> {}",
-                escape(&f.recommendation)
-            );
+        if let Some(first) = v.first_change {
+            let _ = write!(h, "<strong>First change:</strong> {}", escape(first));
         }
     }
     h.push_str("</p>\n");

@@ -46,32 +46,22 @@ fn node(n: &Option<String>) -> String {
 
 /// One paragraph: what happened, where, when, who, and what to change.
 fn verdict(s: &Summary) -> String {
-    let critical: Vec<String> = s
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Critical)
-        .map(|f| escape(&f.title))
-        .collect();
-    let warnings: Vec<String> = s
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .map(|f| escape(&f.title))
-        .collect();
-    if critical.is_empty() && warnings.is_empty() {
-        return "No conntrack table ran full in these inputs, and nothing points at a table about to fill.".into();
+    let v = super::verdict(s);
+    if v.critical.is_empty() && v.warnings.is_empty() {
+        return super::ALL_CLEAR.into();
     }
-    let mut v = String::new();
-    if !critical.is_empty() {
-        let _ = write!(v, "{}.", critical.join("; "));
+    let esc = |xs: &[&str]| xs.iter().map(|x| escape(x)).collect::<Vec<_>>().join("; ");
+    let mut out = String::new();
+    if !v.critical.is_empty() {
+        let _ = write!(out, "{}.", esc(&v.critical));
     }
-    if !warnings.is_empty() {
-        let _ = write!(v, " Also: {}.", warnings.join("; "));
+    if !v.warnings.is_empty() {
+        let _ = write!(out, " Also: {}.", esc(&v.warnings));
     }
-    if let Some(first) = s.findings.first() {
-        let _ = write!(v, " First change: {}", escape(&first.recommendation));
+    if let Some(first) = v.first_change {
+        let _ = write!(out, " First change: {}", escape(first));
     }
-    v.trim().to_string()
+    out.trim().to_string()
 }
 
 /// Renders the whole report. `generated_at` is printed as given (callers

@@ -8,6 +8,35 @@ pub mod markdown;
 pub mod terminal;
 pub mod timeline;
 
+/// The parts of a verdict, most severe first: the titles of critical and
+/// of warning findings, and the first recommendation. Each format escapes
+/// and words them its own way.
+pub struct Verdict<'a> {
+    pub critical: Vec<&'a str>,
+    pub warnings: Vec<&'a str>,
+    pub first_change: Option<&'a str>,
+}
+
+pub fn verdict(s: &crate::analysis::Summary) -> Verdict<'_> {
+    use crate::analysis::findings::Severity;
+    let titles = |sev: Severity| -> Vec<&str> {
+        s.findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .map(|f| f.title.as_str())
+            .collect()
+    };
+    Verdict {
+        critical: titles(Severity::Critical),
+        warnings: titles(Severity::Warning),
+        first_change: s.findings.first().map(|f| f.recommendation.as_str()),
+    }
+}
+
+/// Said when nothing is worth a verdict.
+pub const ALL_CLEAR: &str =
+    "No conntrack table ran full in these inputs, and nothing points at a table about to fill.";
+
 /// Writes a report file atomically (a temporary file renamed into place), so
 /// a reader never sees half a report.
 pub fn write_file(
