@@ -10,10 +10,12 @@ use crate::input::Kind;
 /// Explain why a Linux node ran out of connection-tracking space.
 ///
 /// ctsleuth reads saved `conntrack -L` dumps, `conntrack -S` and
-/// /proc/net/stat/nf_conntrack counters, sysctl captures and kube-proxy or
-/// kernel log lines, offline, and tells what filled the table: which states,
-/// sources, destinations and ports, how fast connections are closing, and how
-/// close each node came to its nf_conntrack_max.
+/// /proc/net/stat/nf_conntrack counters, sysctl captures, kernel, serial and
+/// kube-proxy logs and Kubernetes inventories, offline, and tells what filled
+/// the table: which workloads, states, destinations and ports, how fast
+/// connections close, when drops happened and recur, how close each node came
+/// to its nf_conntrack_max, and what to change. Reports: HTML, PNG, Markdown,
+/// JSON; `check` turns the same analysis into a CI gate.
 #[derive(Debug, Parser)]
 #[command(
     name = "ctsleuth",
@@ -37,7 +39,7 @@ pub enum Command {
     ///
     /// Example: ssh node 'conntrack -L 2>&1' | ctsleuth top -
     Top(TopArgs),
-    /// Analyse a bundle of captures and write summary.json.
+    /// Analyse a bundle of captures and write the reports.
     ///
     /// Takes files and directories (walked in sorted order). Lay a bundle out
     /// as <bundle>/<node>/<file> so each file's folder names its node, and put
