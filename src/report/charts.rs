@@ -50,7 +50,6 @@ pub enum Plot<'a> {
     Drops {
         node: &'a NodeDrops,
         bursts: Vec<&'a Burst>,
-        bucket_s: u32,
     },
     /// Entries of a node's snapshots over time against its limit.
     Fill {
@@ -115,7 +114,6 @@ pub fn plan(s: &Summary) -> Vec<ChartSpec<'_>> {
                     .iter()
                     .filter(|b| b.node == n.node && b.clock == n.clock)
                     .collect(),
-                bucket_s: s.drops.bucket_s,
             },
         });
     }
@@ -197,11 +195,7 @@ fn draw<DB: DrawingBackend>(
     let label_font = (FAMILY, px(14.0) as f64).into_font();
     let mut tips = Vec::new();
     match &spec.plot {
-        Plot::Drops {
-            node,
-            bursts,
-            bucket_s,
-        } => {
+        Plot::Drops { node, bursts } => {
             let n = node.buckets.len();
             let ymax = node
                 .buckets
@@ -267,7 +261,6 @@ fn draw<DB: DrawingBackend>(
                     RGBColor(238, 238, 238).filled(),
                 )))?;
             }
-            let _ = bucket_s;
             chart
                 .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
                     Rectangle::new(
