@@ -65,6 +65,13 @@ pub struct Bucket {
     pub dns_failures: u64,
 }
 
+impl Bucket {
+    /// Start in seconds on the node's clock (Unix time or since boot).
+    pub fn start_s(&self) -> Option<i64> {
+        self.start.map(|t| t.timestamp()).or(self.start_since_boot)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeDrops {
     pub node: Option<String>,
@@ -110,6 +117,18 @@ pub struct Burst {
     pub suspects: Vec<Suspect>,
     /// Why there are no suspects, when there are none.
     pub note: Option<String>,
+}
+
+impl Burst {
+    /// Start in seconds on the node's clock (Unix time or since boot).
+    pub fn start_s(&self) -> Option<i64> {
+        self.start.map(|t| t.timestamp()).or(self.start_since_boot)
+    }
+
+    /// End in seconds on the node's clock (Unix time or since boot).
+    pub fn end_s(&self) -> Option<i64> {
+        self.end.map(|t| t.timestamp()).or(self.end_since_boot)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -236,25 +236,16 @@ fn draw<DB: DrawingBackend>(
                 .draw()?;
             // Bursts shaded behind the bars.
             for b in bursts {
-                let start = b.start.map(|t| t.timestamp()).or(b.start_since_boot);
-                let end = b.end.map(|t| t.timestamp()).or(b.end_since_boot);
-                let idx = |t: Option<i64>| {
-                    node.buckets
-                        .iter()
-                        .position(|x| x.start.map(|s| s.timestamp()).or(x.start_since_boot) == t)
-                };
-                let i0 = idx(start).unwrap_or(0);
+                let (start, end) = (b.start_s(), b.end_s());
+                let i0 = node
+                    .buckets
+                    .iter()
+                    .position(|x| x.start_s() == start)
+                    .unwrap_or(0);
                 let i1 = node
                     .buckets
                     .iter()
-                    .rposition(|x| {
-                        let s = x
-                            .start
-                            .map(|s| s.timestamp())
-                            .or(x.start_since_boot)
-                            .unwrap_or(i64::MIN);
-                        end.is_some_and(|e| s < e)
-                    })
+                    .rposition(|x| end.is_some_and(|e| x.start_s().unwrap_or(i64::MIN) < e))
                     .unwrap_or(i0);
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(i0 as f64, 1.0), (i1 as f64 + 1.0, ymax)],

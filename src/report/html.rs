@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use super::charts::{self, ChartSpec};
-use super::thousands;
+use super::{thousands, when};
 use crate::analysis::Summary;
 use crate::analysis::findings::Severity;
 
@@ -62,13 +62,6 @@ window.addEventListener('load',function(){var all=document.querySelectorAll('fig
 all.forEach(function(s){var r=s.getBoundingClientRect();if(r.width>0&&r.height>0)ok++;});
 document.body.setAttribute('data-charts',ok+'/'+all.length);if(!document.body.hasAttribute('data-errors'))document.body.setAttribute('data-errors','');});})();
 "#;
-
-fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(
-        || "unknown".into(),
-        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
-    )
-}
 
 fn node(n: &Option<String>) -> String {
     escape(n.as_deref().unwrap_or("(node unknown)"))
@@ -214,11 +207,7 @@ pub fn render(
     if !s.bursts.is_empty() {
         h.push_str("<h2 id=\"bursts\">Drop bursts</h2><table class=\"sortable\"><thead><tr><th>Node</th><th>Start</th><th class=\"n\">Duration (s)</th><th class=\"n\">Logged</th><th class=\"n\">Upper bound</th><th class=\"n\">Peak/min</th><th>Top suspect</th></tr></thead><tbody>\n");
         for b in &s.bursts {
-            let start = match (b.start, b.start_since_boot) {
-                (Some(t), _) => when(Some(t)),
-                (None, Some(x)) => format!("{} s after boot", thousands(x.max(0) as u64)),
-                _ => "unknown".into(),
-            };
+            let start = super::burst_start(b);
             let suspect = b.suspects.first().map_or_else(
                 || escape(b.note.as_deref().unwrap_or("-")),
                 |x| format!("{} ({:.1}%)", escape(&x.workload), x.share * 100.0),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
-use super::{percent, thousands};
+use super::{percent, thousands, when};
 use crate::analysis::Summary;
 use crate::analysis::findings::Severity;
 
@@ -31,13 +31,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(
-        || "unknown".into(),
-        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
-    )
 }
 
 fn node(n: &Option<String>) -> String {
@@ -146,11 +139,7 @@ pub fn render(
         );
         let _ = writeln!(m, "| --- | --- | ---: | ---: | ---: | ---: | --- |");
         for b in &s.bursts {
-            let start = match (b.start, b.start_since_boot) {
-                (Some(t), _) => when(Some(t)),
-                (None, Some(secs)) => format!("{} s after boot", thousands(secs.max(0) as u64)),
-                _ => "unknown".into(),
-            };
+            let start = super::burst_start(b);
             let suspect = b.suspects.first().map_or_else(
                 || "no snapshot near it".to_string(),
                 |x| {

@@ -8,6 +8,10 @@ pub mod markdown;
 pub mod terminal;
 pub mod timeline;
 
+use chrono::{DateTime, Utc};
+
+use crate::analysis::drops::Burst;
+
 /// The parts of a verdict, most severe first: the titles of critical and
 /// of warning findings, and the first recommendation. Each format escapes
 /// and words them its own way.
@@ -58,6 +62,23 @@ pub fn write_file(
     drop(f);
     std::fs::rename(&tmp, &path).map_err(werr)?;
     Ok(path)
+}
+
+/// A UTC time to the minute, or `unknown`.
+pub fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(
+        || "unknown".into(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+/// When a burst started, on whichever clock its node has.
+pub fn burst_start(b: &Burst) -> String {
+    match (b.start, b.start_since_boot) {
+        (Some(t), _) => when(Some(t)),
+        (None, Some(s)) => format!("{} s after boot", thousands(s.max(0) as u64)),
+        _ => "unknown".into(),
+    }
 }
 
 /// `131072` → `131,072`.

@@ -27,10 +27,7 @@ pub fn json(s: &Summary) -> String {
 }
 
 fn bucket_start(b: &Bucket) -> i64 {
-    b.start
-        .map(|t| t.timestamp())
-        .or(b.start_since_boot)
-        .unwrap_or(0)
+    b.start_s().unwrap_or(0)
 }
 
 fn label(b: &Bucket, previous: Option<&Bucket>, bucket_s: u32) -> String {
@@ -194,9 +191,9 @@ fn node_block(
                 writeln!(out, "  {:>16}  ⋮ {} without drops", "", human(gap))?;
             }
         }
-        let starts = bursts.iter().position(|x| {
-            x.start.map(|t| t.timestamp()).or(x.start_since_boot) == Some(bucket_start(b))
-        });
+        let starts = bursts
+            .iter()
+            .position(|x| x.start_s() == Some(bucket_start(b)));
         let mut line = format!(
             "  {:<16}  {} {:>7} ≤ {:>9}",
             label(b, previous, bucket_s),
