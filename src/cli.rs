@@ -5,8 +5,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::input::Kind;
-
 /// Explain why a Linux node ran out of connection-tracking space.
 ///
 /// ctsleuth reads saved `conntrack -L` dumps, `conntrack -S` and
@@ -71,6 +69,70 @@ pub enum Command {
     ///
     /// Example: ctsleuth check --policy samples/check-policy.toml --format junit captures/ > ctsleuth.xml
     Check(CheckArgs),
+    /// Print a shell script that captures one node for `analyze`
+    ///
+    /// The script (POSIX sh, run as root on the node) collects in about
+    /// --interval seconds what `analyze` reads: `conntrack -L -o extended`
+    /// (else /proc/net/nf_conntrack), `conntrack -S` and
+    /// /proc/net/stat/nf_conntrack twice, --interval seconds apart, the
+    /// netfilter sysctls, --since-hours of kernel log (journalctl -k, else
+    /// dmesg), /proc/stat for the boot time, uname and hostname. Each command
+    /// is bounded in time and size; what the node lacks is skipped. It writes
+    /// only in a work folder under $TMPDIR, removed on exit, and leaves
+    /// <node>-<YYYYmmddTHHMMSSZ>.tar.gz in --output-dir on the node, with a
+    /// manifest (ctsleuth-capture.txt) of what ran and how it went. `sh
+    /// capture.sh -h` lists its own options; CTSLEUTH_INTERVAL and the like
+    /// override its defaults.
+    ///
+    /// Over ssh (the archive lands in the home folder, owned by you):
+    ///
+    ///   ctsleuth capture-script > capture.sh
+    ///   scp capture.sh NODE: && ssh -t NODE sudo sh capture.sh
+    ///   scp NODE:ARCHIVE .        # the path the script printed last
+    ///
+    /// With kubectl alone (the node's / is /host in the debug pod):
+    ///
+    ///   script=$(ctsleuth capture-script -o /var/tmp)
+    ///   kubectl debug node/NODE -it --image=busybox -- chroot /host sh -c "$script"
+    ///
+    /// The script ends by printing the archive's path, how to copy it off the
+    /// node, and the kubectl commands that capture the cluster inventory into
+    /// cluster/ (nodes, pods, services, endpointslices as JSON). Then:
+    ///
+    ///   ctsleuth analyze NODE-TIME.tar.gz cluster/
+    #[command(verbatim_doc_comment)]
+    CaptureScript(CaptureScriptArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureScriptArgs {
+    /// Seconds between the two counter captures (1-3600).
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub interval: u64,
+
+    /// Hours of kernel log to collect (1-8760).
+    #[arg(long, default_value_t = 72, value_name = "N")]
+    pub since_hours: u64,
+
+    /// Size bound of the conntrack listing, MiB (1-65536); a longer listing
+    /// is cut there and marked `cut` in the manifest.
+    #[arg(long, default_value_t = 2048, value_name = "N")]
+    pub max_listing_mib: u64,
+
+    /// Time bound of the listing and the kernel log, seconds (1-3600); other
+    /// commands get at most 30 s.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub timeout: u64,
+
+    /// Folder on the node for the archive [default: where the script runs].
+    #[arg(
+        short,
+        long,
+        default_value = ".",
+        hide_default_value = true,
+        value_name = "DIR"
+    )]
+    pub output_dir: String,
 }
 
 /// How `check` reports.
@@ -113,18 +175,42 @@ pub struct CheckArgs {
 /// Options shared by every command that reads inputs.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Node name for every input (overrides the folder name).
-    #[arg(long, value_name = "NAME")]
-    pub node: Option<String>,
+    /// Node name: `NAME` for every input, or `PATH=NAME` for the inputs below
+    /// PATH (a file, a folder, an archive and its members). Repeatable.
+    /// Overrides folder names and bundle metadata.
+    #[arg(long, value_name = "[PATH=]NAME")]
+    pub node: Vec<String>,
 
-    /// Capture time for every input: RFC 3339 (2024-11-26T09:04:00Z) or epoch
-    /// seconds (overrides the time in file names).
-    #[arg(long, value_name = "TIME")]
-    pub captured_at: Option<String>,
+    /// Capture time: `TIME` for every input, or `PATH=TIME`; RFC 3339
+    /// (2024-11-26T09:04:00Z) or epoch seconds. Repeatable. Overrides times
+    /// in file names and bundle metadata.
+    #[arg(long, value_name = "[PATH=]TIME")]
+    pub captured_at: Vec<String>,
 
-    /// Treat the inputs as this kind instead of recognising it from content.
-    #[arg(long, value_enum, value_name = "KIND")]
-    pub kind: Option<Kind>,
+    /// Treat inputs as this kind instead of recognising it from content:
+    /// `KIND` or `PATH=KIND`, KIND one of conntrack_dump, conntrack_events,
+    /// conntrack_stats, sysctl, kernel_log, inventory. Repeatable.
+    #[arg(long, value_name = "[PATH=]KIND")]
+    pub kind: Vec<String>,
+
+    /// Largest member of an archive read, after decompression (`512M`, `4G`);
+    /// a bigger one is read up to that size and said to be cut.
+    #[arg(long, default_value = "4G", value_name = "SIZE")]
+    pub max_member_size: String,
+
+    /// Most bytes one archive may decompress to, members and skipped data
+    /// together; the walk stops there and says so (decompression bombs).
+    #[arg(long, default_value = "32G", value_name = "SIZE")]
+    pub max_archive_size: String,
+
+    /// Most members read from one archive.
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    pub max_members: u64,
+
+    /// Archives inside archives opened at most this deep (`sos collect`
+    /// holds one sos report per node: depth 2).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub max_depth: u32,
 
     /// A conntrack timeout in seconds, by its sysctl name without the
     /// nf_conntrack_ prefix, e.g. `--timeout tcp_timeout_time_wait=60`.

@@ -9,8 +9,9 @@ use crate::analysis::drops::DropOptions;
 use crate::cli::{InputArgs, TimeArgs};
 use crate::error::Error;
 use crate::facts::Timeouts;
+use crate::input::Kind;
 use crate::input::hints::{parse_time_arg, valid_node_name};
-use crate::pipeline::LoadOptions;
+use crate::pipeline::{LoadOptions, PathOverride};
 
 /// Validated input options.
 #[derive(Debug, Clone)]
@@ -135,28 +136,96 @@ pub fn time_options(args: &TimeArgs) -> Result<(ClockOptions, DropOptions), Erro
     ))
 }
 
+/// `512M`, `4G`, `100k`, `1048576` → bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size: use 512M, 4G or a number of bytes"))?;
+    let mult: u64 = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?}: use K, M, G or T")),
+    };
+    match n.checked_mul(mult) {
+        Some(0) | None => Err(format!("{s:?}: a size above zero and below 16 EiB")),
+        Some(b) => Ok(b),
+    }
+}
+
+/// `VALUE` or `PATH=VALUE`. A value never holds `=` (names, times, kinds).
+fn split_override(item: &str) -> (Option<&str>, &str) {
+    match item.rsplit_once('=') {
+        Some((path, value)) if !path.is_empty() => (Some(path), value),
+        _ => (None, item),
+    }
+}
+
+fn kind_arg(s: &str) -> Result<Kind, Error> {
+    <Kind as clap::ValueEnum>::from_str(s.trim(), true).map_err(|_| {
+        Error::Usage(format!(
+            "--kind {s:?}: one of conntrack_dump, conntrack_events, conntrack_stats, sysctl, kernel_log, inventory"
+        ))
+    })
+}
+
 impl InputConfig {
     pub fn from_args(args: &InputArgs) -> Result<InputConfig, Error> {
-        if let Some(node) = &args.node {
+        let mut load = LoadOptions::default();
+        for item in &args.node {
+            let (path, node) = split_override(item);
             if !valid_node_name(node) {
                 return Err(Error::Usage(format!(
-                    "--node {node:?}: a node name has letters, digits, '-', '.' and '_' only"
+                    "--node {item:?}: a node name has letters, digits, '-', '.' and '_' only (PATH=NAME names one input's node)"
                 )));
             }
-        }
-        let captured_at = match &args.captured_at {
-            Some(s) => {
-                Some(parse_time_arg(s).map_err(|e| Error::Usage(format!("--captured-at: {e}")))?)
+            match path {
+                Some(p) => load
+                    .per_path
+                    .push(PathOverride::Node(p.to_string(), node.to_string())),
+                None => load.node = Some(node.to_string()),
             }
-            None => None,
+        }
+        for item in &args.captured_at {
+            // RFC 3339 times hold no `=`, so the split is unambiguous.
+            let (path, time) = split_override(item);
+            let t =
+                parse_time_arg(time).map_err(|e| Error::Usage(format!("--captured-at: {e}")))?;
+            match path {
+                Some(p) => load
+                    .per_path
+                    .push(PathOverride::CapturedAt(p.to_string(), t)),
+                None => load.captured_at = Some(t),
+            }
+        }
+        for item in &args.kind {
+            let (path, kind) = split_override(item);
+            let k = kind_arg(kind)?;
+            match path {
+                Some(p) => load.per_path.push(PathOverride::Kind(p.to_string(), k)),
+                None => load.kind = Some(k),
+            }
+        }
+        let usage = |flag: &str, e: String| Error::Usage(format!("{flag}: {e}"));
+        load.limits = crate::input::archive::Limits {
+            max_member: parse_size(&args.max_member_size)
+                .map_err(|e| usage("--max-member-size", e))?,
+            max_total: parse_size(&args.max_archive_size)
+                .map_err(|e| usage("--max-archive-size", e))?,
+            max_members: args.max_members.max(1),
+            max_depth: args.max_depth.clamp(1, 16),
         };
         Ok(InputConfig {
-            load: LoadOptions {
-                node: args.node.clone(),
-                captured_at,
-                kind: args.kind,
-                block_size: 0,
-            },
+            load,
             timeouts: parse_timeouts(&args.timeouts)?,
             strict: args.strict,
             quiet: args.quiet,
@@ -184,6 +253,23 @@ mod tests {
         assert_eq!(parse_tz("+5").unwrap().local_minus_utc(), 18000);
         assert!(parse_tz("Europe/Paris").is_err());
         assert!(parse_tz("+25:00").is_err());
+    }
+
+    #[test]
+    fn sizes_and_overrides() {
+        assert_eq!(parse_size("4G"), Ok(4 << 30));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("4X").is_err());
+        assert!(parse_size("99999999999T").is_err());
+        assert_eq!(split_override("node-1"), (None, "node-1"));
+        assert_eq!(
+            split_override("case/a.tar.gz=node-1"),
+            (Some("case/a.tar.gz"), "node-1")
+        );
+        assert_eq!(split_override("=x"), (None, "=x"));
     }
 
     #[test]

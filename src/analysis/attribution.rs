@@ -357,6 +357,8 @@ mod tests {
                 kernel: None,
                 os_image: None,
                 pod_cidr: None,
+                provider_id: None,
+                hostnames: Vec::new(),
             }],
             ..Default::default()
         };

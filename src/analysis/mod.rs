@@ -94,6 +94,10 @@ pub struct SnapshotSummary {
     pub path: String,
     pub limit: Option<u64>,
     pub utilization: Option<f64>,
+    /// A cut view of the table (sos kept only the tail): `entries` is what
+    /// the capture held, not the table's size.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
     #[serde(flatten)]
     pub stats: SnapshotStats,
     /// Entries by the workload of their source, most first.
@@ -127,6 +131,8 @@ pub struct Summary {
     /// In-pod socket tables set beside the pod's conntrack entries.
     pub socket_views: Vec<SocketView>,
     pub findings: Vec<findings::Finding>,
+    /// Support bundles: what each held and lacked, and what to ask for.
+    pub bundles: Vec<crate::pipeline::BundleReport>,
     /// How times were read (year, zone, boot time): method, not problems.
     pub notes: Vec<String>,
     pub warnings: Vec<String>,
@@ -266,7 +272,10 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         let stats = stats?;
         let node = nodes.iter_mut().find(|n| n.node == s.node);
         let limit = node.as_ref().and_then(|n| n.limit);
-        let utilization = limit.and_then(|l| ratio(stats.entries, l));
+        // A cut listing holds fewer entries than the table: no fill from it.
+        let utilization = limit
+            .filter(|_| !s.partial)
+            .and_then(|l| ratio(stats.entries, l));
         if !stats.close_history.beyond_timeout.is_empty() {
             let states: Vec<String> = stats
                 .close_history
@@ -291,7 +300,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         }
         if let Some(n) = node {
             n.snapshots += 1;
-            if n.peak_entries.is_none_or(|p| stats.entries > p) {
+            if !s.partial && n.peak_entries.is_none_or(|p| stats.entries > p) {
                 n.peak_entries = Some(stats.entries);
                 n.peak_utilization = utilization;
             }
@@ -324,6 +333,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             path: path(s.input),
             limit,
             utilization,
+            partial: s.partial,
             stats,
             top_workloads,
             top_destination_workloads,
@@ -384,6 +394,13 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         has_stats: !loaded.stats.is_empty(),
     });
     let inputs = loaded.inputs.clone();
+    let mut notes = notes;
+    notes.extend(loaded.identity_notes.iter().cloned());
+    let mut warnings = warnings;
+    // A misread layout comes first: everything else rests on it.
+    for (i, w) in loaded.layout_warnings.iter().enumerate() {
+        warnings.insert(i, w.clone());
+    }
 
     Ok(Summary {
         schema: SCHEMA,
@@ -401,6 +418,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         trends,
         inventory,
         socket_views,
+        bundles: loaded.bundles.clone(),
         notes,
         warnings,
     })

@@ -1,6 +1,7 @@
 //! The commands: each reads inputs through the pipeline, analyses, renders.
 
 pub mod analyze;
+pub mod capture;
 pub mod check;
 pub mod timeline;
 pub mod top;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Analyze(args) => analyze::run(&args),
         Command::Timeline(args) => timeline::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::CaptureScript(args) => capture::run(&args),
     }
 }
 

@@ -23,17 +23,76 @@ pub struct Hint {
     pub captured_at: Option<DateTime<Utc>>,
 }
 
+/// Folder names that hold captures rather than name a machine: collector
+/// folders, log folders, and the names people give a case's subfolders. A
+/// node named like one of these is a misread layout.
+pub const CONTAINER_FOLDERS: &[&str] = &[
+    "bundle",
+    "bundles",
+    "capture",
+    "captures",
+    "cluster",
+    "cluster-info",
+    "conntrack",
+    "data",
+    "default",
+    "dump",
+    "dumps",
+    "etc",
+    "files",
+    "inputs",
+    "inventory",
+    "journald",
+    "kernel",
+    "kube-system",
+    "log",
+    "logs",
+    "namespaces",
+    "net",
+    "networking",
+    "nodes",
+    "out",
+    "output",
+    "pods",
+    "proc",
+    "raw",
+    "reports",
+    "snapshots",
+    "sos_commands",
+    "sos_reports",
+    "sos_strings",
+    "stats",
+    "support",
+    "sys",
+    "sysctls",
+    "system",
+    "systeminfo",
+    "systemlogs",
+    "tmp",
+    "var",
+    "var_log",
+];
+
+/// Whether a folder name only holds captures (see [`CONTAINER_FOLDERS`]).
+pub fn is_container_folder(name: &str) -> bool {
+    CONTAINER_FOLDERS.contains(&name.to_ascii_lowercase().as_str())
+}
+
 /// Hints for `path`, found while walking `root` (None for a file named on the
-/// command line, whose folder says nothing reliable).
+/// command line, whose folder says nothing reliable). The node is the folder
+/// that holds the file, or the nearest folder above it whose name is not a
+/// mere container (`<node>/logs/kern.log` belongs to `<node>`,
+/// `captures/<node>/x` too); a file directly in the root has none.
 pub fn from_path(path: &Path, root: Option<&Path>) -> Hint {
     let node = root.and_then(|root| {
         let rel = path.strip_prefix(root).ok()?;
-        let mut comps = rel.components();
-        let first = comps.next()?;
-        // Only a folder names a node: a file directly in the root does not.
-        comps.next()?;
-        let name = first.as_os_str().to_string_lossy().into_owned();
-        valid_node_name(&name).then_some(name)
+        let folders: Vec<String> = rel
+            .parent()?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let name = folders.iter().rev().find(|f| !is_container_folder(f))?;
+        valid_node_name(name).then(|| name.clone())
     });
     let captured_at = path
         .file_name()
@@ -175,6 +234,12 @@ mod tests {
         let h = from_path(&root.join("gke-node-1/logs/kern.log"), Some(&root));
         assert_eq!(h.node.as_deref(), Some("gke-node-1"));
         assert_eq!(from_path(&root.join("pods.json"), Some(&root)).node, None);
+        let h = from_path(&root.join("captures/node-7/conntrack-L.txt"), Some(&root));
+        assert_eq!(h.node.as_deref(), Some("node-7"));
+        assert_eq!(
+            from_path(&root.join("cluster/pods.json"), Some(&root)).node,
+            None
+        );
         assert_eq!(from_path(Path::new("/tmp/dump.txt"), None).node, None);
         assert_eq!(
             from_path(&root.join("bad name/x.txt"), Some(&root)).node,

@@ -5,12 +5,16 @@
 //! time hints, and readers that undo gzip transparently. [`sniff`] tells what
 //! a file holds from its first bytes.
 
+pub mod archive;
+pub mod bundle;
 pub mod hints;
+pub mod sections;
 pub mod sniff;
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use flate2::read::MultiGzDecoder;
@@ -34,6 +38,9 @@ pub struct InputFile {
     pub node: Option<String>,
     /// Capture time taken from the file name, if any.
     pub captured_at: Option<DateTime<Utc>>,
+    /// An extracted support bundle holds the file: its top folder, and the
+    /// file's path below it.
+    pub bundle: Option<(Arc<bundle::BundleRoot>, String)>,
 }
 
 impl InputFile {
@@ -47,7 +54,12 @@ impl InputFile {
                 .unwrap_or_default(),
             Origin::Stdin => String::new(),
         };
-        name.strip_suffix(".gz").map(str::to_string).unwrap_or(name)
+        for ext in [".gz", ".xz", ".zst", ".bz2"] {
+            if let Some(stem) = name.strip_suffix(ext) {
+                return stem.to_string();
+            }
+        }
+        name
     }
 }
 
@@ -83,12 +95,13 @@ pub fn discover(paths: &[String]) -> (Vec<InputFile>, Vec<PathProblem>) {
                 display: "-".into(),
                 node: None,
                 captured_at: None,
+                bundle: None,
             });
             continue;
         }
         let path = PathBuf::from(arg);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, &path, &mut files, &mut problems),
+            Ok(m) if m.is_dir() => walk(&path, &path, None, &mut files, &mut problems),
             Ok(_) => files.push(file_entry(&path, None)),
             Err(error) => problems.push(PathProblem {
                 display: arg.clone(),
@@ -99,7 +112,54 @@ pub fn discover(paths: &[String]) -> (Vec<InputFile>, Vec<PathProblem>) {
     (files, problems)
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<PathProblem>) {
+/// The names in a folder, for recognising a bundle by its markers.
+fn names_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `dir` is the top of an extracted support bundle, and whose.
+fn bundle_at(dir: &Path) -> Option<bundle::Collector> {
+    let names = names_in(dir);
+    let has = |n: &str| names.iter().any(|x| x == n);
+    if let Some(c) = bundle::by_markers(has) {
+        return Some(c);
+    }
+    let sub = |name: &str, pred: &dyn Fn(&[String]) -> bool| {
+        let p = dir.join(name);
+        p.is_dir() && !p.is_symlink() && pred(&names_in(&p))
+    };
+    // kubectl cluster-info dump: nodes.json beside namespace folders of pods.json.
+    if has("nodes.json")
+        && names
+            .iter()
+            .any(|n| sub(n, &|inner| inner.iter().any(|x| x == "pods.json")))
+    {
+        return Some(bundle::Collector::ClusterInfoDump);
+    }
+    // log-dump: node folders with kern.log and what only log-dump writes beside it.
+    let log_dump = |inner: &[String]| {
+        let h = |n: &str| inner.iter().any(|x| x == n);
+        h("kern.log") && (h("kubelet.log") || h("serial-1.log") || h("startupscript.log"))
+    };
+    if names.iter().any(|n| sub(n, &log_dump)) {
+        return Some(bundle::Collector::KubeLogDump);
+    }
+    None
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    inside: Option<&(Arc<bundle::BundleRoot>, PathBuf)>,
+    files: &mut Vec<InputFile>,
+    problems: &mut Vec<PathProblem>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(error) => {
@@ -110,6 +170,30 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<
             return;
         }
     };
+    let found;
+    let inside = match inside {
+        Some(b) => Some(b),
+        None => match bundle_at(dir) {
+            Some(collector) => {
+                let display = dir.display().to_string();
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let facts = bundle::by_name(&name).map(|(_, f)| f).unwrap_or_default();
+                found = (
+                    Arc::new(bundle::BundleRoot {
+                        display,
+                        collector,
+                        facts,
+                    }),
+                    dir.to_path_buf(),
+                );
+                Some(&found)
+            }
+            None => None,
+        },
+    };
     let mut children: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
@@ -119,8 +203,18 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<InputFile>, problems: &mut Vec<
     for (_, path) in children {
         // symlink_metadata: links are neither followed nor read.
         match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.is_dir() => walk(root, &path, files, problems),
-            Ok(m) if m.is_file() => files.push(file_entry(&path, Some(root))),
+            Ok(m) if m.is_dir() => walk(root, &path, inside, files, problems),
+            Ok(m) if m.is_file() => {
+                let mut entry = file_entry(&path, Some(root));
+                if let Some((b, top)) = inside {
+                    let member = path
+                        .strip_prefix(top)
+                        .map(|p| p.to_string_lossy().replace('\\', "/"))
+                        .unwrap_or_default();
+                    entry.bundle = Some((Arc::clone(b), member));
+                }
+                files.push(entry)
+            }
             Ok(_) => {}
             Err(error) => problems.push(PathProblem {
                 display: path.display().to_string(),
@@ -138,13 +232,14 @@ fn file_entry(path: &Path, root: Option<&Path>) -> InputFile {
         display,
         node: hint.node,
         captured_at: hint.captured_at,
+        bundle: None,
     }
 }
 
 /// Counts bytes as they are read, for progress.
 pub struct Counting<R, F: Fn(u64)> {
-    inner: R,
-    on_read: F,
+    pub inner: R,
+    pub on_read: F,
 }
 
 impl<R: Read, F: Fn(u64)> Read for Counting<R, F> {

@@ -47,6 +47,11 @@ pub struct Node {
     pub os_image: Option<String>,
     /// `spec.podCIDR`.
     pub pod_cidr: Option<String>,
+    /// `spec.providerID`, which names the cloud instance
+    /// (`aws:///eu-west-1a/i-0a1b2c3d4e5f60718`).
+    pub provider_id: Option<String>,
+    /// `status.addresses` of type Hostname and InternalDNS.
+    pub hostnames: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -78,6 +78,9 @@ struct Spec {
     /// Node.
     #[serde(rename = "podCIDR")]
     pod_cidr: Option<String>,
+    /// Node: `aws:///eu-west-1a/i-0a1b2c3d4e5f60718`, `gce://project/zone/name`.
+    #[serde(rename = "providerID")]
+    provider_id: Option<String>,
     /// Service.
     #[serde(rename = "clusterIP")]
     cluster_ip: Option<String>,
@@ -287,10 +290,17 @@ fn node(n: Object) -> Result<Node, String> {
     let mut meta = n.metadata;
     let mut internal_ips = Vec::new();
     let mut external_ips = Vec::new();
+    let mut hostnames = Vec::new();
     for a in &n.status.addresses {
         let to = match a.kind.as_str() {
             "InternalIP" => &mut internal_ips,
             "ExternalIP" => &mut external_ips,
+            "Hostname" | "InternalDNS" => {
+                if !hostnames.contains(&a.address) {
+                    hostnames.push(a.address.clone());
+                }
+                continue;
+            }
             _ => continue,
         };
         let ip = ip_field("status.addresses", &a.address)?;
@@ -309,6 +319,8 @@ fn node(n: Object) -> Result<Node, String> {
         kernel: present(info.kernel_version),
         os_image: present(info.os_image),
         pod_cidr: present(n.spec.pod_cidr),
+        provider_id: present(n.spec.provider_id),
+        hostnames,
     })
 }
 

@@ -281,6 +281,8 @@ pub(super) fn node(c: &NodeColumns, cells: &[&str]) -> Result<Node, String> {
         kernel: text(kernel),
         os_image: text(os_image),
         pod_cidr: None,
+        provider_id: None,
+        hostnames: Vec::new(),
     })
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::frame::{ChunkBuilder, EntriesFrame, merge_chunks};
-use crate::input::{self, Format, InputFile, Kind, sniff};
+use crate::input::{self, Format, InputFile, Kind, archive, sections, sniff};
 use crate::model::inventory::Inventory;
 use crate::model::{Settings, StatsCapture};
 use crate::parse::conntrack::{ListingReport, parse_listing};
@@ -18,8 +18,13 @@ use crate::parse::log::{self, LogRecord, LogScan};
 use crate::parse::text::chunks;
 use crate::parse::{BadLine, LineIssues, Outcome, settings, stats};
 
+pub mod bundles;
+pub mod identity;
+
+pub use bundles::{BundleRef, BundleReport};
+
 /// Bytes read at the head of a file to tell its format.
-const SNIFF_BYTES: u64 = 64 * 1024;
+pub(crate) const SNIFF_BYTES: u64 = 64 * 1024;
 /// Largest non-dump input read, so an absurd file cannot exhaust memory.
 pub const MAX_SMALL_INPUT: u64 = 256 * 1024 * 1024;
 /// Block size for streaming dumps.
@@ -27,17 +32,96 @@ pub const DEFAULT_BLOCK: usize = 8 * 1024 * 1024;
 /// Roughly how many bytes one entry line takes, to size column buffers.
 const BYTES_PER_LINE_GUESS: usize = 150;
 
-/// What the command line says about all inputs.
+/// What the command line says about the inputs.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// `--node`: overrides every file's node.
+    /// `--node NAME`: overrides every file's node.
     pub node: Option<String>,
-    /// `--captured-at`: overrides every file's capture time.
+    /// `--captured-at TIME`: overrides every file's capture time.
     pub captured_at: Option<DateTime<Utc>>,
-    /// `--kind`: skip sniffing between kinds.
+    /// `--kind KIND`: skip sniffing between kinds.
     pub kind: Option<Kind>,
+    /// `--node PATH=NAME`, `--captured-at PATH=TIME`, `--kind PATH=KIND`:
+    /// for the inputs whose path starts with PATH (an archive's members too).
+    pub per_path: Vec<PathOverride>,
     /// Block size for streaming dumps (0: the default).
     pub block_size: usize,
+    /// Bounds on archives.
+    pub limits: archive::Limits,
+}
+
+/// One per-input override of the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathOverride {
+    Node(String, String),
+    CapturedAt(String, DateTime<Utc>),
+    Kind(String, Kind),
+}
+
+/// Whether an override for `prefix` applies to `path`: the same path, a
+/// file below a folder, or a member of an archive.
+fn applies(prefix: &str, path: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    path == prefix
+        || path.strip_prefix(prefix).is_some_and(|rest| {
+            rest.starts_with('/') || rest.starts_with('!') || rest.starts_with(" [")
+        })
+}
+
+impl LoadOptions {
+    /// The node the command line gives `path` (the longest matching PATH wins).
+    pub fn node_for(&self, path: &str) -> Option<String> {
+        self.per_path
+            .iter()
+            .filter_map(|o| match o {
+                PathOverride::Node(p, n) if applies(p, path) => Some((p.len(), n.clone())),
+                _ => None,
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, n)| n)
+            .or_else(|| self.node.clone())
+    }
+
+    pub fn captured_at_for(&self, path: &str) -> Option<DateTime<Utc>> {
+        self.per_path
+            .iter()
+            .filter_map(|o| match o {
+                PathOverride::CapturedAt(p, t) if applies(p, path) => Some((p.len(), *t)),
+                _ => None,
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, t)| t)
+            .or(self.captured_at)
+    }
+
+    pub fn kind_for(&self, path: &str) -> Option<Kind> {
+        self.per_path
+            .iter()
+            .filter_map(|o| match o {
+                PathOverride::Kind(p, k) if applies(p, path) => Some((p.len(), *k)),
+                _ => None,
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, k)| k)
+            .or(self.kind)
+    }
+
+    /// Whether the command line names this input's node itself.
+    pub fn names_node(&self, path: &str) -> bool {
+        self.node.is_some()
+            || self
+                .per_path
+                .iter()
+                .any(|o| matches!(o, PathOverride::Node(p, _) if applies(p, path)))
+    }
+
+    pub fn names_time(&self, path: &str) -> bool {
+        self.captured_at.is_some()
+            || self
+                .per_path
+                .iter()
+                .any(|o| matches!(o, PathOverride::CapturedAt(p, _) if applies(p, path)))
+    }
 }
 
 /// How one input file went (the `inputs[]` element of summary.json).
@@ -59,6 +143,14 @@ pub struct InputReport {
     /// Modification time of the file, the last resort for a syslog year.
     #[serde(skip)]
     pub modified: Option<DateTime<Utc>>,
+    /// Where the file sits in a support bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleRef>,
+    /// The capture is a cut view (sos kept only the tail of an output over
+    /// its size limit, or a cap was reached): its line count is not the
+    /// table's size.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// A parsed `conntrack -L` snapshot.
@@ -67,6 +159,8 @@ pub struct SnapshotInput {
     pub input: usize,
     pub node: Option<String>,
     pub captured_at: Option<DateTime<Utc>>,
+    /// A cut view of the table: its entry count is a lower bound.
+    pub partial: bool,
     pub frame: EntriesFrame,
 }
 
@@ -95,6 +189,11 @@ pub struct Loaded {
     pub settings: Vec<SettingsInput>,
     pub logs: Vec<LogInput>,
     pub inventories: Vec<InventoryInput>,
+    /// Support bundles read: what each held and lacked.
+    pub bundles: Vec<BundleReport>,
+    /// Node names changed to one name per machine, and misread layouts.
+    pub identity_notes: Vec<String>,
+    pub layout_warnings: Vec<String>,
 }
 
 /// A Kubernetes inventory capture.
@@ -125,7 +224,7 @@ impl Loaded {
     }
 }
 
-enum Parsed {
+pub(crate) enum Parsed {
     Snapshot(EntriesFrame),
     Stats(Option<StatsCapture>),
     Settings(Settings),
@@ -134,14 +233,45 @@ enum Parsed {
     Nothing,
 }
 
-/// Reads every file. `on_read` is told of raw bytes read, for progress.
+/// One input after reading: what it gave, and where it sits in a bundle.
+pub(crate) struct Item {
+    pub report: InputReport,
+    pub parsed: Parsed,
+    pub place: Option<bundles::Place>,
+}
+
+impl Item {
+    fn plain(report: InputReport, parsed: Parsed) -> Item {
+        Item {
+            report,
+            parsed,
+            place: None,
+        }
+    }
+}
+
+/// Reads every input. `on_read` is told of raw bytes read, for progress.
 pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sync)) -> Loaded {
-    let results: Vec<(InputReport, Parsed)> = files
+    let units: Vec<bundles::Unit> = files
         .par_iter()
-        .map(|f| load_one(f, opts, on_read))
+        .map(|f| bundles::load_file(f, opts, on_read))
         .collect();
-    let mut loaded = Loaded::default();
-    for (i, (report, parsed)) in results.into_iter().enumerate() {
+    let (mut items, mut bundle_reports) = bundles::resolve(units, opts);
+    let (renames, notes, warnings) = identity::canonical_nodes(&mut items);
+    for b in &mut bundle_reports {
+        identity::rename(&mut b.node, &renames);
+    }
+    for item in &mut items {
+        identity_warnings(&mut item.report);
+    }
+    let mut loaded = Loaded {
+        bundles: bundle_reports,
+        identity_notes: notes,
+        layout_warnings: warnings,
+        ..Loaded::default()
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        let Item { report, parsed, .. } = item;
         let (node, captured_at) = (report.node.clone(), report.captured_at);
         match parsed {
             Parsed::Snapshot(mut frame) => {
@@ -157,6 +287,7 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
                     input: i,
                     node,
                     captured_at,
+                    partial: report.partial,
                     frame,
                 })
             }
@@ -199,35 +330,37 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
         }
         loaded.inputs.push(report);
     }
+    identity::check_layout(&mut loaded);
     loaded
 }
 
-fn load_one(
-    file: &InputFile,
+/// A report for `display` before anything is read: the command line's
+/// overrides applied.
+pub(crate) fn new_report(
+    display: &str,
+    node: Option<String>,
+    captured_at: Option<DateTime<Utc>>,
     opts: &LoadOptions,
-    on_read: &(dyn Fn(u64) + Sync),
-) -> (InputReport, Parsed) {
-    let mut report = InputReport {
-        path: file.display.clone(),
+) -> InputReport {
+    InputReport {
+        path: display.to_string(),
         kind: Kind::Unknown,
         format: Format::Unknown,
-        node: opts.node.clone().or_else(|| file.node.clone()),
-        captured_at: opts.captured_at.or(file.captured_at),
+        node: opts.node_for(display).or(node),
+        captured_at: opts.captured_at_for(display).or(captured_at),
         records: 0,
         skipped: 0,
         bad_lines: Vec::new(),
         warnings: Vec::new(),
         unusable: false,
-        modified: input::modified(file),
-    };
-    let parsed = match read_and_parse(file, opts, on_read, &mut report) {
-        Ok(p) => p,
-        Err(e) => {
-            report.warnings.push(format!("cannot read: {e}"));
-            report.unusable = true;
-            Parsed::Nothing
-        }
-    };
+        modified: None,
+        bundle: None,
+        partial: false,
+    }
+}
+
+/// Says what is unknown of an input that needs a node and a time.
+fn identity_warnings(report: &mut InputReport) {
     let needs_identity = matches!(
         report.kind,
         Kind::ConntrackDump | Kind::ConntrackStats | Kind::Sysctl
@@ -235,28 +368,133 @@ fn load_one(
         && report.format != Format::BootTime;
     if needs_identity && report.node.is_none() {
         report.warnings.push(
-            "node unknown: pass --node, or lay the files out as <bundle>/<node>/<file>".into(),
+            "node unknown: pass --node PATH=NAME, or lay the files out as <bundle>/<node>/<file>"
+                .into(),
         );
     }
     if needs_identity && report.captured_at.is_none() && report.kind != Kind::Sysctl {
         report.warnings.push(
-            "capture time unknown: pass --captured-at, or put it in the file name (conntrack-2024-11-26T09:04:00Z.txt)"
+            "capture time unknown: pass --captured-at PATH=TIME, or put it in the file name (conntrack-2024-11-26T09:04:00Z.txt)"
                 .into(),
         );
     }
-    (report, parsed)
 }
 
-fn read_and_parse(
-    file: &InputFile,
+/// Reads one stream: sniffs it, splits it into sections when it holds
+/// several command outputs, and parses each. `forced` is the kind a
+/// collector table or `--kind` gives.
+pub(crate) fn parse_input(
+    reader: &mut (dyn Read + Send),
+    name: &str,
+    forced: Option<Kind>,
     opts: &LoadOptions,
-    on_read: &(dyn Fn(u64) + Sync),
+    base: &InputReport,
+) -> Vec<(InputReport, Parsed)> {
+    let mut head = Vec::new();
+    if let Err(e) = (&mut *reader).take(SNIFF_BYTES).read_to_end(&mut head) {
+        let mut report = base.clone();
+        cannot_read(&mut report, &e);
+        return vec![(report, Parsed::Nothing)];
+    }
+    if !sections::is_sectioned(&head) {
+        let mut report = base.clone();
+        let parsed = match parse_stream(head, reader, name, forced, opts, &mut report) {
+            Ok(p) => p,
+            Err(e) => {
+                cannot_read(&mut report, &e);
+                Parsed::Nothing
+            }
+        };
+        return vec![(report, parsed)];
+    }
+    let mut out = Vec::new();
+    let chained = std::io::Cursor::new(head).chain(reader);
+    let mut secs = sections::Sections::new(std::io::BufReader::with_capacity(1 << 16, chained));
+    let mut next = secs.first();
+    loop {
+        let (title, line) = match next {
+            Ok(Some(s)) => s,
+            Ok(None) => break,
+            Err(e) => {
+                let mut report = base.clone();
+                cannot_read(&mut report, &e);
+                out.push((report, Parsed::Nothing));
+                break;
+            }
+        };
+        let mut sec_head = Vec::new();
+        if let Err(e) = secs.section().take(SNIFF_BYTES).read_to_end(&mut sec_head) {
+            let mut report = base.clone();
+            cannot_read(&mut report, &e);
+            out.push((report, Parsed::Nothing));
+            break;
+        }
+        if sec_head.iter().all(u8::is_ascii_whitespace) && title.is_empty() {
+            next = secs.next_section();
+            continue;
+        }
+        let mut report = base.clone();
+        report.path = if title.is_empty() {
+            format!("{} [before the first command]", base.path)
+        } else {
+            format!("{} [{}]", base.path, title)
+        };
+        let kind = forced
+            .filter(|k| *k != Kind::Unknown)
+            .or_else(|| kind_of_command(&title));
+        let parsed = match parse_stream(sec_head, secs.section(), name, kind, opts, &mut report) {
+            Ok(p) => p,
+            Err(e) => {
+                cannot_read(&mut report, &e);
+                Parsed::Nothing
+            }
+        };
+        for b in &mut report.bad_lines {
+            b.line += line - 1;
+        }
+        out.push((report, parsed));
+        next = secs.next_section();
+    }
+    out
+}
+
+/// The kind of input a section's command prints.
+fn kind_of_command(title: &str) -> Option<Kind> {
+    let t = title.trim_start_matches("sudo ");
+    let has = |s: &str| t.contains(s);
+    if has("conntrack -S") || has("stat/nf_conntrack") || has("conntrack -C") {
+        Some(Kind::ConntrackStats)
+    } else if has("conntrack -E") {
+        Some(Kind::ConntrackEvents)
+    } else if has("conntrack -L") || has("nf_conntrack") || has("ip_conntrack") {
+        Some(Kind::ConntrackDump)
+    } else if t.starts_with("sysctl") {
+        Some(Kind::Sysctl)
+    } else if has("dmesg") || has("journalctl") {
+        Some(Kind::KernelLog)
+    } else if t.starts_with("kubectl") || t.starts_with("crictl") {
+        Some(Kind::Inventory)
+    } else {
+        None
+    }
+}
+
+fn cannot_read(report: &mut InputReport, e: &std::io::Error) {
+    report.warnings.push(format!("cannot read: {e}"));
+    report.unusable = true;
+}
+
+/// Parses one stream whose first bytes, `head`, were already read.
+fn parse_stream(
+    head: Vec<u8>,
+    reader: &mut (dyn Read + Send),
+    file_name: &str,
+    forced: Option<Kind>,
+    opts: &LoadOptions,
     report: &mut InputReport,
 ) -> std::io::Result<Parsed> {
-    let mut reader = input::open(file, on_read)?;
-    let mut head = Vec::new();
-    (&mut reader).take(SNIFF_BYTES).read_to_end(&mut head)?;
-    let format = sniff::sniff(&head, &file.file_name(), opts.kind);
+    let forced = forced.or(opts.kind_for(&report.path));
+    let format = sniff::sniff(&head, file_name, forced);
     report.format = format;
     report.kind = format.kind();
     let head_copy: Vec<u8> = head[..head.len().min(64)].to_vec();
@@ -331,10 +569,10 @@ fn read_and_parse(
             let out = match format {
                 Format::Sysctl => settings::parse_sysctl(&buf),
                 Format::BootTime => settings::parse_proc_stat_btime(&buf),
-                _ => settings::parse_bare_value(&buf, &file.file_name()),
+                _ => settings::parse_bare_value(&buf, file_name),
             };
             let settings = apply_outcome(report, out);
-            if report.node.is_none() {
+            if report.node.is_none() && report.bundle.is_none() {
                 report.node = settings.hostname.clone();
             }
             Ok(Parsed::Settings(settings))

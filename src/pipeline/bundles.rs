@@ -1,0 +1,947 @@
+//! Reading support bundles: archives streamed member by member, extracted
+//! bundle folders file by file, each file looked up in the collector table
+//! ([`crate::input::bundle`]) and parsed by the usual parsers. After every
+//! input is read, [`resolve`] gives each bundle's files the node and the
+//! capture time the bundle's own metadata states, and tells what each
+//! bundle held and lacked.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{InputReport, Item, LoadOptions, Parsed, new_report, parse_input};
+use crate::input::archive::{self, Container, Walker};
+use crate::input::bundle::{self, Collector, Evidence, Found, NameFacts, Role};
+use crate::input::hints::{is_container_folder, time_in_name, valid_node_name};
+use crate::input::{Counting, Format, InputFile, Kind, Origin, sniff};
+
+/// Most bytes read of a small metadata file (hostname, date, manifest).
+const META_BYTES: u64 = 4 << 20;
+/// Member names listed in a bundle's report, at most, per list.
+const LISTED: usize = 10;
+
+/// Where an input sits in a bundle, for [`resolve`].
+#[derive(Debug, Clone)]
+pub(crate) struct Place {
+    /// The bundle's key: the archive's display path, or the folder's.
+    pub bundle: String,
+    /// The member's path below the bundle's top.
+    pub member: String,
+    pub netns: Option<String>,
+    pub rank: u8,
+    /// The table named the node (log-dump's `<node>/kern.log`).
+    pub node_from_spec: bool,
+}
+
+/// What a bundle's metadata files say.
+#[derive(Debug, Clone)]
+pub(crate) enum Ident {
+    Hostname {
+        name: String,
+        rank: u8,
+    },
+    InstanceId(String),
+    Time {
+        at: DateTime<Utc>,
+        rank: u8,
+        from: String,
+    },
+    /// sos's manifest: each command's start time, by output path.
+    PerFile(BTreeMap<String, DateTime<Utc>>),
+}
+
+/// Bundle-level facts gathered while reading.
+#[derive(Debug, Clone)]
+pub(crate) struct Scan {
+    pub key: String,
+    pub collector: Collector,
+    pub facts: NameFacts,
+    /// Name of the archive (or folder) the bundle is.
+    pub name: String,
+    pub members: u64,
+    pub ignored: u64,
+    /// Members a closed layout does not name, not read.
+    pub unnamed: u64,
+    /// Members read but holding nothing recognisable.
+    pub unrecognised: Vec<String>,
+    pub unrecognised_count: u64,
+    pub warnings: Vec<String>,
+    pub idents: Vec<(Ident, String)>,
+}
+
+impl Scan {
+    fn new(key: &str, name: &str, collector: Collector, facts: NameFacts) -> Scan {
+        Scan {
+            key: key.to_string(),
+            collector,
+            facts,
+            name: name.to_string(),
+            members: 0,
+            ignored: 0,
+            unnamed: 0,
+            unrecognised: Vec::new(),
+            unrecognised_count: 0,
+            warnings: Vec::new(),
+            idents: Vec::new(),
+        }
+    }
+
+    /// A bundle named `name` (an archive's file name): recognised by it.
+    fn for_archive(key: &str, name: &str) -> Scan {
+        let stem = archive::stem(name);
+        match bundle::by_name(stem) {
+            Some((c, facts)) => Scan::new(key, name, c, facts),
+            None => Scan::new(key, name, Collector::Generic, NameFacts::default()),
+        }
+    }
+
+    /// The member's path below the bundle's top: sos, Rancher and the
+    /// capture kit put everything under one folder named like the archive.
+    fn relative(&mut self, member: &str) -> String {
+        if let Some((first, rest)) = member.split_once('/') {
+            if bundle::wrapper(first, archive::stem(&self.name)) {
+                if self.collector == Collector::Generic {
+                    if let Some((c, facts)) = bundle::by_name(first) {
+                        self.collector = c;
+                        self.facts = facts;
+                    }
+                }
+                return rest.to_string();
+            }
+        }
+        member.to_string()
+    }
+
+    /// An archive with no telling name is recognised by its first members.
+    fn recognise(&mut self, rel: &str) {
+        if self.collector != Collector::Generic {
+            return;
+        }
+        let first = rel.split('/').next().unwrap_or(rel);
+        if let Some(c) = bundle::by_markers(|m| m == first || m == rel) {
+            self.collector = c;
+        }
+    }
+
+    fn unrecognised(&mut self, member: &str) {
+        self.unrecognised_count += 1;
+        if self.unrecognised.len() < LISTED {
+            self.unrecognised.push(member.to_string());
+        }
+    }
+}
+
+/// Where one support bundle's file came from (`inputs[].bundle` of summary.json).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BundleRef {
+    pub kind: Collector,
+    pub archive: String,
+    pub member: String,
+}
+
+/// What one bundle held and lacked (`bundles[]` of summary.json).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BundleReport {
+    pub path: String,
+    pub kind: Collector,
+    pub node: Option<String>,
+    /// Where the node's name came from.
+    pub node_from: Option<String>,
+    pub captured_at: Option<DateTime<Utc>>,
+    pub time_from: Option<String>,
+    /// Evidence found, each with the member that gave it.
+    pub found: Vec<String>,
+    /// Evidence an analysis wants that the bundle lacks.
+    pub missing: Vec<String>,
+    /// What to ask for, one line per missing piece.
+    pub advice: Vec<String>,
+    pub members: u64,
+    /// Members read as captures.
+    pub read: u64,
+    /// Members the collector table names as of no use, and members a
+    /// closed layout does not name: not read.
+    pub not_read: u64,
+    /// Archive problems and files that could not be used.
+    pub warnings: Vec<String>,
+}
+
+/// What one input path gave: its items, and the bundles it held.
+#[derive(Default)]
+pub(crate) struct Unit {
+    pub items: Vec<Item>,
+    pub scans: Vec<Scan>,
+}
+
+/// Reads one path of the command line (or one file of a walked folder).
+pub(crate) fn load_file(
+    file: &InputFile,
+    opts: &LoadOptions,
+    on_read: &(dyn Fn(u64) + Sync),
+) -> Unit {
+    if let Some((root, member)) = &file.bundle {
+        return folder_member(file, root, member, opts, on_read);
+    }
+    match open(file, on_read) {
+        Ok(Opened::Plain(mut reader)) => plain(file, &mut *reader, opts),
+        Ok(Opened::Archive(reader, c)) => walk_archive(file, reader, c, opts),
+        Ok(Opened::Zip(f)) => walk_zip(file, f, opts),
+        Ok(Opened::Encrypted(c)) => {
+            let mut report = new_report(&file.display, file.node.clone(), file.captured_at, opts);
+            report.warnings.push(c.decrypt_hint(&raw_name(file)));
+            report.unusable = true;
+            single(report, Parsed::Nothing)
+        }
+        Err(e) => {
+            let mut report = new_report(&file.display, file.node.clone(), file.captured_at, opts);
+            report.warnings.push(format!("cannot read: {e}"));
+            report.unusable = true;
+            single(report, Parsed::Nothing)
+        }
+    }
+}
+
+fn single(report: InputReport, parsed: Parsed) -> Unit {
+    Unit {
+        items: vec![Item::plain(report, parsed)],
+        scans: Vec::new(),
+    }
+}
+
+fn raw_name(file: &InputFile) -> String {
+    match &file.origin {
+        Origin::Path(p) => p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        Origin::Stdin => "-".into(),
+    }
+}
+
+enum Opened<'a> {
+    /// A plain or singly compressed file, decompressed.
+    Plain(Box<dyn Read + Send + 'a>),
+    /// A tar stream (decompressed) or a compressed tar.
+    Archive(Box<dyn Read + Send + 'a>, Container),
+    /// A zip file on disk (zip needs to seek).
+    Zip(File),
+    Encrypted(Container),
+}
+
+/// Opens an input and tells by its first bytes what it is.
+fn open<'a>(file: &InputFile, on_read: &'a (dyn Fn(u64) + Sync)) -> io::Result<Opened<'a>> {
+    let raw: Box<dyn Read + Send> = match &file.origin {
+        Origin::Path(p) => Box::new(File::open(p)?),
+        Origin::Stdin => Box::new(io::stdin()),
+    };
+    let counted = Counting {
+        inner: raw,
+        on_read: move |n| on_read(n),
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, counted);
+    let head = reader.fill_buf()?.to_vec();
+    let name = raw_name(file);
+    let container = Container::sniff(&head).or_else(|| Container::by_name(&name));
+    match container {
+        None => Ok(Opened::Plain(Box::new(reader))),
+        Some(Container::Tar) => Ok(Opened::Archive(Box::new(reader), Container::Tar)),
+        Some(Container::Zip) => match &file.origin {
+            Origin::Path(p) => {
+                on_read(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0));
+                Ok(Opened::Zip(File::open(p)?))
+            }
+            Origin::Stdin => Ok(Opened::Archive(Box::new(reader), Container::Zip)),
+        },
+        Some(c) if c.is_encryption() => Ok(Opened::Encrypted(c)),
+        Some(c) => {
+            let mut dec = archive::decoder(c, Box::new(reader))?;
+            let mut inner = Vec::with_capacity(512);
+            (&mut dec).take(512).read_to_end(&mut inner)?;
+            let tar = Container::sniff(&inner) == Some(Container::Tar);
+            let chained: Box<dyn Read + Send + 'a> = Box::new(io::Cursor::new(inner).chain(dec));
+            Ok(if tar {
+                Opened::Archive(chained, Container::Tar)
+            } else {
+                Opened::Plain(chained)
+            })
+        }
+    }
+}
+
+/// A file outside any bundle: today's rules.
+fn plain(file: &InputFile, reader: &mut (dyn Read + Send), opts: &LoadOptions) -> Unit {
+    let mut base = new_report(&file.display, file.node.clone(), file.captured_at, opts);
+    base.modified = crate::input::modified(file);
+    let items = parse_input(reader, &file.file_name(), None, opts, &base)
+        .into_iter()
+        .map(|(r, p)| Item::plain(r, p))
+        .collect();
+    Unit {
+        items,
+        scans: Vec::new(),
+    }
+}
+
+/// One file of an extracted bundle folder.
+fn folder_member(
+    file: &InputFile,
+    root: &Arc<bundle::BundleRoot>,
+    member: &str,
+    opts: &LoadOptions,
+    on_read: &(dyn Fn(u64) + Sync),
+) -> Unit {
+    let mut scan = Scan::new(
+        &root.display,
+        &root.display,
+        root.collector,
+        root.facts.clone(),
+    );
+    scan.members = 1;
+    let mut unit = Unit::default();
+    let reader = match &file.origin {
+        Origin::Path(p) => File::open(p),
+        Origin::Stdin => Err(io::Error::other("stdin is not a bundle")),
+    };
+    match reader {
+        Ok(f) => {
+            let mut counted = Counting {
+                inner: f,
+                on_read: |n| on_read(n),
+            };
+            let mut dec = match decompressed(&mut counted) {
+                Ok(d) => d,
+                Err(e) => {
+                    scan.warnings.push(format!("{member}: cannot read: {e}"));
+                    unit.scans.push(scan);
+                    return unit;
+                }
+            };
+            let rel = stem_compressed(member);
+            read_member(&mut scan, &rel, &file.display, &mut *dec, opts, &mut unit);
+        }
+        Err(e) => scan.warnings.push(format!("{member}: cannot read: {e}")),
+    }
+    unit.scans.push(scan);
+    unit
+}
+
+/// A rotated log inside a bundle (`messages-20241124.gz`) is read through.
+fn decompressed<'a>(r: &'a mut (dyn Read + Send)) -> io::Result<Box<dyn Read + 'a>> {
+    let mut head = Vec::with_capacity(16);
+    (&mut *r).take(16).read_to_end(&mut head)?;
+    let c = Container::sniff(&head);
+    let chained: Box<dyn Read + 'a> = Box::new(io::Cursor::new(head).chain(r));
+    match c {
+        Some(c) if c.is_compression() => Ok(Box::new(archive::decoder(c, chained)?)),
+        _ => Ok(chained),
+    }
+}
+
+fn stem_compressed(member: &str) -> String {
+    for ext in [".gz", ".xz", ".zst", ".bz2"] {
+        if let Some(s) = member.strip_suffix(ext) {
+            return s.to_string();
+        }
+    }
+    member.to_string()
+}
+
+fn walk_archive(
+    file: &InputFile,
+    reader: Box<dyn Read + Send + '_>,
+    container: Container,
+    opts: &LoadOptions,
+) -> Unit {
+    let mut unit = Unit::default();
+    let mut scans: Vec<Scan> = Vec::new();
+    let name = raw_name(file);
+    let (issues, members) = {
+        let mut visit = |f: &archive::File<'_>, r: &mut dyn Read| -> io::Result<()> {
+            visit_member(f, r, opts, &mut scans, &mut unit);
+            Ok(())
+        };
+        let mut walker = Walker::new(opts.limits, &mut visit);
+        let outcome = walker.walk(reader, container, &file.display, &name);
+        let mut issues: Vec<String> = walker.issues.iter().map(ToString::to_string).collect();
+        if let Err(e) = outcome {
+            issues.push(format!("cannot read: {e}"));
+        }
+        (issues, walker.members)
+    };
+    finish_archive(file, &name, scans, issues, members, unit)
+}
+
+fn walk_zip(file: &InputFile, f: File, opts: &LoadOptions) -> Unit {
+    let mut unit = Unit::default();
+    let mut scans: Vec<Scan> = Vec::new();
+    let name = raw_name(file);
+    let (issues, members) = {
+        let mut visit = |f: &archive::File<'_>, r: &mut dyn Read| -> io::Result<()> {
+            visit_member(f, r, opts, &mut scans, &mut unit);
+            Ok(())
+        };
+        let mut walker = Walker::new(opts.limits, &mut visit);
+        let outcome = walker.walk_zip(f, &file.display, &name);
+        let mut issues: Vec<String> = walker.issues.iter().map(ToString::to_string).collect();
+        if let Err(e) = outcome {
+            issues.push(format!("cannot read: {e}"));
+        }
+        (issues, walker.members)
+    };
+    finish_archive(file, &name, scans, issues, members, unit)
+}
+
+fn finish_archive(
+    file: &InputFile,
+    name: &str,
+    mut scans: Vec<Scan>,
+    issues: Vec<String>,
+    members: u64,
+    mut unit: Unit,
+) -> Unit {
+    // The archive itself is always reported, even when nested bundles hold
+    // everything (sos collect) or nothing could be read.
+    let top = match scans.iter().position(|s| s.key == file.display) {
+        Some(i) => i,
+        None => {
+            scans.insert(0, Scan::for_archive(&file.display, name));
+            0
+        }
+    };
+    if let Some(s) = scans.get_mut(top) {
+        s.warnings.extend(issues);
+        s.members = s.members.max(members);
+    }
+    unit.scans = scans;
+    unit
+}
+
+fn visit_member(
+    f: &archive::File<'_>,
+    r: &mut dyn Read,
+    opts: &LoadOptions,
+    scans: &mut Vec<Scan>,
+    unit: &mut Unit,
+) {
+    let key = &f.path.archive;
+    let i = match scans.iter().position(|s| &s.key == key) {
+        Some(i) => i,
+        None => {
+            scans.push(Scan::for_archive(key, &f.path.archive_name));
+            scans.len() - 1
+        }
+    };
+    let Some(scan) = scans.get_mut(i) else {
+        return;
+    };
+    scan.members += 1;
+    let rel = scan.relative(&f.path.member);
+    scan.recognise(&rel);
+    read_member(scan, &rel, &f.path.display(), r, opts, unit);
+}
+
+/// Reads one member of a bundle, as the collector table says.
+fn read_member(
+    scan: &mut Scan,
+    rel: &str,
+    display: &str,
+    reader: &mut dyn Read,
+    opts: &LoadOptions,
+    unit: &mut Unit,
+) {
+    let found = bundle::lookup(scan.collector, rel);
+    let closed = bundle::def(scan.collector).is_some_and(|d| d.closed);
+    let role = found.as_ref().map(|f| f.role);
+    match role {
+        Some(Role::Ignored) => {
+            scan.ignored += 1;
+            return;
+        }
+        Some(Role::Unreadable(why)) => {
+            scan.warnings.push(format!("{rel}: {why}"));
+            return;
+        }
+        Some(
+            r @ (Role::Hostname
+            | Role::InstanceId
+            | Role::Date
+            | Role::DateUtc
+            | Role::SosManifest
+            | Role::KitManifest),
+        ) => {
+            let rank = found.as_ref().map_or(0, |f| f.rank);
+            metadata(scan, r, rank, rel, reader);
+            return;
+        }
+        _ => {}
+    }
+    let file_name = rel.rsplit('/').next().unwrap_or(rel).to_string();
+    let forced = match role {
+        Some(Role::Capture(k)) => Some(k),
+        _ => None,
+    };
+    // A closed layout reads what it names, and conntrack captures anywhere.
+    let mut head = Vec::new();
+    if (&mut *reader)
+        .take(super::SNIFF_BYTES)
+        .read_to_end(&mut head)
+        .is_err()
+    {
+        scan.warnings.push(format!("{rel}: cannot read"));
+        return;
+    }
+    if found.is_none() && closed {
+        let kind = sniff::sniff(&head, &file_name, None).kind();
+        if !matches!(
+            kind,
+            Kind::ConntrackDump | Kind::ConntrackStats | Kind::ConntrackEvents
+        ) {
+            scan.unnamed += 1;
+            return;
+        }
+    }
+    let generic = scan.collector == Collector::Generic || !closed;
+    let (node, spec_node) = match &found {
+        Some(Found { node: Some(n), .. }) if valid_node_name(n) => (Some(n.clone()), true),
+        _ if generic => (node_from_member(rel), false),
+        _ => (None, false),
+    };
+    let mut base = new_report(display, node, time_in_name(&file_name), opts);
+    base.bundle = Some(BundleRef {
+        kind: scan.collector,
+        archive: scan.key.clone(),
+        member: rel.to_string(),
+    });
+    base.partial = found.as_ref().is_some_and(|f| f.partial);
+    if base.partial {
+        base.warnings.push(
+            "sos kept only the tail of this output (it was over sos's size limit): a partial view, whose line count is not the table's size"
+                .into(),
+        );
+    }
+    let mut chained = io::Cursor::new(head).chain(reader);
+    let parsed = archive::pumped(&mut chained, |r| {
+        parse_input(r, &file_name, forced, opts, &base)
+    });
+    let results = match parsed {
+        Ok(r) => r,
+        Err(e) => {
+            scan.warnings.push(format!("{rel}: {e}"));
+            return;
+        }
+    };
+    let place = Place {
+        bundle: scan.key.clone(),
+        member: rel.to_string(),
+        netns: found.as_ref().and_then(|f| f.netns.clone()),
+        rank: found.as_ref().map_or(0, |f| f.rank),
+        node_from_spec: spec_node,
+    };
+    for (report, parsed) in results {
+        // In a generic archive, what holds nothing is counted, not listed
+        // as an input: a zip of 50,000 files must not give 50,000 rows.
+        if report.unusable
+            && found.is_none()
+            && matches!(
+                report.format,
+                Format::Unknown | Format::Binary | Format::Empty
+            )
+        {
+            scan.unrecognised(rel);
+            continue;
+        }
+        unit.items.push(Item {
+            report,
+            parsed,
+            place: Some(place.clone()),
+        });
+    }
+}
+
+/// The node a member's folders name in a generic archive: the same rule as
+/// for a walked folder.
+fn node_from_member(rel: &str) -> Option<String> {
+    let (dirs, _) = rel.rsplit_once('/')?;
+    let name = dirs.split('/').rev().find(|f| !is_container_folder(f))?;
+    valid_node_name(name).then(|| name.to_string())
+}
+
+/// Reads a metadata file of a bundle.
+fn metadata(scan: &mut Scan, role: Role, rank: u8, rel: &str, reader: &mut dyn Read) {
+    let mut buf = Vec::new();
+    if reader.take(META_BYTES).read_to_end(&mut buf).is_err() {
+        scan.warnings.push(format!("{rel}: cannot read"));
+        return;
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty());
+    let ident = match role {
+        Role::Hostname => first
+            .filter(|h| valid_node_name(h))
+            .map(|h| Ident::Hostname {
+                name: h.to_string(),
+                rank,
+            }),
+        Role::InstanceId => first
+            .filter(|i| i.starts_with("i-") && i[2..].chars().all(|c| c.is_ascii_hexdigit()))
+            .map(|i| Ident::InstanceId(i.to_string())),
+        Role::Date | Role::DateUtc => {
+            bundle::parse_date(&text, role == Role::DateUtc).map(|at| Ident::Time {
+                at,
+                rank: if role == Role::DateUtc { 0 } else { 1 },
+                from: rel.to_string(),
+            })
+        }
+        Role::SosManifest => sos_manifest(&buf),
+        Role::KitManifest => {
+            for line in text.lines() {
+                if let Some(n) = line.strip_prefix("node:") {
+                    let n = n.trim();
+                    if valid_node_name(n) {
+                        scan.idents.push((
+                            Ident::Hostname {
+                                name: n.to_string(),
+                                rank: 0,
+                            },
+                            rel.to_string(),
+                        ));
+                    }
+                }
+            }
+            text.lines()
+                .find_map(|l| l.strip_prefix("started:"))
+                .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
+                .map(|t| Ident::Time {
+                    at: t.with_timezone(&Utc),
+                    rank: 1,
+                    from: rel.to_string(),
+                })
+        }
+        _ => None,
+    };
+    match ident {
+        Some(i) => scan.idents.push((i, rel.to_string())),
+        None => scan.warnings.push(format!(
+            "{rel}: not the {} it should hold",
+            role_title(role)
+        )),
+    }
+}
+
+fn role_title(role: Role) -> &'static str {
+    match role {
+        Role::Hostname => "host name",
+        Role::InstanceId => "EC2 instance id",
+        Role::Date | Role::DateUtc => "UTC date",
+        Role::SosManifest => "sos manifest",
+        Role::KitManifest => "capture kit manifest",
+        _ => "metadata",
+    }
+}
+
+/// sos's manifest.json: every object with a `filepath` and an epoch
+/// `start_time` is one command's output and when it started.
+fn sos_manifest(buf: &[u8]) -> Option<Ident> {
+    let v: serde_json::Value = serde_json::from_slice(buf).ok()?;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![&v];
+    let mut budget = 1_000_000usize;
+    while let Some(x) = stack.pop() {
+        budget = budget.checked_sub(1)?;
+        match x {
+            serde_json::Value::Object(m) => {
+                if let (Some(path), Some(start)) = (
+                    m.get("filepath").and_then(|p| p.as_str()),
+                    m.get("start_time").and_then(serde_json::Value::as_f64),
+                ) {
+                    if let Some(t) = DateTime::from_timestamp(start as i64, 0) {
+                        out.insert(path.trim_start_matches('/').to_string(), t);
+                    }
+                }
+                stack.extend(m.values());
+            }
+            serde_json::Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
+        }
+    }
+    (!out.is_empty()).then_some(Ident::PerFile(out))
+}
+
+/// Gives every bundle's files their node and time, drops what a better file
+/// of the same bundle already holds, and reports each bundle.
+pub(crate) fn resolve(units: Vec<Unit>, opts: &LoadOptions) -> (Vec<Item>, Vec<BundleReport>) {
+    let mut items = Vec::new();
+    let mut scans: BTreeMap<String, Scan> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for u in units {
+        items.extend(u.items);
+        for s in u.scans {
+            match scans.get_mut(&s.key) {
+                Some(into) => merge_scan(into, s),
+                None => {
+                    order.push(s.key.clone());
+                    scans.insert(s.key.clone(), s);
+                }
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    for key in order {
+        let Some(scan) = scans.get(&key) else {
+            continue;
+        };
+        let identity = Identity::of(scan, &items);
+        // Captures with a better twin in the same bundle are not counted twice.
+        let best: BTreeMap<(Kind, Option<String>), u8> = items
+            .iter()
+            .filter_map(|it| {
+                let p = it.place.as_ref().filter(|p| p.bundle == key)?;
+                (!it.report.unusable).then(|| ((it.report.kind, p.netns.clone()), p.rank))
+            })
+            .fold(BTreeMap::new(), |mut m, (k, r)| {
+                let e = m.entry(k).or_insert(r);
+                *e = (*e).min(r);
+                m
+            });
+        let mut twins = Vec::new();
+        items.retain(|it| {
+            let Some(p) = it.place.as_ref().filter(|p| p.bundle == key) else {
+                return true;
+            };
+            let keep = best
+                .get(&(it.report.kind, p.netns.clone()))
+                .is_none_or(|b| p.rank <= *b);
+            if !keep {
+                twins.push(p.member.clone());
+            }
+            keep
+        });
+        for it in items.iter_mut() {
+            let Some(p) = it.place.as_ref().filter(|p| p.bundle == key) else {
+                continue;
+            };
+            identity.apply(&mut it.report, p, opts);
+        }
+        reports.push(report(scan, &identity, &items, twins));
+    }
+    (items, reports)
+}
+
+fn merge_scan(into: &mut Scan, s: Scan) {
+    into.members += s.members;
+    into.ignored += s.ignored;
+    into.unnamed += s.unnamed;
+    into.unrecognised_count += s.unrecognised_count;
+    for u in s.unrecognised {
+        if into.unrecognised.len() < LISTED {
+            into.unrecognised.push(u);
+        }
+    }
+    into.warnings.extend(s.warnings);
+    into.idents.extend(s.idents);
+}
+
+/// A bundle's node and time, and where each came from.
+struct Identity {
+    node: Option<String>,
+    node_from: Option<String>,
+    at: Option<DateTime<Utc>>,
+    time_from: Option<String>,
+    per_file: BTreeMap<String, DateTime<Utc>>,
+}
+
+impl Identity {
+    fn of(scan: &Scan, items: &[Item]) -> Identity {
+        let mut hosts: Vec<(u8, usize, String, String)> = Vec::new();
+        let mut instance = None;
+        let mut times: Vec<(u8, DateTime<Utc>, String)> = Vec::new();
+        let mut per_file = BTreeMap::new();
+        for (ident, from) in &scan.idents {
+            match ident {
+                Ident::Hostname { name, rank } => {
+                    hosts.push((*rank, usize::MAX - name.len(), name.clone(), from.clone()))
+                }
+                Ident::InstanceId(i) => instance = Some((i.clone(), from.clone())),
+                Ident::Time { at, rank, from } => times.push((*rank, *at, from.clone())),
+                Ident::PerFile(m) => per_file.extend(m.clone()),
+            }
+        }
+        // kernel.hostname of a sysctl capture in the bundle (a generic
+        // archive may hold several machines: not there).
+        for it in items
+            .iter()
+            .filter(|_| scan.collector != Collector::Generic)
+        {
+            let Some(p) = &it.place else { continue };
+            if p.bundle != scan.key || p.netns.is_some() {
+                continue;
+            }
+            if let Parsed::Settings(s) = &it.parsed {
+                if let Some(h) = s.hostname.as_ref().filter(|h| valid_node_name(h)) {
+                    hosts.push((5, usize::MAX - h.len(), h.clone(), p.member.clone()));
+                }
+            }
+        }
+        hosts.sort();
+        times.sort();
+        let (node, node_from) = if let Some((_, _, h, from)) = hosts.into_iter().next() {
+            (Some(h), Some(from))
+        } else if let Some(h) = scan.facts.host.clone().filter(|h| valid_node_name(h)) {
+            (Some(h), Some(format!("the name {}", scan.name)))
+        } else if let Some((i, from)) = instance {
+            (Some(i), Some(from))
+        } else if let Some(i) = scan.facts.instance.clone() {
+            (Some(i), Some(format!("the name {}", scan.name)))
+        } else {
+            (None, None)
+        };
+        let (at, time_from) = if let Some((_, t, from)) = times.into_iter().next() {
+            (Some(t), Some(from))
+        } else if let Some(t) = per_file.values().min().copied() {
+            (Some(t), Some("sos_reports/manifest.json".to_string()))
+        } else if let Some(t) = scan.facts.time {
+            (Some(t), Some(format!("the name {}", scan.name)))
+        } else {
+            (None, None)
+        };
+        Identity {
+            node,
+            node_from,
+            at,
+            time_from,
+            per_file,
+        }
+    }
+
+    /// Gives a member of the bundle its node and time, unless the command
+    /// line or the member's own path names them.
+    fn apply(&self, report: &mut InputReport, p: &Place, opts: &LoadOptions) {
+        let closed = report
+            .bundle
+            .as_ref()
+            .and_then(|b| bundle::def(b.kind))
+            .is_some_and(|d| d.closed || d.collector == Collector::CaptureKit);
+        if !opts.names_node(&report.path) && !p.node_from_spec && (closed || report.node.is_none())
+        {
+            report.node = self.node.clone();
+        }
+        if let (Some(node), Some(ns)) = (&report.node, &p.netns) {
+            if !opts.names_node(&report.path) {
+                report.node = Some(format!("{node}/netns:{ns}"));
+            }
+        }
+        if !opts.names_time(&report.path) {
+            if let Some(t) = self.per_file.get(&p.member) {
+                report.captured_at = Some(*t);
+            } else if report.captured_at.is_none() {
+                report.captured_at = self.at;
+            }
+        }
+    }
+}
+
+fn report(scan: &Scan, id: &Identity, items: &[Item], twins: Vec<String>) -> BundleReport {
+    let mine: Vec<&Item> = items
+        .iter()
+        .filter(|it| it.place.as_ref().is_some_and(|p| p.bundle == scan.key))
+        .collect();
+    let mut found: BTreeMap<Evidence, Vec<String>> = BTreeMap::new();
+    let mut warnings = scan.warnings.clone();
+    for it in &mine {
+        let member = it.place.as_ref().map_or("", |p| p.member.as_str());
+        if it.report.unusable {
+            for w in &it.report.warnings {
+                warnings.push(format!("{member}: {w}"));
+            }
+            continue;
+        }
+        let evidence = if it.report.format == Format::BootTime {
+            Some(Evidence::BootTime)
+        } else if it.report.records == 0
+            && !matches!(it.report.kind, Kind::ConntrackDump | Kind::KernelLog)
+        {
+            None
+        } else {
+            Evidence::of_kind(it.report.kind)
+        };
+        if let Some(e) = evidence {
+            let label = match (
+                &it.place.as_ref().and_then(|p| p.netns.clone()),
+                it.report.partial,
+            ) {
+                (Some(ns), _) => format!("{member} (netns {ns})"),
+                (None, true) => format!("{member} (partial)"),
+                _ => member.to_string(),
+            };
+            found.entry(e).or_default().push(label);
+        }
+    }
+    if let Some(from) = &id.node_from {
+        found
+            .entry(Evidence::NodeName)
+            .or_default()
+            .push(from.clone());
+    }
+    if let Some(from) = &id.time_from {
+        found
+            .entry(Evidence::CaptureTime)
+            .or_default()
+            .push(from.clone());
+    }
+    let expects = bundle::def(scan.collector).map_or(&[][..], |d| d.expects);
+    let node = id.node.clone().unwrap_or_else(|| scan.name.clone());
+    let mut missing = Vec::new();
+    let mut advice = Vec::new();
+    for (e, ask) in expects {
+        if !found.contains_key(e) {
+            missing.push(e.title().to_string());
+            advice.push(format!(
+                "the {} of {node} has no {}: {ask}",
+                scan.collector.title(),
+                e.title()
+            ));
+        }
+    }
+    if mine
+        .iter()
+        .any(|it| it.report.partial && it.report.kind == Kind::ConntrackDump)
+    {
+        advice.push(format!(
+            "the listing of {node} was cut at sos's size limit (only its tail is kept): ask for `conntrack -L -o extended` from the node, or a sos report with a larger --log-size"
+        ));
+    }
+    if !twins.is_empty() {
+        warnings.push(format!(
+            "{}: the same data as a preferred capture of this bundle, not counted twice",
+            twins.join(", ")
+        ));
+    }
+    if scan.unrecognised_count > 0 {
+        warnings.push(format!(
+            "{} members held nothing ctsleuth recognises, e.g. {}",
+            scan.unrecognised_count,
+            scan.unrecognised.join(", ")
+        ));
+    }
+    BundleReport {
+        path: scan.key.clone(),
+        kind: scan.collector,
+        node: id.node.clone(),
+        node_from: id.node_from.clone(),
+        captured_at: id.at,
+        time_from: id.time_from.clone(),
+        found: found
+            .into_iter()
+            .map(|(e, m)| format!("{}: {}", e.title(), m.join(", ")))
+            .collect(),
+        missing,
+        advice,
+        members: scan.members,
+        read: mine.len() as u64,
+        not_read: scan.ignored + scan.unnamed,
+        warnings,
+    }
+}
