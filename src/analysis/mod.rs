@@ -133,6 +133,10 @@ pub struct Summary {
     pub findings: Vec<findings::Finding>,
     /// Support bundles: what each held and lacked, and what to ask for.
     pub bundles: Vec<crate::pipeline::BundleReport>,
+    /// Marks of a misread layout (several snapshots of one node at one
+    /// instant, nodes named like capture folders): everything else rests on
+    /// the layout, so these come first in every report.
+    pub layout_warnings: Vec<String>,
     /// How times were read (year, zone, boot time): method, not problems.
     pub notes: Vec<String>,
     pub warnings: Vec<String>,
@@ -396,11 +400,6 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let inputs = loaded.inputs.clone();
     let mut notes = notes;
     notes.extend(loaded.identity_notes.iter().cloned());
-    let mut warnings = warnings;
-    // A misread layout comes first: everything else rests on it.
-    for (i, w) in loaded.layout_warnings.iter().enumerate() {
-        warnings.insert(i, w.clone());
-    }
 
     Ok(Summary {
         schema: SCHEMA,
@@ -419,6 +418,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         inventory,
         socket_views,
         bundles: loaded.bundles.clone(),
+        layout_warnings: loaded.layout_warnings.clone(),
         notes,
         warnings,
     })

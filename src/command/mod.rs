@@ -88,11 +88,10 @@ pub fn read_and_analyze(
             ..crate::analysis::AnalyzeOptions::default()
         },
     )?;
-    crate::report::terminal::diagnostics(
-        &mut std::io::stderr().lock(),
-        &summary.inputs,
-        cfg.quiet,
-    )?;
+    let mut err = std::io::stderr().lock();
+    crate::report::terminal::diagnostics(&mut err, &summary.inputs, cfg.quiet)?;
+    crate::report::terminal::bundle_diagnostics(&mut err, &summary.bundles, cfg.quiet)?;
+    drop(err);
     Ok((cfg, read, summary))
 }
 

@@ -270,18 +270,16 @@ impl MemberPath {
     }
 }
 
-/// Normalises a member name: `./a/b` → `a/b`. `Err` when the name climbs
+/// Normalises a member name: `./a/b` → `a/b`. `None` when the name climbs
 /// out of the archive; the bool says it was absolute.
-pub fn normalise(raw: &str) -> Result<(String, bool), ()> {
+pub fn normalise(raw: &str) -> Option<(String, bool)> {
     let absolute = raw.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for comp in raw.split(['/', '\\']) {
         match comp {
             "" | "." => {}
             ".." => {
-                if parts.pop().is_none() {
-                    return Err(());
-                }
+                parts.pop()?;
             }
             c => parts.push(c),
         }
@@ -294,7 +292,7 @@ pub fn normalise(raw: &str) -> Result<(String, bool), ()> {
             .map(|c| if c.is_control() { '?' } else { c })
             .collect();
     }
-    Ok((s, absolute))
+    Some((s, absolute))
 }
 
 /// A reader that stops at a per-member cap and counts into the archive's
@@ -565,12 +563,15 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
                     .link_name_bytes()
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
-                let outside = link_leaves(&path.member, &target, kind.is_hard_link());
-                self.issues.push(Issue::Link {
-                    member: path.display(),
-                    target,
-                    outside,
-                });
+                // Links inside the archive (sos's `hostname`, `date` and
+                // `.tailed` links) point at members read under their own name.
+                if link_leaves(&path.member, &target, kind.is_hard_link()) {
+                    self.issues.push(Issue::Link {
+                        member: path.display(),
+                        target,
+                        outside: true,
+                    });
+                }
             } else if kind.is_dir()
                 || kind.is_pax_global_extensions()
                 || kind.is_pax_local_extensions()
@@ -672,12 +673,13 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
             if file.is_symlink() {
                 let mut target = String::new();
                 let _ = (&mut file).take(4096).read_to_string(&mut target);
-                let outside = link_leaves(&path.member, &target, false);
-                self.issues.push(Issue::Link {
-                    member: path.display(),
-                    target,
-                    outside,
-                });
+                if link_leaves(&path.member, &target, false) {
+                    self.issues.push(Issue::Link {
+                        member: path.display(),
+                        target,
+                        outside: true,
+                    });
+                }
                 continue;
             }
             if file.encrypted() {
@@ -696,13 +698,13 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
     /// Checks a member name; `None` when it must not be read.
     fn member_name(&mut self, archive: &str, raw: &str) -> Option<String> {
         match normalise(raw) {
-            Err(()) => {
+            None => {
                 self.issues.push(Issue::Escapes {
                     member: format!("{archive}!{raw}"),
                 });
                 None
             }
-            Ok((name, absolute)) => {
+            Some((name, absolute)) => {
                 if absolute {
                     self.issues.push(Issue::Absolute {
                         member: format!("{archive}!{raw}"),
@@ -812,13 +814,18 @@ fn link_leaves(member: &str, target: &str, hard: bool) -> bool {
     } else {
         format!("{base}/{target}")
     };
-    normalise(&joined).is_err()
+    normalise(&joined).is_none()
 }
 
 /// Hands `reader`'s bytes to `f` running on another thread, as a reader that
 /// can cross threads: archive members borrow their archive and cannot, but
 /// the stream parsers run their reading on a thread of their own. This
 /// thread decompresses while `f` parses.
+///
+/// The parsers split their work over the rayon pool, and this thread may be
+/// one of its workers: while it waits (for room in the channel, for `f` to
+/// end) it runs pool work instead of blocking, so that archives read on
+/// every worker at once cannot starve the parsers they feed.
 pub fn pumped<T: Send>(
     reader: &mut dyn Read,
     f: impl FnOnce(&mut (dyn Read + Send)) -> T + Send,
@@ -851,11 +858,11 @@ pub fn pumped<T: Send>(
             }
             buf.truncate(filled);
             let end = filled == 0 || failed.is_some();
-            if filled > 0 && tx.send(Ok(buf)).is_err() {
+            if filled > 0 && !send_helping(&tx, Ok(buf)) {
                 break;
             }
             if let Some(e) = failed {
-                let _ = tx.send(Err(e));
+                send_helping(&tx, Err(e));
                 break;
             }
             if end {
@@ -863,10 +870,36 @@ pub fn pumped<T: Send>(
             }
         }
         drop(tx);
+        while !worker.is_finished() {
+            help_or_wait();
+        }
         worker
             .join()
             .map_err(|_| io::Error::other("a parser thread panicked"))
     })
+}
+
+/// Sends without blocking the rayon pool; false when the receiver is gone.
+fn send_helping<T>(tx: &std::sync::mpsc::SyncSender<T>, item: T) -> bool {
+    let mut item = item;
+    loop {
+        match tx.try_send(item) {
+            Ok(()) => return true,
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return false,
+            Err(std::sync::mpsc::TrySendError::Full(back)) => {
+                item = back;
+                help_or_wait();
+            }
+        }
+    }
+}
+
+/// Runs one job of the rayon pool when this is one of its threads and work
+/// is waiting; otherwise waits a moment.
+fn help_or_wait() {
+    if rayon::yield_now() != Some(rayon::Yield::Executed) {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
 }
 
 struct ChannelReader {
@@ -923,10 +956,10 @@ mod tests {
             "eks_i-0a_2024-11-26_0906-UTC_0.7.8"
         );
         assert_eq!(stem("support.zip"), "support");
-        assert_eq!(normalise("./a/./b"), Ok(("a/b".into(), false)));
-        assert_eq!(normalise("/etc/passwd"), Ok(("etc/passwd".into(), true)));
-        assert_eq!(normalise("a/../../etc"), Err(()));
-        assert_eq!(normalise("a/../b"), Ok(("b".into(), false)));
+        assert_eq!(normalise("./a/./b"), Some(("a/b".into(), false)));
+        assert_eq!(normalise("/etc/passwd"), Some(("etc/passwd".into(), true)));
+        assert_eq!(normalise("a/../../etc"), None);
+        assert_eq!(normalise("a/../b"), Some(("b".into(), false)));
         assert!(link_leaves("a/b", "../../x", false));
         assert!(!link_leaves(
             "top/hostname",

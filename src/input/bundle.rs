@@ -365,7 +365,8 @@ const TALOS_SPECS: &[Spec] = &[
 
 const KIT_SPECS: &[Spec] = &[
     spec("ctsleuth-capture.txt", Role::KitManifest),
-    spec("hostname", Role::Hostname),
+    // The manifest's `node:` is `hostname`; the file is `hostname -f`.
+    fallback("hostname", Role::Hostname),
     spec("date", Role::DateUtc),
     spec("uname.txt", Ignored),
 ];
@@ -541,7 +542,7 @@ pub fn glob(pattern: &str, path: &str) -> Option<String> {
     glob_segments(&pat, &segs, &mut first).then(|| first.unwrap_or_default())
 }
 
-fn glob_segments<'a>(pat: &[&str], segs: &[&'a str], first: &mut Option<String>) -> bool {
+fn glob_segments(pat: &[&str], segs: &[&str], first: &mut Option<String>) -> bool {
     match pat.split_first() {
         None => segs.is_empty(),
         Some((&"**", rest)) => (0..=segs.len()).any(|skip| {
@@ -695,7 +696,7 @@ pub fn by_name(stem: &str) -> Option<(Collector, NameFacts)> {
 
 /// Recognises an extracted bundle from the names in its top folder.
 pub fn by_markers(has: impl Fn(&str) -> bool) -> Option<Collector> {
-    if has("sos_commands") && (has("sos_reports") || has("sos_logs") || has("sos_strings")) {
+    if has("sos_commands") {
         return Some(Collector::SosReport);
     }
     if has("ctsleuth-capture.txt") {

@@ -320,7 +320,14 @@ fn folder_member(
                 }
             };
             let rel = stem_compressed(member);
-            read_member(&mut scan, &rel, &file.display, &mut *dec, opts, &mut unit);
+            read_member(
+                &mut scan,
+                &rel,
+                &file.display,
+                Member::Send(&mut *dec),
+                opts,
+                &mut unit,
+            );
         }
         Err(e) => scan.warnings.push(format!("{member}: cannot read: {e}")),
     }
@@ -329,14 +336,30 @@ fn folder_member(
 }
 
 /// A rotated log inside a bundle (`messages-20241124.gz`) is read through.
-fn decompressed<'a>(r: &'a mut (dyn Read + Send)) -> io::Result<Box<dyn Read + 'a>> {
+fn decompressed<'a>(r: &'a mut (dyn Read + Send)) -> io::Result<Box<dyn Read + Send + 'a>> {
     let mut head = Vec::with_capacity(16);
     (&mut *r).take(16).read_to_end(&mut head)?;
     let c = Container::sniff(&head);
-    let chained: Box<dyn Read + 'a> = Box::new(io::Cursor::new(head).chain(r));
+    let chained = io::Cursor::new(head).chain(r);
     match c {
         Some(c) if c.is_compression() => Ok(Box::new(archive::decoder(c, chained)?)),
-        _ => Ok(chained),
+        _ => Ok(Box::new(chained)),
+    }
+}
+
+/// A member's bytes: a file of a folder can cross threads; an archive's
+/// member borrows its archive and cannot.
+enum Member<'a> {
+    Send(&'a mut (dyn Read + Send)),
+    Local(&'a mut dyn Read),
+}
+
+impl Read for Member<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Member::Send(r) => r.read(buf),
+            Member::Local(r) => r.read(buf),
+        }
     }
 }
 
@@ -440,7 +463,7 @@ fn visit_member(
     scan.members += 1;
     let rel = scan.relative(&f.path.member);
     scan.recognise(&rel);
-    read_member(scan, &rel, &f.path.display(), r, opts, unit);
+    read_member(scan, &rel, &f.path.display(), Member::Local(r), opts, unit);
 }
 
 /// Reads one member of a bundle, as the collector table says.
@@ -448,7 +471,7 @@ fn read_member(
     scan: &mut Scan,
     rel: &str,
     display: &str,
-    reader: &mut dyn Read,
+    mut reader: Member<'_>,
     opts: &LoadOptions,
     unit: &mut Unit,
 ) {
@@ -473,7 +496,7 @@ fn read_member(
             | Role::KitManifest),
         ) => {
             let rank = found.as_ref().map_or(0, |f| f.rank);
-            metadata(scan, r, rank, rel, reader);
+            metadata(scan, r, rank, rel, &mut reader);
             return;
         }
         _ => {}
@@ -485,7 +508,7 @@ fn read_member(
     };
     // A closed layout reads what it names, and conntrack captures anywhere.
     let mut head = Vec::new();
-    if (&mut *reader)
+    if (&mut reader)
         .take(super::SNIFF_BYTES)
         .read_to_end(&mut head)
         .is_err()
@@ -522,10 +545,18 @@ fn read_member(
                 .into(),
         );
     }
-    let mut chained = io::Cursor::new(head).chain(reader);
-    let parsed = archive::pumped(&mut chained, |r| {
-        parse_input(r, &file_name, forced, opts, &base)
-    });
+    let parsed = match reader {
+        Member::Send(r) => {
+            let mut chained = io::Cursor::new(head).chain(r);
+            Ok(parse_input(&mut chained, &file_name, forced, opts, &base))
+        }
+        Member::Local(r) => {
+            let mut chained = io::Cursor::new(head).chain(r);
+            archive::pumped(&mut chained, |r| {
+                parse_input(r, &file_name, forced, opts, &base)
+            })
+        }
+    };
     let results = match parsed {
         Ok(r) => r,
         Err(e) => {
@@ -849,6 +880,7 @@ fn report(scan: &Scan, id: &Identity, items: &[Item], twins: Vec<String>) -> Bun
         .filter(|it| it.place.as_ref().is_some_and(|p| p.bundle == scan.key))
         .collect();
     let mut found: BTreeMap<Evidence, Vec<String>> = BTreeMap::new();
+    let netns: Vec<String> = Vec::new();
     let mut warnings = scan.warnings.clone();
     for it in &mine {
         let member = it.place.as_ref().map_or("", |p| p.member.as_str());
@@ -936,6 +968,7 @@ fn report(scan: &Scan, id: &Identity, items: &[Item], twins: Vec<String>) -> Bun
         found: found
             .into_iter()
             .map(|(e, m)| format!("{}: {}", e.title(), m.join(", ")))
+            .chain(netns)
             .collect(),
         missing,
         advice,

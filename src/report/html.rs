@@ -93,6 +93,13 @@ pub fn render(
     // Verdict: the most severe findings, then the first change to make.
     let v = super::verdict(s);
     let esc = |xs: &[&str]| xs.iter().map(|x| escape(x)).collect::<Vec<_>>().join("; ");
+    for w in &s.layout_warnings {
+        let _ = write!(
+            h,
+            "<p class=\"verdict\"><strong>Warning:</strong> {}</p>",
+            escape(w)
+        );
+    }
     let _ = write!(h, "<h2 id=\"verdict\">Verdict</h2><p class=\"verdict\">");
     if v.critical.is_empty() && v.warnings.is_empty() {
         h.push_str(super::ALL_CLEAR);
@@ -232,6 +239,29 @@ pub fn render(
         }
     }
 
+    if !s.bundles.is_empty() {
+        h.push_str("<h2 id=\"bundles\">Support bundles</h2><table class=\"sortable\"><thead><tr><th>Bundle</th><th>Collector</th><th>Node</th><th>Captured</th><th>Found</th><th>Missing, and what to ask for</th></tr></thead><tbody>\n");
+        for b in &s.bundles {
+            let found: Vec<String> = b.found.iter().map(|f| escape(f)).collect();
+            let mut missing: Vec<String> = b.advice.iter().map(|a| escape(a)).collect();
+            missing.extend(b.warnings.iter().map(|w| format!("<em>{}</em>", escape(w))));
+            let _ = writeln!(
+                h,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&b.path),
+                escape(b.kind.title()),
+                node(&b.node),
+                when(b.captured_at),
+                found.join("<br>"),
+                if missing.is_empty() {
+                    "-".to_string()
+                } else {
+                    missing.join("<br>")
+                }
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    }
     h.push_str("<h2 id=\"inputs\">Inputs and parse quality</h2><table class=\"sortable\"><thead><tr><th>File</th><th>Kind</th><th>Node</th><th>Captured</th><th class=\"n\">Records</th><th class=\"n\">Skipped lines</th></tr></thead><tbody>\n");
     for i in &s.inputs {
         let _ = writeln!(

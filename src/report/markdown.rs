@@ -74,6 +74,9 @@ pub fn render(
         generated_at.format("%Y-%m-%d %H:%M:%S UTC"),
         s.inputs.len()
     );
+    for w in &s.layout_warnings {
+        let _ = writeln!(m, "> **Warning:** {}\n", escape(w));
+    }
     let _ = writeln!(m, "## Verdict\n\n{}\n", verdict(s));
 
     if !s.findings.is_empty() {
@@ -220,6 +223,31 @@ pub fn render(
         }
     }
 
+    if !s.bundles.is_empty() {
+        let _ = writeln!(m, "## Support bundles\n");
+        let _ = writeln!(
+            m,
+            "| Bundle | Collector | Node | Captured | Missing, and what to ask for |"
+        );
+        let _ = writeln!(m, "| --- | --- | --- | --- | --- |");
+        for b in &s.bundles {
+            let advice: Vec<String> = b.advice.iter().map(|a| escape(a)).collect();
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} |",
+                escape(&b.path),
+                escape(b.kind.title()),
+                node(&b.node),
+                when(b.captured_at),
+                if advice.is_empty() {
+                    "-".to_string()
+                } else {
+                    advice.join("<br>")
+                }
+            );
+        }
+        let _ = writeln!(m);
+    }
     let _ = writeln!(m, "## Inputs\n");
     let _ = writeln!(
         m,

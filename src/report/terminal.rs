@@ -221,6 +221,95 @@ pub fn diagnostics(err: &mut dyn Write, inputs: &[InputReport], quiet: bool) -> 
     Ok(())
 }
 
+/// The last path component, for a table (the full path is in summary.json).
+pub fn base_name(path: &str) -> &str {
+    path.rsplit(['/', '!']).next().unwrap_or(path)
+}
+
+/// One row per support bundle: what it is, whose, when, what it lacks, and
+/// what to ask for.
+fn bundles(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    if s.bundles.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<[String; 5]> = s
+        .bundles
+        .iter()
+        .map(|b| {
+            [
+                base_name(&b.path).to_string(),
+                b.kind.title().to_string(),
+                b.node.clone().unwrap_or_else(|| "-".into()),
+                b.captured_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_else(|| "-".into()),
+                if b.missing.is_empty() {
+                    "-".into()
+                } else {
+                    b.missing.join(", ")
+                },
+            ]
+        })
+        .collect();
+    let head = ["BUNDLE", "COLLECTOR", "NODE", "CAPTURED", "MISSING"];
+    let mut w = head.map(|h| h.chars().count());
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<a$}  {:<b$}  {:<c$}  {:<d$}  {}",
+        head[0],
+        head[1],
+        head[2],
+        head[3],
+        head[4],
+        a = w[0],
+        b = w[1],
+        c = w[2],
+        d = w[3]
+    )?;
+    for (r, b) in rows.iter().zip(&s.bundles) {
+        writeln!(
+            out,
+            "{:<a$}  {:<b$}  {:<c$}  {:<d$}  {}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            a = w[0],
+            b = w[1],
+            c = w[2],
+            d = w[3]
+        )?;
+        for a in &b.advice {
+            writeln!(out, "  → {a}")?;
+        }
+    }
+    Ok(())
+}
+
+/// What went wrong inside support bundles, as `bundle: problem`.
+pub fn bundle_diagnostics(
+    err: &mut dyn Write,
+    bundles: &[crate::pipeline::BundleReport],
+    quiet: bool,
+) -> io::Result<()> {
+    if quiet {
+        return Ok(());
+    }
+    for b in bundles {
+        for w in &b.warnings {
+            writeln!(err, "{}: {w}", b.path)?;
+        }
+    }
+    Ok(())
+}
+
 /// A fill ratio as a percentage, rounded down so a table one entry short of
 /// its limit does not read "100.0%".
 pub fn fill(u: f64) -> String {
@@ -241,6 +330,10 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         s.stats.len(),
         thousands(skipped)
     )?;
+    for w in &s.layout_warnings {
+        writeln!(out, "\nWARNING: {w}")?;
+    }
+    bundles(out, s)?;
     if !s.nodes.is_empty() {
         let name_w = s
             .nodes
