@@ -342,9 +342,15 @@ fn eks_files() -> Vec<(String, Vec<u8>)> {
     );
     vec![
         ("networking/conntrack.txt".into(), conntrack.into()),
+        // Without kernel.hostname: the instance id is all the bundle says.
         (
             "sysctls/sysctl_all.txt".into(),
-            SYSCTL.replace("ip-10-0-1-23", "ip-10-0-2-57").into(),
+            SYSCTL
+                .lines()
+                .skip(1)
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+                .into(),
         ),
         (
             "system/instance-id.txt".into(),

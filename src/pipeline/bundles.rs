@@ -880,7 +880,7 @@ fn report(scan: &Scan, id: &Identity, items: &[Item], twins: Vec<String>) -> Bun
         .filter(|it| it.place.as_ref().is_some_and(|p| p.bundle == scan.key))
         .collect();
     let mut found: BTreeMap<Evidence, Vec<String>> = BTreeMap::new();
-    let netns: Vec<String> = Vec::new();
+    let mut netns: Vec<String> = Vec::new();
     let mut warnings = scan.warnings.clone();
     for it in &mine {
         let member = it.place.as_ref().map_or("", |p| p.member.as_str());
@@ -900,15 +900,18 @@ fn report(scan: &Scan, id: &Identity, items: &[Item], twins: Vec<String>) -> Bun
             Evidence::of_kind(it.report.kind)
         };
         if let Some(e) = evidence {
-            let label = match (
-                &it.place.as_ref().and_then(|p| p.netns.clone()),
+            // A namespace's table is evidence of its own, not the host's.
+            match (
+                it.place.as_ref().and_then(|p| p.netns.clone()),
                 it.report.partial,
             ) {
-                (Some(ns), _) => format!("{member} (netns {ns})"),
-                (None, true) => format!("{member} (partial)"),
-                _ => member.to_string(),
-            };
-            found.entry(e).or_default().push(label);
+                (Some(ns), _) => netns.push(format!("{} of netns {ns}: {member}", e.title())),
+                (None, true) => found
+                    .entry(e)
+                    .or_default()
+                    .push(format!("{member} (partial)")),
+                (None, false) => found.entry(e).or_default().push(member.to_string()),
+            }
         }
     }
     if let Some(from) = &id.node_from {

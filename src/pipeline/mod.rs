@@ -193,6 +193,9 @@ pub struct Loaded {
     pub bundles: Vec<BundleReport>,
     /// Node names changed to one name per machine, and misread layouts.
     pub identity_notes: Vec<String>,
+    /// Node names that could not be resolved (an EC2 instance id alone).
+    pub identity_warnings: Vec<String>,
+    /// Marks of a misread layout.
     pub layout_warnings: Vec<String>,
 }
 
@@ -267,7 +270,7 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
     let mut loaded = Loaded {
         bundles: bundle_reports,
         identity_notes: notes,
-        layout_warnings: warnings,
+        identity_warnings: warnings,
         ..Loaded::default()
     };
     for (i, item) in items.into_iter().enumerate() {
