@@ -225,8 +225,28 @@ fn every_format_sample_is_recognised_and_counted() {
         ("conntrack-L-timestamp.txt", "conntrack_dump", 10, 0),
         ("conntrack-E-events.txt", "conntrack_events", 28, 0),
         ("conntrack-E-timestamp.txt", "conntrack_events", 10, 0),
-        ("pasted-terminal.txt", "conntrack_dump", 18, 1),
-        ("pasted-crlf-bom.txt", "conntrack_dump", 18, 1),
+        // Three commands of one terminal session: three sections, the two
+        // filtered listings partial views of the table.
+        (
+            "pasted-terminal.txt [conntrack -L -p tcp --state SYN_SENT]",
+            "conntrack_dump",
+            4,
+            0,
+        ),
+        (
+            "pasted-terminal.txt [conntrack -L -d 10.8.0.10]",
+            "conntrack_dump",
+            6,
+            0,
+        ),
+        ("pasted-terminal.txt [conntrack -L]", "conntrack_dump", 8, 1),
+        (
+            "pasted-crlf-bom.txt [conntrack -L -d 10.8.0.10]",
+            "conntrack_dump",
+            6,
+            0,
+        ),
+        ("pasted-crlf-bom.txt [conntrack -L]", "conntrack_dump", 8, 1),
         ("bad-lines.txt", "conntrack_dump", 15, 4),
         ("conntrack-S-5.15.txt", "conntrack_stats", 4, 0),
         ("conntrack-S-4.19.txt", "conntrack_stats", 2, 0),
@@ -243,6 +263,16 @@ fn every_format_sample_is_recognised_and_counted() {
         assert_eq!(i["records"], records, "{file}");
         assert_eq!(i["skipped"], skipped, "{file}");
     }
+    assert_eq!(input(&v, "[conntrack -L -d 10.8.0.10]")["partial"], true);
+    assert_eq!(
+        input(&v, "pasted-terminal.txt [conntrack -L]").get("partial"),
+        None
+    );
+    // The cut last entry's line is counted in the file, not in its section.
+    assert_eq!(
+        input(&v, "pasted-terminal.txt [conntrack -L]")["bad_lines"][0]["line"],
+        25
+    );
     let xml = input(&v, "conntrack-L-xml.txt");
     assert_eq!(xml["kind"], "conntrack_dump");
     assert_eq!(xml["records"], 0);

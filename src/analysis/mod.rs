@@ -368,8 +368,11 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let counter_checks = drops::counter_checks(&stats, &events, &limit_of);
     drops::attach_checks(&mut bursts, &counter_checks);
     let recurrences = drops::recurrences(&bursts, &opts.drops);
-    let trends = trends(&snapshots, &stats, &drops, opts.top);
-    let socket_views = socket_views(loaded, &directory, &snapshots);
+    // Partial views (filtered listings, cut captures) are reported, but no
+    // share, trend, suspect or finding rests on them.
+    let whole: Vec<SnapshotSummary> = snapshots.iter().filter(|s| !s.partial).cloned().collect();
+    let trends = trends(&whole, &stats, &drops, opts.top);
+    let socket_views = socket_views(loaded, &directory, &whole);
     let mut inventory = InventoryCounts {
         pods: directory.pod_count,
         ..Default::default()
@@ -382,11 +385,11 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         inventory.containers += inv.containers.len();
         inventory.sockets += inv.sockets.len();
     }
-    name_suspects(&mut bursts, &snapshots, &trends, opts.drops.window_s);
+    name_suspects(&mut bursts, &whole, &trends, opts.drops.window_s);
 
     let findings = findings::findings(&findings::Facts {
         nodes: &nodes,
-        snapshots: &snapshots,
+        snapshots: &whole,
         drops: &drops,
         bursts: &bursts,
         recurrences: &recurrences,

@@ -86,6 +86,8 @@ pub enum Role {
     Date,
     /// `date --utc`: the same, known to be UTC.
     DateUtc,
+    /// `uptime` or `/proc/uptime`: with the bundle's time, the boot time.
+    Uptime,
     /// sos's `sos_reports/manifest.json`: per-command start times.
     SosManifest,
     /// The capture kit's `ctsleuth-capture.txt`.
@@ -272,6 +274,8 @@ const SOS_SPECS: &[Spec] = &[
     spec("var/log/syslog*", Capture(KernelLog)),
     spec("sos_commands/logs/journalctl_*", Capture(KernelLog)),
     spec("proc/stat", Capture(Sysctl)),
+    spec("sos_commands/host/uptime", Role::Uptime),
+    spec("proc/uptime", Role::Uptime),
     spec("sos_commands/host/hostname", Role::Hostname),
     spec("sos_commands/host/hostname_-f", Role::Hostname),
     spec("sos_commands/date/date_--utc", Role::DateUtc),
@@ -302,6 +306,7 @@ const RANCHER_SPECS: &[Spec] = &[
     spec("systeminfo/hostnamefqdn", Role::Hostname),
     fallback("systeminfo/hostname", Role::Hostname),
     spec("systeminfo/date", Role::Date),
+    spec("systeminfo/uptime", Role::Uptime),
     spec("systeminfo/conntrack", Capture(ConntrackStats)),
     spec("systeminfo/sysctla", Capture(Sysctl)),
     spec("systeminfo/dmesg", Capture(KernelLog)),
@@ -740,37 +745,37 @@ pub fn wrapper(first_segment: &str, archive_stem: &str) -> bool {
 /// into an offset without a zone database: `None`, unless `utc` says the
 /// clock was UTC anyway.
 pub fn parse_date(text: &str, utc: bool) -> Option<DateTime<Utc>> {
+    // timedatectl: its `Universal time:` line, wherever it stands.
     for line in text.lines() {
-        let t = line.trim();
-        if let Some(rest) = t.strip_prefix("Universal time:") {
+        if let Some(rest) = line.trim().strip_prefix("Universal time:") {
             let parts: Vec<&str> = rest.split_whitespace().collect();
             if let [_, d, tm, ..] = parts.as_slice() {
-                let n = NaiveDateTime::parse_from_str(&format!("{d} {tm}"), "%Y-%m-%d %H:%M:%S")
-                    .ok()?;
-                return Some(Utc.from_utc_datetime(&n));
+                if let Ok(n) =
+                    NaiveDateTime::parse_from_str(&format!("{d} {tm}"), "%Y-%m-%d %H:%M:%S")
+                {
+                    return Some(Utc.from_utc_datetime(&n));
+                }
             }
-            continue;
         }
-        if t.is_empty() || t.contains(':') && t.ends_with(':') {
-            continue;
-        }
+    }
+    for line in text.lines() {
+        let t = line.trim();
         if let Ok(d) = DateTime::parse_from_rfc3339(t) {
             return Some(d.with_timezone(&Utc));
         }
-        let parts: Vec<&str> = t.split_whitespace().collect();
         // Tue Nov 26 09:06:02 UTC 2024
-        if let [_, mon, day, time, zone, year] = parts.as_slice() {
-            let zone_utc = matches!(*zone, "UTC" | "GMT" | "Z" | "+0000");
-            if !zone_utc && !utc {
-                return None;
-            }
-            let n = NaiveDateTime::parse_from_str(
-                &format!("{mon} {day} {year} {time}"),
-                "%b %d %Y %H:%M:%S",
-            )
-            .ok()?;
-            return Some(Utc.from_utc_datetime(&n));
-        }
+        let parts: Vec<&str> = t.split_whitespace().collect();
+        let [_, mon, day, time, zone, year] = parts.as_slice() else {
+            continue;
+        };
+        let Ok(n) = NaiveDateTime::parse_from_str(
+            &format!("{mon} {day} {year} {time}"),
+            "%b %d %Y %H:%M:%S",
+        ) else {
+            continue;
+        };
+        let zone_utc = matches!(*zone, "UTC" | "GMT" | "Z" | "+0000");
+        return (zone_utc || utc).then(|| Utc.from_utc_datetime(&n));
     }
     None
 }

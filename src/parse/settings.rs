@@ -499,6 +499,50 @@ pub fn parse_proc_stat_btime(buf: &[u8]) -> Outcome<Settings> {
     out
 }
 
+/// How long a machine had been up, in seconds: `/proc/uptime`
+/// (`312154.27 598812.10`), `uptime` (` 09:06:02 up 3 days,  2:14,  1 user,
+/// load average: …`, `up 47 min`, `up 1 day, 13 min`) or `uptime -p` (`up 3
+/// days, 2 hours, 14 minutes`). `uptime` counts whole minutes.
+pub fn parse_uptime(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if let Some(first) = t.split_whitespace().next() {
+        if let Ok(secs) = first.parse::<f64>() {
+            if secs.is_finite() && secs >= 0.0 && secs < 1e10 && t.split_whitespace().count() <= 2 {
+                return Some(secs as u64);
+            }
+        }
+    }
+    let rest = &t[t.find("up ")? + 3..];
+    let mut total = 0u64;
+    let mut any = false;
+    for part in rest.split(',') {
+        let p = part.trim();
+        if p.contains("user") || p.starts_with("load") {
+            break;
+        }
+        let mut words = p.split_whitespace();
+        let (Some(n), unit) = (words.next(), words.next()) else {
+            continue;
+        };
+        let secs = if let Some((h, m)) = n.split_once(':') {
+            h.parse::<u64>().ok()? * 3600 + m.parse::<u64>().ok()? * 60
+        } else {
+            let n: u64 = n.parse().ok()?;
+            match unit.unwrap_or("").trim_end_matches('s') {
+                "week" => n * 7 * 86_400,
+                "day" => n * 86_400,
+                "hour" => n * 3600,
+                "min" | "minute" => n * 60,
+                "sec" | "second" => n,
+                _ => return None,
+            }
+        };
+        total += secs;
+        any = true;
+    }
+    any.then_some(total)
+}
+
 /// Scans any log for kube-proxy's and the kernel's statements of the table
 /// size, hash size and timeouts. The last statement of each wins.
 pub fn parse_log_limits(buf: &[u8]) -> Outcome<Settings> {
@@ -579,6 +623,26 @@ mod tests {
         assert_eq!(out.records, 1);
         let bad = parse_proc_stat_btime(b"btime soon\n");
         assert_eq!(bad.value.boot_time, None);
+    }
+
+    #[test]
+    fn uptime_in_every_form() {
+        assert_eq!(parse_uptime("312154.27 598812.10\n"), Some(312_154));
+        assert_eq!(
+            parse_uptime(" 09:06:02 up 3 days,  2:14,  1 user,  load average: 0.52, 0.58, 0.59\n"),
+            Some(3 * 86_400 + 2 * 3600 + 14 * 60)
+        );
+        assert_eq!(
+            parse_uptime(" 09:06:02 up 47 min,  0 users,  load average: 0.00, 0.01, 0.05"),
+            Some(47 * 60)
+        );
+        assert_eq!(parse_uptime("up 1 day, 13 min"), Some(86_400 + 13 * 60));
+        assert_eq!(
+            parse_uptime("up 3 days, 2 hours, 14 minutes"),
+            Some(3 * 86_400 + 2 * 3600 + 14 * 60)
+        );
+        assert_eq!(parse_uptime("garbage"), None);
+        assert_eq!(parse_uptime("up forever"), None);
         assert_eq!(bad.issues.skipped, 1);
     }
 

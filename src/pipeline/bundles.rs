@@ -52,6 +52,8 @@ pub(crate) enum Ident {
     },
     /// sos's manifest: each command's start time, by output path.
     PerFile(BTreeMap<String, DateTime<Utc>>),
+    /// Seconds the machine had been up when the bundle was taken.
+    Uptime(u64),
 }
 
 /// Bundle-level facts gathered while reading.
@@ -493,7 +495,8 @@ fn read_member(
             | Role::Date
             | Role::DateUtc
             | Role::SosManifest
-            | Role::KitManifest),
+            | Role::KitManifest
+            | Role::Uptime),
         ) => {
             let rank = found.as_ref().map_or(0, |f| f.rank);
             metadata(scan, r, rank, rel, &mut reader);
@@ -627,6 +630,7 @@ fn metadata(scan: &mut Scan, role: Role, rank: u8, rel: &str, reader: &mut dyn R
             })
         }
         Role::SosManifest => sos_manifest(&buf),
+        Role::Uptime => crate::parse::settings::parse_uptime(&text).map(Ident::Uptime),
         Role::KitManifest => {
             for line in text.lines() {
                 if let Some(n) = line.strip_prefix("node:") {
@@ -669,6 +673,7 @@ fn role_title(role: Role) -> &'static str {
         Role::Date | Role::DateUtc => "UTC date",
         Role::SosManifest => "sos manifest",
         Role::KitManifest => "capture kit manifest",
+        Role::Uptime => "uptime",
         _ => "metadata",
     }
 }
@@ -756,9 +761,60 @@ pub(crate) fn resolve(units: Vec<Unit>, opts: &LoadOptions) -> (Vec<Item>, Vec<B
             };
             identity.apply(&mut it.report, p, opts);
         }
+        if let Some(item) = boot_from_uptime(scan, &identity, &items, opts) {
+            items.push(item);
+        }
         reports.push(report(scan, &identity, &items, twins));
     }
     (items, reports)
+}
+
+/// Raw dmesg needs the boot time: without `/proc/stat`'s btime, the bundle's
+/// time less its `uptime` gives it (to the minute for `uptime`'s own text).
+fn boot_from_uptime(
+    scan: &Scan,
+    id: &Identity,
+    items: &[Item],
+    opts: &LoadOptions,
+) -> Option<Item> {
+    let (secs, member) = scan.idents.iter().find_map(|(i, from)| match i {
+        Ident::Uptime(s) => Some((*s, from.clone())),
+        _ => None,
+    })?;
+    let has_btime = items.iter().any(|it| {
+        it.report.format == Format::BootTime
+            && it.place.as_ref().is_some_and(|p| p.bundle == scan.key)
+    });
+    if has_btime {
+        return None;
+    }
+    let at = id.at?;
+    let boot = at - chrono::Duration::seconds(i64::try_from(secs).ok()?);
+    let display = format!("{}!{member}", scan.key);
+    let mut report = new_report(&display, id.node.clone(), Some(at), opts);
+    report.kind = Kind::Sysctl;
+    report.format = Format::BootTime;
+    report.records = 1;
+    report.bundle = Some(BundleRef {
+        kind: scan.collector,
+        archive: scan.key.clone(),
+        member: member.clone(),
+    });
+    let settings = crate::model::Settings {
+        boot_time: Some(boot.timestamp()),
+        ..Default::default()
+    };
+    Some(Item {
+        report,
+        parsed: Parsed::Settings(settings),
+        place: Some(Place {
+            bundle: scan.key.clone(),
+            member,
+            netns: None,
+            rank: 0,
+            node_from_spec: false,
+        }),
+    })
 }
 
 fn merge_scan(into: &mut Scan, s: Scan) {
@@ -798,6 +854,7 @@ impl Identity {
                 Ident::InstanceId(i) => instance = Some((i.clone(), from.clone())),
                 Ident::Time { at, rank, from } => times.push((*rank, *at, from.clone())),
                 Ident::PerFile(m) => per_file.extend(m.clone()),
+                Ident::Uptime(_) => {}
             }
         }
         // kernel.hostname of a sysctl capture in the bundle (a generic

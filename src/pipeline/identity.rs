@@ -128,7 +128,8 @@ pub(crate) fn rename(node: &mut Option<String>, renames: &BTreeMap<String, Strin
 /// one), and nodes named like folders that hold captures.
 pub(crate) fn check_layout(loaded: &mut Loaded) {
     let mut at: BTreeMap<(String, i64), Vec<usize>> = BTreeMap::new();
-    for s in &loaded.snapshots {
+    // Partial views (filtered listings, cut captures) may share an instant.
+    for s in loaded.snapshots.iter().filter(|s| !s.partial) {
         if let (Some(n), Some(t)) = (&s.node, s.captured_at) {
             at.entry((n.clone(), t.timestamp()))
                 .or_default()

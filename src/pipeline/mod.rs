@@ -455,10 +455,59 @@ pub(crate) fn parse_input(
         for b in &mut report.bad_lines {
             b.line += line - 1;
         }
+        if report.kind == Kind::ConntrackDump && filtered_listing(&title) {
+            report.partial = true;
+            report.warnings.push(format!(
+                "`{title}` lists part of the table (a filter or one address family): a partial view, whose count is not the table's size"
+            ));
+        }
         out.push((report, parsed));
         next = secs.next_section();
     }
     out
+}
+
+/// Whether a listing command shows only part of the table: any option of
+/// `conntrack -L` but the output format narrows it (protocol, addresses,
+/// ports, state, mark, zone, NAT, family), and so does a pipe.
+fn filtered_listing(title: &str) -> bool {
+    if title.contains('|') {
+        return true;
+    }
+    let mut words = title
+        .split_whitespace()
+        .skip_while(|w| !w.contains("conntrack"));
+    words.next();
+    let mut skip_arg = false;
+    for w in words {
+        if skip_arg {
+            skip_arg = false;
+            continue;
+        }
+        match w {
+            "-L" | "--dump" => {}
+            "-o" | "--output" => skip_arg = true,
+            w if w.starts_with('-') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filtered_listing;
+
+    #[test]
+    fn filtered_listings_are_partial_views() {
+        assert!(!filtered_listing("conntrack -L"));
+        assert!(!filtered_listing("sudo conntrack -L -o extended"));
+        assert!(!filtered_listing("conntrack -L -o extended,id"));
+        assert!(filtered_listing("conntrack -L -p tcp --state SYN_SENT"));
+        assert!(filtered_listing("conntrack -L -d 10.8.0.10"));
+        assert!(filtered_listing("conntrack -L -f ipv6"));
+        assert!(filtered_listing("conntrack -L | grep 10.4.1.23"));
+    }
 }
 
 /// The kind of input a section's command prints.
