@@ -369,6 +369,16 @@ fn hot_destinations(
 }
 
 fn outliers(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Finding>) {
+    // Machines are compared with machines: a pod's network namespace has a
+    // table of its own, far smaller by nature.
+    let peaks: BTreeMap<Option<String>, &SnapshotSummary> = peaks
+        .iter()
+        .filter(|(n, _)| {
+            n.as_deref()
+                .is_none_or(|n| crate::pipeline::identity::netns(n).is_none())
+        })
+        .map(|(n, s)| (n.clone(), *s))
+        .collect();
     if peaks.len() < 3 {
         return;
     }

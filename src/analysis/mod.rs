@@ -403,7 +403,6 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let inputs = loaded.inputs.clone();
     let mut notes = notes;
     notes.extend(loaded.identity_notes.iter().cloned());
-    let mut warnings = warnings;
     warnings.extend(loaded.identity_warnings.iter().cloned());
 
     Ok(Summary {

@@ -70,6 +70,15 @@ pub struct PathProblem {
     pub error: io::Error,
 }
 
+/// Notes kept beside captures: `README*` and Markdown files.
+fn is_notes(path: &str) -> bool {
+    let name = Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".md") || name.starts_with("readme")
+}
+
 /// Names skipped while walking directories: hidden files, editor litter and
 /// the notes people keep beside captures (README, *.md).
 fn skipped_while_walking(name: &str) -> bool {
@@ -102,6 +111,9 @@ pub fn discover(paths: &[String]) -> (Vec<InputFile>, Vec<PathProblem>) {
         let path = PathBuf::from(arg);
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => walk(&path, &path, None, &mut files, &mut problems),
+            // Notes named on the command line (`case/*` takes README.md
+            // along) are not captures either.
+            Ok(_) if is_notes(arg) => {}
             Ok(_) => files.push(file_entry(&path, None)),
             Err(error) => problems.push(PathProblem {
                 display: arg.clone(),

@@ -941,10 +941,8 @@ fn report(scan: &Scan, id: &Identity, items: &[Item], twins: Vec<String>) -> Bun
     let mut warnings = scan.warnings.clone();
     for it in &mine {
         let member = it.place.as_ref().map_or("", |p| p.member.as_str());
+        // An unusable member's own warnings stand in inputs[].
         if it.report.unusable {
-            for w in &it.report.warnings {
-                warnings.push(format!("{member}: {w}"));
-            }
             continue;
         }
         let evidence = if it.report.format == Format::BootTime {

@@ -18,6 +18,36 @@ pub fn machine(node: &str) -> &str {
     node.split_once("/netns:").map_or(node, |(m, _)| m)
 }
 
+/// The network namespace a node key names, if any.
+pub fn netns(node: &str) -> Option<&str> {
+    node.split_once("/netns:").map(|(_, ns)| ns)
+}
+
+/// `kubectl cluster-info dump` keeps each pod's log as `<ns>/<pod>/logs.txt`:
+/// the pod's node, from the inventory, is the log's node.
+pub(crate) fn pod_log_nodes(items: &mut [Item]) {
+    let mut pods: BTreeMap<(String, String), String> = BTreeMap::new();
+    for it in items.iter() {
+        if let Parsed::Inventory(inv) = &it.parsed {
+            for p in &inv.pods {
+                if let Some(n) = &p.node {
+                    pods.insert((p.namespace.clone(), p.name.clone()), n.clone());
+                }
+            }
+        }
+    }
+    for it in items.iter_mut() {
+        let Some(b) = &it.report.bundle else { continue };
+        if b.kind != crate::input::bundle::Collector::ClusterInfoDump || it.report.node.is_some() {
+            continue;
+        }
+        let parts: Vec<&str> = b.member.split('/').collect();
+        if let [ns, pod, "logs.txt"] = parts.as_slice() {
+            it.report.node = pods.get(&((*ns).to_string(), (*pod).to_string())).cloned();
+        }
+    }
+}
+
 fn first_label(name: &str) -> &str {
     name.split('.').next().unwrap_or(name)
 }

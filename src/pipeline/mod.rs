@@ -260,6 +260,7 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
         .map(|f| bundles::load_file(f, opts, on_read))
         .collect();
     let (mut items, mut bundle_reports) = bundles::resolve(units, opts);
+    identity::pod_log_nodes(&mut items);
     let (renames, notes, warnings) = identity::canonical_nodes(&mut items);
     for b in &mut bundle_reports {
         identity::rename(&mut b.node, &renames);
@@ -492,22 +493,6 @@ fn filtered_listing(title: &str) -> bool {
         }
     }
     false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::filtered_listing;
-
-    #[test]
-    fn filtered_listings_are_partial_views() {
-        assert!(!filtered_listing("conntrack -L"));
-        assert!(!filtered_listing("sudo conntrack -L -o extended"));
-        assert!(!filtered_listing("conntrack -L -o extended,id"));
-        assert!(filtered_listing("conntrack -L -p tcp --state SYN_SENT"));
-        assert!(filtered_listing("conntrack -L -d 10.8.0.10"));
-        assert!(filtered_listing("conntrack -L -f ipv6"));
-        assert!(filtered_listing("conntrack -L | grep 10.4.1.23"));
-    }
 }
 
 /// The kind of input a section's command prints.
@@ -820,5 +805,21 @@ fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Form
     }
     for m in &listing.tool_messages {
         report.warnings.push(format!("conntrack said: {m}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filtered_listing;
+
+    #[test]
+    fn filtered_listings_are_partial_views() {
+        assert!(!filtered_listing("conntrack -L"));
+        assert!(!filtered_listing("sudo conntrack -L -o extended"));
+        assert!(!filtered_listing("conntrack -L -o extended,id"));
+        assert!(filtered_listing("conntrack -L -p tcp --state SYN_SENT"));
+        assert!(filtered_listing("conntrack -L -d 10.8.0.10"));
+        assert!(filtered_listing("conntrack -L -f ipv6"));
+        assert!(filtered_listing("conntrack -L | grep 10.4.1.23"));
     }
 }
