@@ -42,21 +42,29 @@ fn merge_duplicate_captures(events: Vec<(DropEvent, bool, u64)>) -> (Vec<(DropEv
         }
         let mut by_size: Vec<(&usize, &Vec<usize>)> = files.iter().collect();
         by_size.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+        // The union so far: each further capture is matched against every
+        // line already kept, each line matching at most one of its lines.
         let mut base: Vec<f64> = by_size[0].1.iter().map(|&i| time(&events[i].0)).collect();
         base.sort_by(f64::total_cmp);
-        let mut used = vec![false; base.len()];
         for (_, idxs) in &by_size[1..] {
+            let mut used = vec![false; base.len()];
+            let mut added = Vec::new();
             for &i in idxs.iter() {
                 let t = time(&events[i].0);
                 let from = base.partition_point(|&b| b < t - SAME_LINE_S);
                 let hit = (from..base.len())
                     .take_while(|&k| base[k] <= t + SAME_LINE_S)
                     .find(|&k| !used[k]);
-                if let Some(k) = hit {
-                    used[k] = true;
-                    keep[i] = false;
+                match hit {
+                    Some(k) => {
+                        used[k] = true;
+                        keep[i] = false;
+                    }
+                    None => added.push(t),
                 }
             }
+            base.extend(added);
+            base.sort_by(f64::total_cmp);
         }
     }
     let merged = keep.iter().filter(|k| !**k).count() as u64;
@@ -164,4 +172,56 @@ pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvent
         symptoms.truncate(MAX_SYMPTOMS);
     }
     (events, symptoms, notes, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(input: usize, secs: i64) -> (DropEvent, bool, u64) {
+        (
+            DropEvent {
+                node: Some("n1".into()),
+                ts: DateTime::from_timestamp(1_732_611_600 + secs, 0),
+                since_boot: None,
+                boot: 0,
+                kind: EventKind::Drop,
+                count: 1,
+                input,
+                line: secs as u64,
+            },
+            true,
+            7,
+        )
+    }
+
+    #[test]
+    fn five_captures_of_the_same_lines_count_once() {
+        // dmesg, dmesg -T, two journals and messages, each with the same
+        // three lines; one capture also has a fourth, seen in two captures.
+        let mut events = Vec::new();
+        for input in 0..5 {
+            for secs in [0, 10, 20] {
+                events.push(event(input, secs));
+            }
+        }
+        events.push(event(3, 30));
+        events.push(event(4, 30));
+        let (kept, merged) = merge_duplicate_captures(events);
+        let mut times: Vec<i64> = kept
+            .iter()
+            .filter_map(|(e, _)| e.ts.map(|t| t.timestamp() - 1_732_611_600))
+            .collect();
+        times.sort_unstable();
+        assert_eq!(times, vec![0, 10, 20, 30]);
+        assert_eq!(merged, 13);
+    }
+
+    #[test]
+    fn repeated_lines_within_one_capture_all_count() {
+        // The same message twice in one second is two drops, in every capture.
+        let events = vec![event(0, 5), event(0, 5), event(1, 5), event(1, 5)];
+        let (kept, merged) = merge_duplicate_captures(events);
+        assert_eq!((kept.len(), merged), (2, 2));
+    }
 }

@@ -250,6 +250,11 @@ const SOS_SPECS: &[Spec] = &[
     fallback("proc/net/nf_conntrack", Capture(ConntrackDump)),
     fallback("proc/net/ip_conntrack", Capture(ConntrackDump)),
     fallback("proc/net/stat/nf_conntrack", Capture(ConntrackStats)),
+    // sos keeps /proc/net as a link to self/net, and self as a link to its
+    // own pid: the files stand under proc/<pid>/net/.
+    fallback("proc/*/net/nf_conntrack", Capture(ConntrackDump)),
+    fallback("proc/*/net/ip_conntrack", Capture(ConntrackDump)),
+    fallback("proc/*/net/stat/nf_conntrack", Capture(ConntrackStats)),
     spec("sos_commands/kernel/sysctl_-a", Capture(Sysctl)),
     netns(
         "sos_commands/networking/namespaces/*/ip_netns_exec_*_sysctl_-a",
