@@ -101,6 +101,23 @@ impl Timeouts {
     }
 }
 
+/// The kernel's own `nf_conntrack_max` for a machine with `mem` bytes of RAM
+/// (net/netfilter/nf_conntrack_core.c, `nf_conntrack_init_start`): the hash
+/// gets RAM / 16384 / sizeof(pointer) buckets, forced to 16,384 above 1 GiB
+/// and 65,536 above 4 GiB, and the limit is 4 × buckets. Kernels 5.15 and
+/// later make the limit equal to the buckets and force 65,536 and 262,144
+/// instead, which gives the same limits above 1 GiB.
+pub fn kernel_default_max(mem: u64) -> u64 {
+    const GIB: u64 = 1 << 30;
+    if mem > 4 * GIB {
+        262_144
+    } else if mem > GIB {
+        65_536
+    } else {
+        (mem / 16_384 / 8).max(32) * 4
+    }
+}
+
 /// What kube-proxy would set for a node with `cores` CPUs.
 pub fn kube_proxy_max(cores: u64) -> u64 {
     (KUBE_PROXY_MAX_PER_CORE * cores).max(KUBE_PROXY_MIN)
@@ -115,6 +132,14 @@ mod tests {
         assert_eq!(kube_proxy_max(2), 131_072);
         assert_eq!(kube_proxy_max(4), 131_072);
         assert_eq!(kube_proxy_max(8), 262_144);
+    }
+
+    #[test]
+    fn kernel_default_by_memory() {
+        // t3.medium: 3943316Ki of capacity.
+        assert_eq!(kernel_default_max(3_943_316 * 1024), 65_536);
+        assert_eq!(kernel_default_max(16 << 30), 262_144);
+        assert_eq!(kernel_default_max(512 << 20), 16_384);
     }
 
     #[test]

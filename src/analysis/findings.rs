@@ -573,11 +573,7 @@ fn limits(
             )),
         }
         if let Some(mem) = node.and_then(|x| x.memory_bytes) {
-            let kernel = if mem >= 4 << 30 {
-                262_144
-            } else {
-                (mem / 16_384 / 8).max(1024) * 4
-            };
+            let kernel = facts::kernel_default_max(mem);
             evidence.push(ev(
                 format!(
                     "the kernel's default for {} GiB of RAM would be {}",
