@@ -36,6 +36,26 @@ pub fn generated_at() -> chrono::DateTime<chrono::Utc> {
         .unwrap_or_else(chrono::Utc::now)
 }
 
+/// What names a case: the folder that holds every path (`case/*` names
+/// `case`), else the first path.
+pub fn case_name(paths: &[String]) -> String {
+    let parent = |p: &str| {
+        Path::new(p.trim_end_matches('/'))
+            .parent()
+            .map(|d| d.to_path_buf())
+    };
+    if paths.len() > 1 {
+        if let Some(first) = parent(&paths[0]) {
+            if !first.as_os_str().is_empty()
+                && paths.iter().all(|p| parent(p).as_ref() == Some(&first))
+            {
+                return first.display().to_string();
+            }
+        }
+    }
+    paths.first().cloned().unwrap_or_default()
+}
+
 /// `reports/<name of the first path>`, the name reduced to safe characters.
 pub fn default_output(first: &str) -> PathBuf {
     let name = if first == "-" {
@@ -83,14 +103,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
     let dir = args
         .output
         .clone()
-        .unwrap_or_else(|| default_output(&args.paths[0]));
+        .unwrap_or_else(|| default_output(&case_name(&args.paths)));
     let png_size = parse_size(&args.png_size)?;
     let mut written = Vec::new();
     // Named after the first input, like the default output folder.
-    let title = default_output(&args.paths[0]).file_name().map_or_else(
-        || "inputs".to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let title = default_output(&case_name(&args.paths))
+        .file_name()
+        .map_or_else(
+            || "inputs".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
     let at = generated_at();
     let specs = charts::plan(&summary);
     if args.format.contains(&ReportFormat::Html) {
@@ -150,5 +172,18 @@ mod tests {
             PathBuf::from("reports/_script_")
         );
         assert_eq!(default_output(".."), PathBuf::from("reports/input"));
+        let case: Vec<String> = [
+            "samples/support-case/README.md",
+            "samples/support-case/x.tar.xz",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(case_name(&case), "samples/support-case");
+        let mixed: Vec<String> = ["a/x.tar.gz", "b/y.tar.gz"].map(String::from).to_vec();
+        assert_eq!(case_name(&mixed), "a/x.tar.gz");
+        assert_eq!(
+            case_name(&["x.tar.gz".to_string(), "y".to_string()]),
+            "x.tar.gz"
+        );
     }
 }

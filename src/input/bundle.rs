@@ -427,7 +427,7 @@ pub fn table() -> &'static [CollectorDef] {
             specs: SOS_SPECS,
             expects: &[
                 (Evidence::ConntrackListing, ASK_LISTING_SOS),
-                (Evidence::ConntrackCounters, ASK_LISTING_SOS),
+                (Evidence::ConntrackCounters, ASK_COUNTERS),
                 (Evidence::Limits, ASK_LIMITS),
                 (
                     Evidence::KernelLog,
