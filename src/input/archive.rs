@@ -322,6 +322,13 @@ impl Read for Capped<'_> {
     }
 }
 
+/// What to do with the next member.
+enum Admit {
+    Stop,
+    Skip,
+    Read(MemberPath),
+}
+
 /// What a visitor is handed for one regular file.
 pub struct File<'a> {
     pub path: &'a MemberPath,
@@ -532,24 +539,15 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             let declared = entry.header().size().unwrap_or(0);
             // Everything the walk decompresses counts, read or skipped.
-            if self.total.saturating_add(declared) > self.limits.max_total {
-                self.issues.push(Issue::TotalCap {
-                    member: format!("{archive}!{raw}"),
-                    limit: self.limits.max_total,
-                });
-                self.stopped = true;
-                break;
-            }
-            let Some(member) = self.member_name(&archive, &raw) else {
-                last = raw;
-                continue;
+            let path = match self.admit(&archive, &archive_name, &raw, declared) {
+                Admit::Stop => break,
+                Admit::Skip => {
+                    last = raw;
+                    continue;
+                }
+                Admit::Read(path) => path,
             };
-            last = member.clone();
-            let path = MemberPath {
-                archive: archive.clone(),
-                archive_name: archive_name.clone(),
-                member,
-            };
+            last = path.member.clone();
             let kind = entry.header().entry_type();
             if kind.is_file() || kind.is_contiguous() {
                 let before = self.total;
@@ -645,28 +643,20 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
             };
             let raw = String::from_utf8_lossy(file.name_raw()).into_owned();
             let declared = file.size();
-            if self
-                .total
-                .saturating_add(declared.min(self.limits.max_member))
-                > self.limits.max_total
-            {
-                self.issues.push(Issue::TotalCap {
-                    member: format!("{archive}!{raw}"),
-                    limit: self.limits.max_total,
-                });
-                self.stopped = true;
-                break;
-            }
-            let Some(member) = self.member_name(&archive, &raw) else {
-                last = raw;
-                continue;
+            let path = match self.admit(
+                &archive,
+                &archive_name,
+                &raw,
+                declared.min(self.limits.max_member),
+            ) {
+                Admit::Stop => break,
+                Admit::Skip => {
+                    last = raw;
+                    continue;
+                }
+                Admit::Read(path) => path,
             };
-            last = member.clone();
-            let path = MemberPath {
-                archive: archive.clone(),
-                archive_name: archive_name.clone(),
-                member,
-            };
+            last = path.member.clone();
             if file.is_dir() {
                 continue;
             }
@@ -693,6 +683,27 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
             self.file(&path, declared, &mut file, depth)?;
         }
         Ok(())
+    }
+
+    /// Whether a member may be read: within the archive's total, under a
+    /// name that stays inside it.
+    fn admit(&mut self, archive: &str, archive_name: &str, raw: &str, declared: u64) -> Admit {
+        if self.total.saturating_add(declared) > self.limits.max_total {
+            self.issues.push(Issue::TotalCap {
+                member: format!("{archive}!{raw}"),
+                limit: self.limits.max_total,
+            });
+            self.stopped = true;
+            return Admit::Stop;
+        }
+        match self.member_name(archive, raw) {
+            None => Admit::Skip,
+            Some(member) => Admit::Read(MemberPath {
+                archive: archive.to_string(),
+                archive_name: archive_name.to_string(),
+                member,
+            }),
+        }
     }
 
     /// Checks a member name; `None` when it must not be read.

@@ -189,8 +189,8 @@ pub(crate) fn load_file(
     }
     match open(file, on_read) {
         Ok(Opened::Plain(mut reader)) => plain(file, &mut *reader, opts),
-        Ok(Opened::Archive(reader, c)) => walk_archive(file, reader, c, opts),
-        Ok(Opened::Zip(f)) => walk_zip(file, f, opts),
+        Ok(Opened::Archive(reader, c)) => walk_archive(file, Source::Stream(reader, c), opts),
+        Ok(Opened::Zip(f)) => walk_archive(file, Source::Zip(f), opts),
         Ok(Opened::Encrypted(c)) => {
             let mut report = new_report(&file.display, file.node.clone(), file.captured_at, opts);
             report.warnings.push(c.decrypt_hint(&raw_name(file)));
@@ -374,32 +374,13 @@ fn stem_compressed(member: &str) -> String {
     member.to_string()
 }
 
-fn walk_archive(
-    file: &InputFile,
-    reader: Box<dyn Read + Send + '_>,
-    container: Container,
-    opts: &LoadOptions,
-) -> Unit {
-    let mut unit = Unit::default();
-    let mut scans: Vec<Scan> = Vec::new();
-    let name = raw_name(file);
-    let (issues, members) = {
-        let mut visit = |f: &archive::File<'_>, r: &mut dyn Read| -> io::Result<()> {
-            visit_member(f, r, opts, &mut scans, &mut unit);
-            Ok(())
-        };
-        let mut walker = Walker::new(opts.limits, &mut visit);
-        let outcome = walker.walk(reader, container, &file.display, &name);
-        let mut issues: Vec<String> = walker.issues.iter().map(ToString::to_string).collect();
-        if let Err(e) = outcome {
-            issues.push(format!("cannot read: {e}"));
-        }
-        (issues, walker.members)
-    };
-    finish_archive(file, &name, scans, issues, members, unit)
+/// An archive to walk: a stream (tar, possibly compressed) or a zip file.
+enum Source<'a> {
+    Stream(Box<dyn Read + Send + 'a>, Container),
+    Zip(File),
 }
 
-fn walk_zip(file: &InputFile, f: File, opts: &LoadOptions) -> Unit {
+fn walk_archive(file: &InputFile, source: Source<'_>, opts: &LoadOptions) -> Unit {
     let mut unit = Unit::default();
     let mut scans: Vec<Scan> = Vec::new();
     let name = raw_name(file);
@@ -409,7 +390,10 @@ fn walk_zip(file: &InputFile, f: File, opts: &LoadOptions) -> Unit {
             Ok(())
         };
         let mut walker = Walker::new(opts.limits, &mut visit);
-        let outcome = walker.walk_zip(f, &file.display, &name);
+        let outcome = match source {
+            Source::Stream(reader, c) => walker.walk(reader, c, &file.display, &name),
+            Source::Zip(f) => walker.walk_zip(f, &file.display, &name),
+        };
         let mut issues: Vec<String> = walker.issues.iter().map(ToString::to_string).collect();
         if let Err(e) = outcome {
             issues.push(format!("cannot read: {e}"));

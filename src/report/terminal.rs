@@ -251,28 +251,14 @@ fn bundles(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             ]
         })
         .collect();
-    let head = ["BUNDLE", "COLLECTOR", "NODE", "CAPTURED", "MISSING"];
-    let mut w = head.map(|h| h.chars().count());
+    let head = ["BUNDLE", "COLLECTOR", "NODE", "CAPTURED", "MISSING"].map(String::from);
+    let mut w = head.clone().map(|h| h.chars().count());
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
             w[i] = w[i].max(c.chars().count());
         }
     }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "{:<a$}  {:<b$}  {:<c$}  {:<d$}  {}",
-        head[0],
-        head[1],
-        head[2],
-        head[3],
-        head[4],
-        a = w[0],
-        b = w[1],
-        c = w[2],
-        d = w[3]
-    )?;
-    for (r, b) in rows.iter().zip(&s.bundles) {
+    let line = |out: &mut dyn Write, r: &[String; 5]| {
         writeln!(
             out,
             "{:<a$}  {:<b$}  {:<c$}  {:<d$}  {}",
@@ -285,7 +271,12 @@ fn bundles(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             b = w[1],
             c = w[2],
             d = w[3]
-        )?;
+        )
+    };
+    writeln!(out)?;
+    line(out, &head)?;
+    for (r, b) in rows.iter().zip(&s.bundles) {
+        line(out, r)?;
         for a in &b.advice {
             writeln!(out, "  → {a}")?;
         }
