@@ -1,6 +1,6 @@
 //! Kernel, conntrack-tools and kube-proxy facts the analysis relies on, in one
-//! place. Each constant names its source; the project's CONNTRACK-FACTS notes
-//! collect them (kernel `Documentation/networking/nf_conntrack-sysctl.rst`,
+//! place. Each constant names its source; `docs/facts.md` states them all
+//! with their primary sources (kernel `Documentation/networking/nf_conntrack-sysctl.rst`,
 //! kube-proxy's conntrack setup, the conntrack-tools man page).
 
 use std::collections::BTreeMap;

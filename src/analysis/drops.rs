@@ -2,7 +2,7 @@
 //! bursts, daily recurrences, DNS symptoms, and the cross-check of log
 //! counts against `conntrack -S` counters.
 //!
-//! Bounds (CONNTRACK-FACTS, "When the table is full"): every logged
+//! Bounds (docs/facts.md, "When the table is full"): every logged
 //! `table full` line is one dropped packet, so logged lines are a lower
 //! bound. `N callbacks suppressed` counts messages the rate limit swallowed;
 //! its budget is shared by every `net_ratelimit` caller, so logged +

@@ -347,8 +347,7 @@ pub fn summarize(
 
 /// For TCP entries in closing states, `state timeout − remaining` is how long
 /// ago the state began; counting those ages in buckets gives the close rate
-/// over the last `time_wait` seconds (CONNTRACK-FACTS: "one snapshot holds the
-/// close-rate history of the last time_wait seconds").
+/// over the last `time_wait` seconds (docs/facts.md, "What a snapshot is").
 fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistory> {
     let window = timeouts.close_window().max(1);
     let bucket = CLOSE_BUCKET_S.min(window);

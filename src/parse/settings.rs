@@ -388,7 +388,7 @@ fn named_number(text: &[u8], names: &[&[u8]]) -> Option<u64> {
     })
 }
 
-/// kube-proxy messages stating one value (CONNTRACK-FACTS.md, "The table
+/// kube-proxy messages stating one value (docs/facts.md, "The table
 /// size": kube-proxy sets max and hashsize = max / 4 and logs it): the
 /// message, what it sets, and the names its structured field has had
 /// (`nf_conntrack_max=` in 1.2x, `nfConntrackMax=` later).
@@ -454,7 +454,7 @@ fn log_facts(text: &[u8]) -> Option<Facts<'_>> {
     if let Some(rest) = after(b"Set sysctl") {
         return kube_sysctl(rest);
     }
-    // Logged when the module loads (CONNTRACK-FACTS.md, "The table size").
+    // Logged when the module loads (docs/facts.md, "The table size").
     let at = memmem::find(text, b"_conntrack version ")?;
     let origin = if text[..at].ends_with(b"ip") {
         "kernel \"ip_conntrack version\""

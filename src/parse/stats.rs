@@ -117,7 +117,7 @@ fn hex_row(i: &[u8]) -> Res<'_, Vec<u64>> {
 
 /// The `conntrack -S` name of a counter. `/proc/net/stat/nf_conntrack` (and
 /// conntrack-tools versions that printed its header) use older names:
-/// CONNTRACK-FACTS.md, "conntrack -S and /proc/net/stat/nf_conntrack".
+/// docs/facts.md, "Counters".
 fn canonical(name: &[u8]) -> Cow<'_, str> {
     match name {
         b"icmp_error" => Cow::Borrowed("error"),
@@ -165,7 +165,7 @@ struct Tally {
 impl Tally {
     fn add(&mut self, name: &[u8], value: u64) {
         // `entries` is the global table count printed again on every CPU row
-        // (CONNTRACK-FACTS.md): take it once, never sum it.
+        // (docs/facts.md, "Counters"): take it once, never sum it.
         if name == b"entries" {
             self.entries_seen.insert(value);
             self.entries = Some(self.entries.map_or(value, |e| e.max(value)));
