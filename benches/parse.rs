@@ -2,6 +2,9 @@
 //!
 //! cargo bench --bench parse
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 #[path = "../examples/support/synth.rs"]
 mod synth;

@@ -7,6 +7,9 @@
 //! (10.128.0.(10+N)). The incident sample has its own generator
 //! (`--example incident`).
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 #[path = "support/synth.rs"]
 mod synth;

@@ -3,6 +3,9 @@
 //! cargo run --release --example genlog -- 7000000 1000 > /tmp/journal-1g.log
 //! Arguments: LINES [ONE DROP IN N LINES] [SEED]
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 #[path = "support/synth.rs"]
 mod synth;

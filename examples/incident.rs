@@ -14,6 +14,9 @@
 //! `samples/inventory/`; the cluster-wide kubectl captures in `cluster/` are
 //! kept as they are.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 #[path = "support/synth.rs"]
 mod synth;

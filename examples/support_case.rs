@@ -11,6 +11,9 @@
 //! bytes, and `tests/support_case.rs` checks the committed sample against a
 //! fresh run.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 #[path = "support/synth.rs"]
 mod synth;

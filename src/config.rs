@@ -171,7 +171,7 @@ fn split_override(item: &str) -> (Option<&str>, &str) {
 }
 
 fn kind_arg(s: &str) -> Result<Kind, Error> {
-    <Kind as clap::ValueEnum>::from_str(s.trim(), true).map_err(|_| {
+    Kind::from_name(s).filter(|k| *k != Kind::Unknown).ok_or_else(|| {
         Error::Usage(format!(
             "--kind {s:?}: one of conntrack_dump, conntrack_events, conntrack_stats, sysctl, kernel_log, inventory"
         ))

@@ -16,7 +16,8 @@ pub mod error;
 pub mod facts;
 pub mod frame;
 pub mod input;
-pub mod model;
-pub mod parse;
+pub mod numbers;
 pub mod pipeline;
 pub mod report;
+
+pub use ctsleuth_parse::{model, parse};

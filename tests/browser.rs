@@ -5,6 +5,9 @@
 //! chromium on the machine, the browser test says so and passes; set
 //! `CTSLEUTH_REQUIRE_BROWSER=1` to make a missing browser a failure.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 

@@ -3,6 +3,9 @@
 //! evidence as an archive, as an extracted folder and in the documented
 //! layout, and hostile archives.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

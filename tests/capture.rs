@@ -2,6 +2,9 @@
 //! commands first on PATH, a fake proc tree through CTSLEUTH_PROC), writes
 //! the archive layout that `analyze` reads.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;

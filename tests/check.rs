@@ -1,5 +1,8 @@
 //! `ctsleuth check`: rules, policy, outputs, exit codes and baselines.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

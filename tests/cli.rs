@@ -3,6 +3,9 @@
 //!
 //! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test cli`.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};

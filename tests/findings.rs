@@ -1,6 +1,9 @@
 //! Findings: each one's trigger and its absence, on small bundles built
 //! from the samples, and the inventory formats through the binary.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use assert_cmd::Command;

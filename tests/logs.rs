@@ -1,6 +1,9 @@
 //! End-to-end tests of log reading: every framing sample, time resolution,
 //! bounds, bursts, recurrence and the timeline command.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;

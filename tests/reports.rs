@@ -1,6 +1,9 @@
 //! Report files: Markdown that pastes safely, formats chosen on the command
 //! line, byte-identical output for the same inputs.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use assert_cmd::Command;

@@ -7,6 +7,9 @@
 //! Regenerate the sample with
 //! `cargo run --release --example support_case` (README.md is kept by hand).
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 #[path = "../examples/support/synth.rs"]
 mod synth;

@@ -1,5 +1,8 @@
 //! The sample generator: realistic, parseable and deterministic.
 
+// Tests, benchmarks and sample generators may panic on their own fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(dead_code)]
 #[path = "../examples/support/synth.rs"]
 mod synth;

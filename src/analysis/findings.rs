@@ -13,7 +13,7 @@ use super::drops::{Burst, CounterCheck, Drops, Recurrence, Symptom, Verdict};
 use super::{NodeSummary, SnapshotSummary, WorkloadRow};
 use crate::facts::{self, BYTES_PER_ENTRY};
 use crate::model::inventory::Inventory;
-use crate::report::thousands;
+use crate::numbers::thousands;
 
 /// TIME_WAIT entries below which a workload's churn is not worth a finding
 /// (120 of them is one close per second over the default 120 s).

@@ -144,7 +144,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
                 r.utilization.fail,
                 format!(
                     "{} full: {} of {} entries at {}",
-                    crate::report::terminal::fill(u),
+                    crate::numbers::fill(u),
                     s.stats.entries,
                     s.limit.unwrap_or(0),
                     at(s)

@@ -7,9 +7,9 @@
 
 pub mod archive;
 pub mod bundle;
-pub mod hints;
 pub mod sections;
-pub mod sniff;
+
+pub use ctsleuth_parse::{hints, sniff};
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};

@@ -81,26 +81,7 @@ pub fn burst_start(b: &Burst) -> String {
     }
 }
 
-/// `131072` → `131,072`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A share as a percentage with one decimal: `0.7953` → `79.5%`.
-pub fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "-".into();
-    }
-    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
-}
+pub use crate::numbers::{percent, thousands};
 
 #[cfg(test)]
 mod tests {

@@ -301,11 +301,7 @@ pub fn bundle_diagnostics(
     Ok(())
 }
 
-/// A fill ratio as a percentage, rounded down so a table one entry short of
-/// its limit does not read "100.0%".
-pub fn fill(u: f64) -> String {
-    format!("{:.1}%", (u * 1000.0).floor() / 10.0)
-}
+pub use crate::numbers::fill;
 
 /// The digest `analyze` prints after writing its reports: one row per node,
 /// taken from its fullest snapshot and its latest counter rates.

@@ -7,11 +7,8 @@ use crate::parse::conntrack::{grammar, parse_entry};
 use crate::parse::text::{self, is_noise};
 
 /// The kinds of input reported in `summary.json`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-#[clap(rename_all = "snake_case")]
 pub enum Kind {
     /// `conntrack -L` in any layout, `/proc/net/nf_conntrack`.
     ConntrackDump,
@@ -29,6 +26,25 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order they are listed to users.
+    pub const ALL: [Kind; 7] = [
+        Kind::ConntrackDump,
+        Kind::ConntrackEvents,
+        Kind::ConntrackStats,
+        Kind::Sysctl,
+        Kind::KernelLog,
+        Kind::Inventory,
+        Kind::Unknown,
+    ];
+
+    /// The kind named `name` (`conntrack_dump`, …; `-` may stand for `_`).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        let name = name.trim().replace('-', "_");
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(&name))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ConntrackDump => "conntrack_dump",

@@ -185,7 +185,7 @@ fn excerpt(s: &str) -> String {
 /// so there a host is believed only before a program tag (`host kernel:`).
 fn trusted_host(f: &Framed<'_>) -> Option<String> {
     let host = f.host.as_deref()?;
-    let plausible = crate::input::hints::valid_node_name(host)
+    let plausible = crate::hints::valid_node_name(host)
         && !host.chars().all(|c| c.is_ascii_digit() || c == '-');
     let reliable = match f.framing {
         Framing::Syslog
