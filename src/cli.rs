@@ -22,8 +22,27 @@ use clap::{Args, Parser, Subcommand};
     max_term_width = 100
 )]
 pub struct Cli {
+    /// Colour in the terminal: `auto` colours a terminal unless NO_COLOR is
+    /// set; `always`, `never`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +121,20 @@ pub enum Command {
     ///   ctsleuth analyze NODE-TIME.tar.gz cluster/
     #[command(verbatim_doc_comment)]
     CaptureScript(CaptureScriptArgs),
+    /// Print a shell completion script.
+    ///
+    /// Example: ctsleuth completions bash > /etc/bash_completion.d/ctsleuth
+    ///          ctsleuth completions zsh > "${fpath[1]}/_ctsleuth"
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from the same definitions as
+    /// --help.
+    ///
+    /// Example: ctsleuth man > /usr/local/share/man/man1/ctsleuth.1
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -9,9 +9,12 @@ pub enum Exit {
     Ok = 0,
     /// A check failed (used by commands that evaluate rules).
     Findings = 1,
-    /// A usage or input error: unreadable path, no recognised input, or a
-    /// skipped line under `--strict`.
+    /// A usage or input error: unreadable path, no recognised input, a
+    /// skipped line under `--strict`, or an output that cannot be written.
     Input = 2,
+    /// A fault of ctsleuth itself (a query failed inside the analysis): a
+    /// bug to report, not something the inputs or the flags can fix.
+    Internal = 3,
 }
 
 /// What can stop a command.
@@ -36,6 +39,24 @@ pub enum Error {
 
 impl Error {
     pub fn exit(&self) -> Exit {
-        Exit::Input
+        match self {
+            Error::Usage(_) | Error::NoInput(_) | Error::Write { .. } | Error::Output(_) => {
+                Exit::Input
+            }
+            Error::Analysis(_) => Exit::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_failures_are_not_input_errors() {
+        let e = Error::Analysis(polars::prelude::PolarsError::ComputeError("x".into()));
+        assert_eq!(e.exit(), Exit::Internal);
+        assert_eq!(Error::Usage("bad flag".into()).exit(), Exit::Input);
+        assert_eq!(Error::NoInput("nothing".into()).exit(), Exit::Input);
     }
 }

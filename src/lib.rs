@@ -19,5 +19,6 @@ pub mod input;
 pub mod numbers;
 pub mod pipeline;
 pub mod report;
+pub mod style;
 
 pub use ctsleuth_parse::{model, parse};

@@ -581,3 +581,44 @@ fn help_teaches_the_layout_and_examples() {
         .success()
         .stdout(predicate::str::contains("tcp_timeout_time_wait"));
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_cli_definitions() {
+    let out = ctsleuth().args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("_ctsleuth"), "{text}");
+    assert!(text.contains("capture-script") && text.contains("--max-archive-size"));
+    let out = ctsleuth().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH ctsleuth"),
+        "{text}"
+    );
+    assert!(text.contains("analyze"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |color: &str, no_color: bool| {
+        let mut cmd = ctsleuth();
+        cmd.args(["--color", color, "analyze", "--format", "json", "-q"])
+            .arg("samples/incident-linkerd")
+            .arg("-o")
+            .arg(tmp.path());
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    let always = run("always", false);
+    assert!(always.contains("\u{1b}[1;31mCRITICAL\u{1b}[0m"), "{always}");
+    assert!(always.contains("\u{1b}[1;31m  99.9%\u{1b}[0m"), "{always}");
+    // Not a terminal: auto stays plain; never is plain; NO_COLOR too.
+    for text in [run("auto", false), run("never", false), run("auto", true)] {
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("CRITICAL"));
+    }
+}

@@ -65,9 +65,13 @@ const MAX_SYMPTOMS: usize = 500;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LimitEvidence {
     pub value: u64,
+    /// Who stated it, as people read it (`sysctl net.netfilter.nf_conntrack_max`).
     pub origin: String,
     pub path: String,
     pub line: u64,
+    /// How far to believe it ([`crate::model::Origin::rank`]): lower first.
+    #[serde(skip)]
+    pub rank: u8,
 }
 
 /// What is known of one node's table.
@@ -142,18 +146,6 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
-/// Which evidence of a limit to believe first: what the kernel reported at
-/// capture time, then what kube-proxy set, then the boot-time default.
-fn evidence_rank(origin: &str) -> u8 {
-    if origin.starts_with("sysctl") || origin.starts_with("file") {
-        0
-    } else if origin.starts_with("kube-proxy") {
-        1
-    } else {
-        2
-    }
-}
-
 /// Rounds a ratio to 4 decimals so JSON stays stable and readable.
 fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| ((a as f64 / b as f64) * 10_000.0).round() / 10_000.0)
@@ -190,26 +182,21 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             if let Some(m) = &s.settings.max {
                 evidence.push(LimitEvidence {
                     value: m.value,
-                    origin: m.origin.clone(),
+                    origin: m.origin.to_string(),
                     path: path(s.input),
                     line: m.line,
+                    rank: m.origin.rank(),
                 });
             }
             if let Some(b) = &s.settings.buckets {
-                let rank = evidence_rank(&b.origin);
+                let rank = b.origin.rank();
                 if buckets.is_none_or(|(r, _)| rank < r) {
                     buckets = Some((rank, b));
                 }
             }
             captured.extend(s.settings.timeouts.clone());
         }
-        evidence.sort_by(|a, b| {
-            (evidence_rank(&a.origin), &a.path, a.line).cmp(&(
-                evidence_rank(&b.origin),
-                &b.path,
-                b.line,
-            ))
-        });
+        evidence.sort_by(|a, b| (a.rank, &a.path, a.line).cmp(&(b.rank, &b.path, b.line)));
         let limit = evidence.first().map(|e| e.value);
         // The kernel's boot-time default is expected to differ once kube-proxy
         // or an admin has set the limit; only disagreements among what was
@@ -217,7 +204,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         if let Some(first) = evidence.first() {
             let disagreeing: Vec<String> = evidence
                 .iter()
-                .filter(|e| e.value != first.value && evidence_rank(&e.origin) < 2)
+                .filter(|e| e.value != first.value && e.rank < 2)
                 .map(|e| format!("{} ({})", e.value, e.origin))
                 .collect();
             if !disagreeing.is_empty() {

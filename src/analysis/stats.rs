@@ -82,7 +82,9 @@ pub fn rows(mut caps: Vec<Captured<'_>>) -> (Vec<StatsRow>, Vec<String>) {
                             .map(|(k, d)| (k.clone(), super::snapshot::round2(*d as f64 / secs)))
                             .collect();
                         let entries_delta = match (c.capture.entries, p.entries) {
-                            (Some(a), Some(b)) => Some(a as i64 - b as i64),
+                            // The table's count can shrink: a signed difference,
+                            // without wrapping on absurd values.
+                            (Some(a), Some(b)) => i64::try_from(i128::from(a) - i128::from(b)).ok(),
                             _ => None,
                         };
                         rates = Some(Rates {

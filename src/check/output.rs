@@ -45,14 +45,14 @@ pub fn human(rep: &CheckReport) -> String {
         .unwrap_or(4)
         .max(4);
     for r in &rep.results {
-        let _ = writeln!(
-            s,
-            "{:<5} {:<24} {:<w$}  {}",
-            tag(r.status),
-            r.rule,
-            node(r),
-            value(r)
-        );
+        let tag = format!("{:<5}", tag(r.status));
+        let tag = match r.status {
+            Status::Fail => crate::style::paint(crate::style::Paint::Bad, &tag),
+            Status::Warn => crate::style::paint(crate::style::Paint::Warn, &tag),
+            Status::Pass => crate::style::paint(crate::style::Paint::Good, &tag),
+            Status::Skip => tag,
+        };
+        let _ = writeln!(s, "{} {:<24} {:<w$}  {}", tag, r.rule, node(r), value(r));
         if r.status >= Status::Skip && r.status != Status::Pass {
             for e in r.evidence.iter().take(4) {
                 let _ = writeln!(s, "      · {e}");

@@ -18,12 +18,27 @@ use crate::pipeline::{self, Loaded};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<Exit, Error> {
+    crate::style::init(match cli.color {
+        crate::cli::ColorChoice::Auto => crate::style::Choice::Auto,
+        crate::cli::ColorChoice::Always => crate::style::Choice::Always,
+        crate::cli::ColorChoice::Never => crate::style::Choice::Never,
+    });
     match cli.command {
         Command::Top(args) => top::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Timeline(args) => timeline::run(&args),
         Command::Check(args) => check::run(&args),
         Command::CaptureScript(args) => capture::run(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "ctsleuth", &mut std::io::stdout().lock());
+            Ok(Exit::Ok)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout().lock())?;
+            Ok(Exit::Ok)
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use crate::analysis::{self, AnalyzeOptions};
 use crate::cli::TopArgs;
 use crate::config::InputConfig;
 use crate::error::{Error, Exit};
+use crate::pipeline::IdentityGap;
 use crate::report::terminal;
 
 pub fn run(args: &TopArgs) -> Result<Exit, Error> {
@@ -20,14 +21,13 @@ pub fn run(args: &TopArgs) -> Result<Exit, Error> {
     let summary = analysis::analyze(&read.loaded, &opts)?;
     let mut stderr = std::io::stderr().lock();
     // `top` is about one file: notes on node and time are noise here.
+    let gaps: Vec<String> = IdentityGap::ALL.iter().map(ToString::to_string).collect();
     let inputs: Vec<_> = summary
         .inputs
         .iter()
         .cloned()
         .map(|mut i| {
-            i.warnings.retain(|w| {
-                !w.starts_with("node unknown") && !w.starts_with("capture time unknown")
-            });
+            i.warnings.retain(|w| !gaps.contains(w));
             i
         })
         .collect();

@@ -75,7 +75,7 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
             out,
             "limit {} (nf_conntrack_max) · {} full",
             thousands(limit),
-            fill(u)
+            crate::style::paint_fill(u, &fill(u))
         )?,
         _ => writeln!(
             out,
@@ -318,7 +318,11 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         thousands(skipped)
     )?;
     for w in &s.layout_warnings {
-        writeln!(out, "\nWARNING: {w}")?;
+        writeln!(
+            out,
+            "\n{}: {w}",
+            crate::style::paint(crate::style::Paint::Bad, "WARNING")
+        )?;
     }
     bundles(out, s)?;
     if !s.nodes.is_empty() {
@@ -365,11 +369,13 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             });
             writeln!(
                 out,
-                "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  {}",
+                "{:<name_w$}{:>9}{:>9}{}{:>10}{:>9}  {}",
                 n.node.as_deref().unwrap_or("(unknown)"),
                 n.peak_entries.map(thousands).unwrap_or_else(|| "-".into()),
                 n.limit.map(thousands).unwrap_or_else(|| "-".into()),
-                n.peak_utilization.map(fill).unwrap_or_else(|| "-".into()),
+                n.peak_utilization
+                    .map(|u| crate::style::paint_fill(u, &format!("{:>7}", fill(u))))
+                    .unwrap_or_else(|| format!("{:>7}", "-")),
                 peak.and_then(|p| p.stats.close_rate_per_s)
                     .map(rate)
                     .unwrap_or_else(|| "-".into()),
@@ -399,8 +405,12 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     }
     for f in &s.findings {
         let tag = match f.severity {
-            crate::analysis::findings::Severity::Critical => "CRITICAL",
-            crate::analysis::findings::Severity::Warning => "warning ",
+            crate::analysis::findings::Severity::Critical => {
+                &crate::style::paint(crate::style::Paint::Bad, "CRITICAL")
+            }
+            crate::analysis::findings::Severity::Warning => {
+                &crate::style::paint(crate::style::Paint::Warn, "warning ")
+            }
             crate::analysis::findings::Severity::Info => "info    ",
         };
         writeln!(out, "{tag} {}", f.title)?;

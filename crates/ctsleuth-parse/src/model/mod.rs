@@ -12,5 +12,5 @@ pub mod stats;
 
 pub use entry::{Counters, Entry, Family, Flags, L4, State, Tuple};
 pub use log::{DropEvent, EventKind};
-pub use settings::{Setting, Settings};
+pub use settings::{Origin, Setting, Settings};
 pub use stats::{StatsCapture, StatsSource};

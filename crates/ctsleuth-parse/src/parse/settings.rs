@@ -24,7 +24,7 @@ use nom::error::{Error, ErrorKind};
 use nom::sequence::{preceded, terminated};
 use nom::{IResult, Parser};
 
-use crate::model::settings::{Setting, Settings};
+use crate::model::settings::{Origin, Setting, Settings};
 use crate::parse::stats::decimal;
 use crate::parse::text::{is_noise, lines};
 use crate::parse::{Outcome, snippet};
@@ -151,7 +151,7 @@ fn set_number(
     out: &mut Outcome<Settings>,
     knob: Knob<'_>,
     value: u64,
-    origin: String,
+    origin: Origin,
     line: u64,
     warn_changes: bool,
 ) -> Result<(), &'static str> {
@@ -270,7 +270,7 @@ pub fn parse_sysctl(buf: &[u8]) -> Outcome<Settings> {
             Knob::Other => {}
             Knob::Hostname => set_hostname(&mut out, value, line.number),
             _ => {
-                let origin = format!("sysctl {}", String::from_utf8_lossy(key));
+                let origin = Origin::Sysctl(String::from_utf8_lossy(key).into_owned());
                 let stored = match number_value(value) {
                     Ok((_, n)) => set_number(&mut out, knob, n, origin, line.number, true),
                     Err(_) => Err("a decimal number after `=`"),
@@ -303,7 +303,14 @@ pub fn parse_bare_value(buf: &[u8], file_name: &str) -> Outcome<Settings> {
             continue;
         }
         let stored = match number_value(line.text) {
-            Ok((_, n)) => set_number(&mut out, knob, n, format!("file {base}"), line.number, true),
+            Ok((_, n)) => set_number(
+                &mut out,
+                knob,
+                n,
+                Origin::File(base.to_string()),
+                line.number,
+                true,
+            ),
             Err(_) => Err("one decimal number"),
         };
         match stored {
@@ -315,7 +322,7 @@ pub fn parse_bare_value(buf: &[u8], file_name: &str) -> Outcome<Settings> {
 }
 
 /// One value a log line states, with its origin.
-type Fact<'a> = (Knob<'a>, u64, String);
+type Fact<'a> = (Knob<'a>, u64, Origin);
 /// What a log line states, or what was expected when it is malformed.
 type Facts<'a> = Result<Vec<Fact<'a>>, &'static str>;
 
@@ -408,10 +415,10 @@ const KUBE_MESSAGES: [(&str, Knob<'static>, [&[u8]; 2]); 2] = [
 /// kube-proxy's `<message> to N` or `"<message>" <field>=N`.
 fn kube_setting(rest: &[u8], knob: Knob<'static>, msg: &str, fields: &[&[u8]]) -> Facts<'static> {
     if let Ok((_, n)) = to_number(rest) {
-        return Ok(vec![(knob, n, format!("kube-proxy \"{msg} to {n}\""))]);
+        return Ok(vec![(knob, n, Origin::KubeProxy(format!("{msg} to {n}")))]);
     }
     match named_number(rest, fields) {
-        Some(n) => Ok(vec![(knob, n, format!("kube-proxy \"{msg}\""))]),
+        Some(n) => Ok(vec![(knob, n, Origin::KubeProxy(msg.to_string()))]),
         None => Err("a number after the kube-proxy message (` to N` or `field=N`)"),
     }
 }
@@ -434,7 +441,7 @@ fn kube_sysctl(rest: &[u8]) -> Option<Facts<'_>> {
         Ok((_, n)) => Some(n),
         Err(_) => named_number(after, &[b"value"]),
     };
-    let origin = format!("kube-proxy \"Set sysctl {}\"", String::from_utf8_lossy(key));
+    let origin = Origin::KubeProxy(format!("Set sysctl {}", String::from_utf8_lossy(key)));
     Some(
         value
             .map(|n| vec![(knob, n, origin)])
@@ -457,17 +464,17 @@ fn log_facts(text: &[u8]) -> Option<Facts<'_>> {
     // Logged when the module loads (docs/facts.md, "The table size").
     let at = memmem::find(text, b"_conntrack version ")?;
     let origin = if text[..at].ends_with(b"ip") {
-        "kernel \"ip_conntrack version\""
+        Origin::Kernel("ip_conntrack version".into())
     } else if text[..at].ends_with(b"nf") {
-        "kernel \"nf_conntrack version\""
+        Origin::Kernel("nf_conntrack version".into())
     } else {
         return None;
     };
     let facts = table_size(&text[at + b"_conntrack version".len()..])
         .map(|(_, (buckets, max))| {
             vec![
-                (Knob::Buckets, buckets, origin.to_owned()),
-                (Knob::Max, max, origin.to_owned()),
+                (Knob::Buckets, buckets, origin.clone()),
+                (Knob::Max, max, origin),
             ]
         })
         .map_err(|_| "`VERSION (N buckets, M max)` after \"nf_conntrack version\"");
