@@ -74,34 +74,9 @@ pub fn parse_duration(s: &str) -> Result<u32, String> {
 
 /// `UTC`, `Z`, `+02:00`, `-0500`, `+5` → an offset.
 pub fn parse_tz(s: &str) -> Result<FixedOffset, String> {
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("utc") || t == "Z" || t.eq_ignore_ascii_case("gmt") {
-        return FixedOffset::east_opt(0).ok_or_else(|| "offset".to_string());
-    }
-    let bad =
-        || format!("{s:?}: use UTC or an offset such as +02:00 or -0500 (zone names are not read)");
-    let sign = match t.as_bytes().first() {
-        Some(b'+') => 1,
-        Some(b'-') => -1,
-        _ => return Err(bad()),
-    };
-    let digits: String = t[1..].chars().filter(|c| *c != ':').collect();
-    if digits.is_empty() || digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(bad());
-    }
-    let (h, m) = if digits.len() <= 2 {
-        (digits.parse::<i32>().map_err(|_| bad())?, 0)
-    } else {
-        let split = digits.len() - 2;
-        (
-            digits[..split].parse::<i32>().map_err(|_| bad())?,
-            digits[split..].parse::<i32>().map_err(|_| bad())?,
-        )
-    };
-    if h > 14 || m > 59 {
-        return Err(bad());
-    }
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(bad)
+    crate::parse::offset::utc_offset(s).ok_or_else(|| {
+        format!("{s:?}: use UTC or an offset such as +02:00 or -0500 (zone names are not read)")
+    })
 }
 
 /// Validated time options.

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{CheckReport, RuleResult, Status};
+use crate::report::xml_escape as xml;
 
 fn node(r: &RuleResult) -> &str {
     r.node.as_deref().unwrap_or("(node unknown)")
@@ -74,22 +75,6 @@ pub fn human(rep: &CheckReport) -> String {
         count(Status::Skip)
     );
     s
-}
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// JUnit XML: one testcase per rule and node; failures carry the evidence,

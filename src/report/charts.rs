@@ -555,13 +555,6 @@ fn draw<DB: DrawingBackend>(
     Ok(tips)
 }
 
-fn escape_xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The chart as an SVG document, with a transparent hover target carrying a
 /// `<title>` over every value.
 pub fn svg(spec: &ChartSpec<'_>, size: (u32, u32)) -> Result<String, String> {
@@ -580,7 +573,7 @@ pub fn svg(spec: &ChartSpec<'_>, size: (u32, u32)) -> Result<String, String> {
         let (w, h) = ((t.x1 - t.x0).abs().max(1), (t.y1 - t.y0).abs().max(1));
         overlay.push_str(&format!(
             "<rect class=\"tip\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"#000\" fill-opacity=\"0\"><title>{}</title></rect>\n",
-            escape_xml(&t.text)
+            super::xml_escape(&t.text)
         ));
     }
     // plotters writes text from inputs into <text> elements: it escapes them.

@@ -83,6 +83,24 @@ pub fn burst_start(b: &Burst) -> String {
 
 pub use crate::numbers::{percent, thousands};
 
+/// Escapes text for XML (SVG charts, JUnit reports): the five entities, and
+/// control characters (which XML 1.0 cannot carry) as U+FFFD.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +114,9 @@ mod tests {
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(percent(1, 3), "33.3%");
         assert_eq!(percent(1, 0), "-");
+        assert_eq!(
+            xml_escape("<a href=\"x\">'&'\u{7}</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;\u{fffd}&lt;/a&gt;"
+        );
     }
 }

@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use regex::Regex;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -133,11 +133,7 @@ fn civil(parts: &[&str], zone: Option<&str>) -> Option<DateTime<Utc>> {
     match zone {
         None | Some("Z") => Some(Utc.from_utc_datetime(&naive)),
         Some(z) => {
-            let digits: String = z[1..].chars().filter(|c| c.is_ascii_digit()).collect();
-            let hours: i32 = digits.get(..2)?.parse().ok()?;
-            let mins: i32 = digits.get(2..4)?.parse().ok()?;
-            let secs = (hours * 3600 + mins * 60) * if z.starts_with('-') { -1 } else { 1 };
-            let offset = FixedOffset::east_opt(secs)?;
+            let offset = crate::parse::offset::utc_offset(z)?;
             Some(
                 offset
                     .from_local_datetime(&naive)

@@ -8,6 +8,7 @@
 pub mod conntrack;
 pub mod inventory;
 pub mod log;
+pub mod offset;
 pub mod settings;
 pub mod stats;
 pub mod text;

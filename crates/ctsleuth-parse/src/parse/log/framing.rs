@@ -287,9 +287,11 @@ fn zone(input: &[u8]) -> Res<'_, FixedOffset> {
         return found(input, rest, FixedOffset::east_opt(0));
     }
     let (rest, (h, _, m)) = (number(2, 2), opt(char(':')), number(2, 2)).parse(rest)?;
-    let secs = (h * 3600 + m * 60) as i32;
-    let offset = FixedOffset::east_opt(if sign == '-' { -secs } else { secs });
-    found(input, rest, offset.filter(|_| h < 24 && m < 60))
+    found(
+        input,
+        rest,
+        crate::parse::offset::offset_of(sign == '-', h, m),
+    )
 }
 
 /// `2019-02-25T03:45:03.778502+00:00`: Wall with an offset, Local without.
