@@ -8,14 +8,13 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
-
 fn report(dir: &Path, formats: &str, extra: &[&str]) {
-    let out = Command::cargo_bin("ctsleuth")
-        .unwrap()
+    let out = common::ctsleuth()
         .env("SOURCE_DATE_EPOCH", "1732611840")
         .args(["analyze", "--quiet", "--format", formats])
         .args(extra)
@@ -154,8 +153,7 @@ fn text_from_inputs_is_inert_in_html() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let o = Command::cargo_bin("ctsleuth")
-        .unwrap()
+    let o = common::ctsleuth()
         .args([
             "analyze", "--quiet", "--format", "html,md", "--node", "n1", "-o",
         ])

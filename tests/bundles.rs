@@ -6,15 +6,13 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::ctsleuth;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn ctsleuth() -> Command {
-    Command::cargo_bin("ctsleuth").unwrap()
-}
 
 const HOST: &str = "ip-10-0-1-23.eu-west-1.compute.internal";
 const WHEN: &str = "2024-11-26T09:06:02Z";

@@ -5,6 +5,8 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
@@ -12,7 +14,6 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Output};
 
-use assert_cmd::Command;
 use regex::Regex;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -308,8 +309,7 @@ fn which(tool: &str) -> Option<PathBuf> {
 }
 
 fn capture_script(args: &[&str]) -> String {
-    let out = Command::cargo_bin("ctsleuth")
-        .unwrap()
+    let out = common::ctsleuth()
         .arg("capture-script")
         .args(args)
         .output()
@@ -366,8 +366,7 @@ fn bad_options_are_refused_before_printing() {
         &["--timeout", "7200"],
         &["-o", "/tmp/it's"],
     ] {
-        Command::cargo_bin("ctsleuth")
-            .unwrap()
+        common::ctsleuth()
             .arg("capture-script")
             .args(args)
             .assert()
@@ -670,8 +669,7 @@ fn capture_archive_is_analysed() {
     let node = FakeNode::new(Lacks::default());
     let (archive, _) = full_capture(&node);
     let reports = node.path("reports");
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .arg("analyze")
         .arg(&archive.path)
         .arg("-o")

@@ -3,9 +3,10 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const BUNDLE: &str = "samples/incident-linkerd";
@@ -13,8 +14,7 @@ const HOT: &str = "gke-prod-default-pool-7f3a9c21-x2lq";
 const QUIET: &str = "gke-prod-default-pool-7f3a9c21-b8mn";
 
 fn check(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .arg("check")
         .arg("--quiet")
         .args(args)
@@ -273,8 +273,7 @@ fn baselines_fail_on_growth_and_pass_without_it() {
         node.join("sysctl.txt"),
     )
     .unwrap();
-    let a = Command::cargo_bin("ctsleuth")
-        .unwrap()
+    let a = common::ctsleuth()
         .args(["analyze", "--quiet", "--format", "json", "-o"])
         .arg(&base)
         .arg(before.path())

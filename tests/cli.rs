@@ -6,17 +6,15 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::ctsleuth;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn ctsleuth() -> Command {
-    Command::cargo_bin("ctsleuth").unwrap()
-}
 
 fn golden_dir(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

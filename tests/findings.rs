@@ -4,14 +4,15 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn analyze(paths: &[&Path], extra: &[&str]) -> Value {
     let out_dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::cargo_bin("ctsleuth").unwrap();
+    let mut cmd = common::ctsleuth();
     cmd.arg("analyze")
         .args(["--quiet", "--format", "json"])
         .args(extra)

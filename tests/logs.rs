@@ -4,13 +4,13 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod common;
+
 use predicates::prelude::*;
 use serde_json::Value;
 
 fn timeline_json(args: &[&str]) -> Value {
-    let out = Command::cargo_bin("ctsleuth")
-        .unwrap()
+    let out = common::ctsleuth()
         .args(["timeline", "--json", "--quiet"])
         .args(args)
         .output()
@@ -181,14 +181,12 @@ fn bucket_and_gap_options_change_the_bursts() {
     ]);
     assert!(v["bursts"].as_array().unwrap().len() > 2);
     assert_eq!(v["drops"]["bucket_s"], 10);
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .args(["timeline", "--bucket", "5d", "samples/logs/kern.log"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--bucket"));
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .args(["timeline", "--tz", "Europe/Paris", "samples/logs/kern.log"])
         .assert()
         .code(2);
@@ -202,8 +200,7 @@ fn tz_moves_local_times() {
 
 #[test]
 fn timeline_in_the_terminal_marks_bursts_and_folds_quiet_time() {
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .args(["timeline", "samples/incident-linkerd"])
         .assert()
         .success()
@@ -219,8 +216,7 @@ fn timeline_in_the_terminal_marks_bursts_and_folds_quiet_time() {
 
 #[test]
 fn timeline_without_logs_is_an_input_error() {
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .args(["timeline", "samples/formats/conntrack-L-default.txt"])
         .assert()
         .code(2)
@@ -236,8 +232,7 @@ fn a_timestamp_less_drop_line_is_a_bad_line() {
         "Nov 26 08:57:40 node-a kernel: [ 1.0] nf_conntrack: table full, dropping packet\nnf_conntrack: table full, dropping packet\n",
     )
     .unwrap();
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .args(["timeline", "--year", "2024"])
         .arg(&f)
         .assert()
@@ -245,8 +240,7 @@ fn a_timestamp_less_drop_line_is_a_bad_line() {
         .stderr(predicate::str::contains(
             "kern.log:2: expected a log timestamp",
         ));
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .args(["timeline", "--strict", "--year", "2024"])
         .arg(&f)
         .assert()

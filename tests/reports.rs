@@ -4,15 +4,14 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
+use std::path::Path;
 
 const DUMP: &str = "tcp      6 117 TIME_WAIT src=10.4.1.23 dst=10.4.2.17 sport=41822 dport=4143 src=10.4.2.17 dst=10.4.1.23 sport=4143 dport=41822 [ASSURED] mark=0 use=1\n";
 
 fn analyze(args: &[&str], out: &Path) -> std::process::Output {
-    Command::cargo_bin("ctsleuth")
-        .unwrap()
+    common::ctsleuth()
         .env("SOURCE_DATE_EPOCH", "1732611840")
         .arg("analyze")
         .arg("--quiet")

@@ -10,6 +10,8 @@
 // Tests, benchmarks and sample generators may panic on their own fixtures.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 #[allow(dead_code)]
 #[path = "../examples/support/synth.rs"]
 mod synth;
@@ -21,7 +23,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 /// The sample, README and all, must stay under this many bytes.
@@ -100,8 +101,7 @@ fn committed_sample_is_what_the_generator_writes() {
 
 /// Runs `ctsleuth analyze --format json` on `inputs` and returns summary.json.
 fn analyze(inputs: &[PathBuf], out: &Path) -> Value {
-    let output = Command::cargo_bin("ctsleuth")
-        .unwrap()
+    let output = common::ctsleuth()
         .arg("analyze")
         .args(["--format", "json", "--quiet"])
         .args(inputs)
