@@ -23,10 +23,64 @@ pub enum Status {
     Fail,
 }
 
+/// The rules `check` evaluates, named in policies and reports by
+/// [`Rule::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    Utilization,
+    Drops,
+    WorkloadShare,
+    CloseRate,
+    UnrepliedShare,
+    InsertFailedRate,
+    LimitBelowKubeProxy,
+    BaselineNodePeak,
+    BaselineWorkloadPeak,
+}
+
+impl Rule {
+    /// The rules judged on every node (the baseline ones need a baseline).
+    pub const PER_NODE: [Rule; 7] = [
+        Rule::Utilization,
+        Rule::Drops,
+        Rule::WorkloadShare,
+        Rule::CloseRate,
+        Rule::UnrepliedShare,
+        Rule::InsertFailedRate,
+        Rule::LimitBelowKubeProxy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Utilization => "utilization",
+            Rule::Drops => "drops",
+            Rule::WorkloadShare => "workload_share",
+            Rule::CloseRate => "close_rate",
+            Rule::UnrepliedShare => "unreplied_share",
+            Rule::InsertFailedRate => "insert_failed_rate",
+            Rule::LimitBelowKubeProxy => "limit_below_kube_proxy",
+            Rule::BaselineNodePeak => "baseline_node_peak",
+            Rule::BaselineWorkloadPeak => "baseline_workload_peak",
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One rule on one node.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleResult {
-    pub rule: String,
+    pub rule: Rule,
     pub node: Option<String>,
     pub status: Status,
     /// The measured value that decided it (largest over snapshots).
@@ -101,7 +155,7 @@ impl Acc {
 /// Evaluates every rule of `policy` on `summary`.
 pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
     let r = &policy.rules;
-    let mut per: BTreeMap<(String, Option<String>), Acc> = BTreeMap::new();
+    let mut per: BTreeMap<(Rule, Option<String>), Acc> = BTreeMap::new();
     let mut nodes: Vec<Option<String>> = summary.nodes.iter().map(|n| n.node.clone()).collect();
     for s in &summary.snapshots {
         if !nodes.contains(&s.node) {
@@ -109,16 +163,8 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
         }
     }
     for n in &nodes {
-        for rule in [
-            "utilization",
-            "drops",
-            "workload_share",
-            "close_rate",
-            "unreplied_share",
-            "insert_failed_rate",
-            "limit_below_kube_proxy",
-        ] {
-            per.insert((rule.to_string(), n.clone()), Acc::new());
+        for rule in Rule::PER_NODE {
+            per.insert((rule, n.clone()), Acc::new());
         }
     }
     let at = |s: &crate::analysis::SnapshotSummary| {
@@ -135,7 +181,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
         let node = s.node.clone();
         // Utilization.
         let acc = per
-            .entry(("utilization".into(), node.clone()))
+            .entry((Rule::Utilization, node.clone()))
             .or_insert_with(Acc::new);
         match s.utilization {
             Some(u) => acc.add(
@@ -160,7 +206,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
         }
         // The largest workload (or source).
         let acc = per
-            .entry(("workload_share".into(), node.clone()))
+            .entry((Rule::WorkloadShare, node.clone()))
             .or_insert_with(Acc::new);
         let big_enough = s.stats.entries >= r.workload_share.min_entries;
         for w in s.top_workloads.iter().take(5).filter(|_| big_enough) {
@@ -187,7 +233,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
         // Close rate.
         if let Some(rate) = s.stats.close_rate_per_s {
             let acc = per
-                .entry(("close_rate".into(), node.clone()))
+                .entry((Rule::CloseRate, node.clone()))
                 .or_insert_with(Acc::new);
             acc.add(
                 judge(rate, &r.close_rate),
@@ -199,7 +245,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
         // UNREPLIED / SYN_SENT.
         let share = s.stats.unreplied.max(s.stats.syn_sent) as f64 / total;
         let acc = per
-            .entry(("unreplied_share".into(), node.clone()))
+            .entry((Rule::UnrepliedShare, node.clone()))
             .or_insert_with(Acc::new);
         acc.add(
             judge(share, &r.unreplied_share),
@@ -218,9 +264,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
 
     // Drops: logged lines, or counters rising.
     for n in &nodes {
-        let acc = per
-            .entry(("drops".into(), n.clone()))
-            .or_insert_with(Acc::new);
+        let acc = per.entry((Rule::Drops, n.clone())).or_insert_with(Acc::new);
         if !r.drops.enabled {
             acc.status = Status::Skip;
             continue;
@@ -274,7 +318,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
             continue;
         };
         let acc = per
-            .entry(("insert_failed_rate".into(), st.node.clone()))
+            .entry((Rule::InsertFailedRate, st.node.clone()))
             .or_insert_with(Acc::new);
         acc.add(
             judge(rate, &r.insert_failed_rate),
@@ -290,7 +334,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
     // Limit against kube-proxy's formula.
     for n in &summary.nodes {
         let acc = per
-            .entry(("limit_below_kube_proxy".into(), n.node.clone()))
+            .entry((Rule::LimitBelowKubeProxy, n.node.clone()))
             .or_insert_with(Acc::new);
         if !r.limit_below_kube_proxy.enabled {
             acc.status = Status::Skip;
@@ -319,7 +363,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
     }
     // A rule with nothing to measure on a node is skipped, not passed.
     for ((rule, _), acc) in per.iter_mut() {
-        if acc.value.is_none() && acc.status == Status::Pass && rule != "drops" {
+        if acc.value.is_none() && acc.status == Status::Pass && *rule != Rule::Drops {
             acc.status = Status::Skip;
             if acc.evidence.is_empty() {
                 acc.evidence
@@ -435,7 +479,7 @@ pub fn baseline(
             Status::Pass
         };
         out.push(RuleResult {
-            rule: "baseline_node_peak".into(),
+            rule: Rule::BaselineNodePeak,
             node: n.node.clone(),
             status,
             value: Some(growth),
@@ -453,7 +497,7 @@ pub fn baseline(
         }
         if grew(before, *now) {
             out.push(RuleResult {
-                rule: "baseline_workload_peak".into(),
+                rule: Rule::BaselineWorkloadPeak,
                 node: node.clone(),
                 status: Status::Fail,
                 value: Some(*now as f64 / before as f64 - 1.0),

@@ -105,7 +105,7 @@ pub fn junit(rep: &CheckReport) -> String {
         let _ = write!(
             s,
             "    <testcase classname=\"ctsleuth.{}\" name=\"{}\"",
-            xml(&r.rule),
+            xml(r.rule.as_str()),
             xml(node(r))
         );
         let body = xml(&r.evidence.join("\n"));
@@ -115,9 +115,9 @@ pub fn junit(rep: &CheckReport) -> String {
                 let _ = write!(
                     s,
                     ">\n      <failure message=\"{}: {}\" type=\"{}\">{body}</failure>\n    </testcase>\n",
-                    xml(&r.rule),
+                    xml(r.rule.as_str()),
                     xml(&value(r)),
-                    xml(&r.rule)
+                    xml(r.rule.as_str())
                 );
             }
             Status::Warn => {

@@ -2,6 +2,7 @@
 //! the severity of a breach, and overrides per namespace or workload. Read
 //! from TOML; unknown keys are errors (a typo must not turn a rule off).
 
+use super::Rule;
 use serde::Deserialize;
 
 /// What a breach of a rule's `fail` threshold is.
@@ -143,11 +144,11 @@ impl Policy {
     pub fn parse(text: &str) -> Result<Policy, String> {
         let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
         for (name, r) in [
-            ("utilization", &p.rules.utilization),
-            ("workload_share", &p.rules.workload_share),
-            ("close_rate", &p.rules.close_rate),
-            ("unreplied_share", &p.rules.unreplied_share),
-            ("insert_failed_rate", &p.rules.insert_failed_rate),
+            (Rule::Utilization, &p.rules.utilization),
+            (Rule::WorkloadShare, &p.rules.workload_share),
+            (Rule::CloseRate, &p.rules.close_rate),
+            (Rule::UnrepliedShare, &p.rules.unreplied_share),
+            (Rule::InsertFailedRate, &p.rules.insert_failed_rate),
         ] {
             if let (Some(w), Some(f)) = (r.warn, r.fail) {
                 if w > f {
