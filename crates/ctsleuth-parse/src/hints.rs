@@ -128,8 +128,11 @@ fn civil(parts: &[&str], zone: Option<&str>) -> Option<DateTime<Utc>> {
         .iter()
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
-    let date = NaiveDate::from_ymd_opt(n[0] as i32, n[1], n[2])?;
-    let naive: NaiveDateTime = date.and_hms_opt(n[3], n[4], n[5])?;
+    let [y, mo, d, h, mi, s] = n.as_slice() else {
+        return None;
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(*y).ok()?, *mo, *d)?;
+    let naive: NaiveDateTime = date.and_hms_opt(*h, *mi, *s)?;
     match zone {
         None | Some("Z") => Some(Utc.from_utc_datetime(&naive)),
         Some(z) => {

@@ -20,6 +20,12 @@
 //! Nothing here panics on input: a line that does not parse is counted and
 //! skipped. `examples/count_states.rs` shows another program using it.
 
+// Input flows through every function here: no indexing that can panic
+// (tests may index their own fixtures).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+// Values from input never wrap or truncate silently.
+#![cfg_attr(not(test), deny(clippy::cast_possible_truncation, clippy::cast_possible_wrap))]
+
 pub mod hints;
 pub mod model;
 pub mod parse;

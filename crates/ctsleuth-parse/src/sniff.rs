@@ -96,7 +96,7 @@ impl Format {
 const SNIFF_LINES: usize = 200;
 
 fn looks_binary(head: &[u8]) -> bool {
-    let sample = &head[..head.len().min(8192)];
+    let sample = head.get(..8192).unwrap_or(head);
     if sample.contains(&0) {
         return true;
     }
@@ -111,7 +111,7 @@ fn is_sysctl_line(t: &[u8]) -> bool {
     let Some(eq) = memchr::memchr(b'=', t) else {
         return false;
     };
-    let key = text::trim(&t[..eq]);
+    let key = text::trim(t.get(..eq).unwrap_or_default());
     !key.is_empty()
         && (key.contains(&b'.') || key.contains(&b'/'))
         && key
@@ -137,9 +137,12 @@ fn is_log_line(t: &[u8]) -> bool {
         || contains(t, b"\"__REALTIME_TIMESTAMP\"")
         || contains(t, b"\"textPayload\"")
         // klog: I1126 09:00:01.123456
-        || (t.len() > 6 && matches!(t[0], b'I' | b'W' | b'E' | b'F') && t[1..5].iter().all(u8::is_ascii_digit) && t[5] == b' ')
+        || (t.len() > 6
+            && matches!(t.first(), Some(b'I' | b'W' | b'E' | b'F'))
+            && t.get(1..5).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            && t.get(5) == Some(&b' '))
         // dmesg: [   12.345678] message
-        || (t.first() == Some(&b'[') && t.iter().take(20).any(|&c| c == b'.') && contains(&t[..t.len().min(20)], b"] "))
+        || (t.first() == Some(&b'[') && t.iter().take(20).any(|&c| c == b'.') && contains(t.get(..20).unwrap_or(t), b"] "))
 }
 
 fn is_inventory_line(t: &[u8]) -> bool {

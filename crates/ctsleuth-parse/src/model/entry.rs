@@ -163,7 +163,8 @@ impl State {
         STATE_NAMES
             .iter()
             .position(|n| n.as_bytes() == name)
-            .map(|i| State(i as u8))
+            .and_then(|i| u8::try_from(i).ok())
+            .map(State)
     }
     pub fn name(self) -> &'static str {
         STATE_NAMES.get(self.0 as usize).copied().unwrap_or("NONE")
@@ -176,7 +177,7 @@ impl State {
     }
     /// Every state, for tests and generators.
     pub fn all() -> impl Iterator<Item = State> {
-        (0..STATE_NAMES.len() as u8).map(State)
+        (0..=u8::MAX).take(STATE_NAMES.len()).map(State)
     }
 }
 

@@ -44,7 +44,10 @@ impl<'a> Iterator for Lines<'a> {
             return None;
         }
         let (raw, rest) = match memchr(b'\n', self.rest) {
-            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            Some(i) => {
+                let (line, rest) = self.rest.split_at(i);
+                (line, rest.get(1..).unwrap_or_default())
+            }
             None => (self.rest, &b""[..]),
         };
         self.rest = rest;
@@ -90,20 +93,20 @@ pub fn is_noise(line: &[u8]) -> bool {
 
 /// `user@host:~# cmd`, `[root@host dir]$ cmd`, `bash-5.1# cmd`.
 fn is_prompt(line: &[u8]) -> bool {
-    let head = &line[..line.len().min(160)];
+    let head = line.get(..160).unwrap_or(line);
     // Most lines have neither character: one SIMD scan says so.
     if memchr::memchr2(b'#', b'$', head).is_none() {
         return false;
     }
     let Some(end) = head
         .windows(2)
-        .position(|w| (w[0] == b'#' || w[0] == b'$') && w[1] == b' ')
+        .position(|w| matches!(w, [b'#' | b'$', b' ']))
     else {
         // A prompt with nothing typed after it.
         return matches!(line.last(), Some(b'#' | b'$'))
-            && is_prompt_prefix(&line[..line.len() - 1]);
+            && is_prompt_prefix(line.split_last().map_or(line, |(_, rest)| rest));
     };
-    is_prompt_prefix(&head[..end])
+    is_prompt_prefix(head.get(..end).unwrap_or(head))
 }
 
 fn is_prompt_prefix(prefix: &[u8]) -> bool {
@@ -137,12 +140,12 @@ pub fn chunks(buf: &[u8], parts: usize, first_line: u64) -> Vec<(u64, &[u8])> {
     while start < buf.len() {
         let mut end = (start + target).min(buf.len());
         if end < buf.len() {
-            end = match memchr(b'\n', &buf[end..]) {
+            end = match memchr(b'\n', buf.get(end..).unwrap_or_default()) {
                 Some(i) => end + i + 1,
                 None => buf.len(),
             };
         }
-        let piece = &buf[start..end];
+        let piece = buf.get(start..end).unwrap_or_default();
         out.push((line, piece));
         line += memchr::memchr_iter(b'\n', piece).count() as u64;
         start = end;

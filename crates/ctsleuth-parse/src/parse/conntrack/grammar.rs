@@ -73,7 +73,7 @@ pub fn ipv4(input: &[u8]) -> Option<Ipv4Addr> {
                 if digits == 0 || i == 3 {
                     return None;
                 }
-                octets[i] = cur as u8;
+                *octets.get_mut(i)? = u8::try_from(cur).ok()?;
                 i += 1;
                 cur = 0;
                 digits = 0;
@@ -84,7 +84,7 @@ pub fn ipv4(input: &[u8]) -> Option<Ipv4Addr> {
     if i != 3 || digits == 0 {
         return None;
     }
-    octets[3] = cur as u8;
+    octets[3] = u8::try_from(cur).ok()?;
     Some(Ipv4Addr::from(octets))
 }
 

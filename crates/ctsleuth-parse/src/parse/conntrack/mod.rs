@@ -77,7 +77,7 @@ where
         if is_noise(t) {
             continue;
         }
-        match t[0] {
+        match t.first().copied().unwrap_or(b' ') {
             b'[' => {
                 match grammar::event_tag(t) {
                     Ok((rest, kind)) => {
@@ -269,17 +269,18 @@ pub fn parse_entry<'a>(
                     .or_default() += 1;
             }
             Field::KeyValue(key, v) => {
-                let d = &mut dirs[dir];
+                // A second `src=` opens the reply tuple.
+                if key == b"src" && dirs.get(dir).is_some_and(|d| d.src.is_some()) {
+                    if dir == 1 {
+                        return Err(Expected("two tuples, not three"));
+                    }
+                    dir = 1;
+                }
+                let [orig, reply] = &mut dirs;
+                let d = if dir == 0 { orig } else { reply };
                 match key {
                     b"src" => {
-                        if d.src.is_some() {
-                            if dir == 1 {
-                                return Err(Expected("two tuples, not three"));
-                            }
-                            dir = 1;
-                        }
-                        dirs[dir].src =
-                            Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after src="))?);
+                        d.src = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after src="))?);
                     }
                     b"dst" => {
                         d.dst = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after dst="))?)

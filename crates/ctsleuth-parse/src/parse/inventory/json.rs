@@ -66,7 +66,7 @@ fn blanks(s: &[u8]) -> usize {
 
 /// The first line of `s`, trimmed.
 fn first_line(s: &[u8]) -> &[u8] {
-    trim(memchr(b'\n', s).map_or(s, |end| &s[..end]))
+    trim(memchr(b'\n', s).and_then(|end| s.get(..end)).unwrap_or(s))
 }
 
 /// Reads the JSON documents that start at byte `at` (on line `line`) and

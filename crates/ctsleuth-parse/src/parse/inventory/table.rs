@@ -147,7 +147,9 @@ fn header_columns(text: &str) -> Vec<Column<'_>> {
             i += 1;
         }
         let start = i;
-        while i < bytes.len() && !(bytes[i] == b' ' && bytes.get(i + 1).is_none_or(|c| *c == b' '))
+        while bytes
+            .get(i)
+            .is_some_and(|c| !(*c == b' ' && bytes.get(i + 1).is_none_or(|c| *c == b' ')))
         {
             i += 1;
         }

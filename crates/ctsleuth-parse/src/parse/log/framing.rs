@@ -241,7 +241,10 @@ fn sd_element(input: &[u8]) -> Res<'_, &[u8]> {
             _ if escaped => escaped = false,
             b'\\' if quoted => escaped = true,
             b'"' => quoted = !quoted,
-            b']' if !quoted => return Ok((&body[i + 1..], &body[..i])),
+            b']' if !quoted => {
+                let (inside, rest) = body.split_at(i);
+                return Ok((rest.get(1..).unwrap_or_default(), inside));
+            }
             _ => {}
         }
     }
@@ -343,7 +346,7 @@ fn syslog_line(input: &[u8]) -> Res<'_, Framed<'_>> {
 /// fraction it is `dmesg --time-format=iso` and the rest is all message.
 fn rfc3339_line(input: &[u8]) -> Res<'_, Framed<'_>> {
     let (rest, stamp) = terminated(rfc3339, space1).parse(input)?;
-    let written = &input[..input.len() - rest.len()];
+    let written = input.get(..input.len() - rest.len()).unwrap_or(input);
     let tail = if written.contains(&b',') {
         Tail::bare(rest)
     } else {

@@ -45,7 +45,11 @@ pub(super) const LEVELS: &str = "emerg alert crit err warn notice info debug";
 /// `Nov` -> 11.
 pub(super) fn month(input: &[u8]) -> Res<'_, u32> {
     let (rest, name) = take(3usize).parse(input)?;
-    found(input, rest, listed(MONTHS, name).map(|i| i as u32 + 1))
+    found(
+        input,
+        rest,
+        listed(MONTHS, name).and_then(|i| u32::try_from(i + 1).ok()),
+    )
 }
 
 /// `Tue`; not checked against the date.
@@ -66,9 +70,10 @@ pub(super) fn clock(input: &[u8]) -> Res<'_, NaiveTime> {
     let (rest, (h, _, m, _, s)) = (two, char(':'), two, char(':'), two).parse(input)?;
     let (rest, frac) = opt(preceded(one_of(".,"), digit1)).parse(rest)?;
     let nano = frac.map_or(0, |f: &[u8]| {
-        let f = &f[..f.len().min(9)];
+        let f = f.get(..9).unwrap_or(f);
         let n = f.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0'));
-        n * 10u32.pow(9 - f.len() as u32)
+        // At most nine digits: the scale is 10^0 to 10^8.
+        n * 10u32.pow(9u32.saturating_sub(u32::try_from(f.len()).unwrap_or(9)))
     });
     found(input, rest, NaiveTime::from_hms_nano_opt(h, m, s, nano))
 }

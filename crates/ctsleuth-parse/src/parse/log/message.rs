@@ -82,14 +82,15 @@ pub fn classify(msg: &[u8]) -> Message {
         // The func may follow other prefixes (`nf_conntrack: nf_conntrack: 12 callbacks suppressed`).
         let mut start = 0;
         while start < msg.len() {
-            if let Ok((_, (func, count))) = suppressed(&msg[start..]) {
+            let from = msg.get(start..).unwrap_or_default();
+            if let Ok((_, (func, count))) = suppressed(from) {
                 let conntrack = func.ends_with(b"conntrack");
                 if conntrack || func == b"net_ratelimit" || func == b"__ratelimit" {
                     return Message::Suppressed { count, conntrack };
                 }
                 return Message::Other;
             }
-            start += memchr::memchr(b' ', &msg[start..]).map_or(msg.len(), |i| i + 1);
+            start += memchr::memchr(b' ', from).map_or(msg.len(), |i| i + 1);
         }
         return Message::Other;
     }

@@ -105,11 +105,13 @@ pub fn scan_block(buf: &[u8], first_line: u64) -> LogScan {
         let Some(m) = ac.find(Input::new(buf).span(from..buf.len())) else {
             break;
         };
-        let start = memchr::memrchr(b'\n', &buf[..m.start()]).map_or(0, |i| i + 1);
-        let end = memchr::memchr(b'\n', &buf[m.start()..]).map_or(buf.len(), |i| m.start() + i);
-        line_no += memchr::memchr_iter(b'\n', &buf[counted_to..start]).count() as u64;
+        let (before, after) = buf.split_at(m.start());
+        let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', after).map_or(buf.len(), |i| m.start() + i);
+        let skipped = buf.get(counted_to..start).unwrap_or_default();
+        line_no += memchr::memchr_iter(b'\n', skipped).count() as u64;
         counted_to = start;
-        let mut text = trim(&buf[start..end]);
+        let mut text = trim(buf.get(start..end).unwrap_or_default());
         if line_no == 1 {
             text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
         }
@@ -172,9 +174,10 @@ fn excerpt(s: &str) -> String {
     if chars.len() <= SYMPTOM_CHARS {
         return chars.into_iter().collect();
     }
-    let head: String = chars[..SYMPTOM_CHARS / 3].iter().collect();
-    let tail: String = chars[chars.len() - SYMPTOM_CHARS * 2 / 3..]
+    let head: String = chars.iter().take(SYMPTOM_CHARS / 3).collect();
+    let tail: String = chars
         .iter()
+        .skip(chars.len() - SYMPTOM_CHARS * 2 / 3)
         .collect();
     format!("{head} … {tail}")
 }
@@ -202,7 +205,7 @@ fn trusted_host(f: &Framed<'_>) -> Option<String> {
 /// True when a document is one JSON array of objects (a Cloud Logging export).
 pub fn is_json_array(head: &[u8]) -> bool {
     let t = trim(head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head));
-    t.first() == Some(&b'[') && trim(&t[1..]).first() == Some(&b'{')
+    t.first() == Some(&b'[') && trim(t.get(1..).unwrap_or_default()).first() == Some(&b'{')
 }
 
 /// Reads a Cloud Logging export that is one JSON array.

@@ -74,8 +74,10 @@ pub(super) fn table_size(i: &[u8]) -> Res<'_, (u64, u64)> {
 /// The first structured field among `names` in `text` that holds a number.
 pub(super) fn named_number(text: &[u8], names: &[&[u8]]) -> Option<u64> {
     names.iter().find_map(|name| {
-        memmem::find_iter(text, name)
-            .find_map(|at| field_number(&text[at + name.len()..]).ok().map(|(_, n)| n))
+        memmem::find_iter(text, name).find_map(|at| {
+            let after = text.get(at + name.len()..)?;
+            field_number(after).ok().map(|(_, n)| n)
+        })
     })
 }
 
@@ -115,8 +117,11 @@ pub(super) fn kube_setting(
 /// kube-proxy's `Set sysctl 'KEY' to N` or `"Set sysctl" entry="KEY" value=N`;
 /// `None` when the key is not a conntrack setting.
 pub(super) fn kube_sysctl(rest: &[u8]) -> Option<Facts<'_>> {
-    let entry =
-        || memmem::find(rest, b"entry").and_then(|at| field_key(&rest[at + "entry".len()..]).ok());
+    let entry = || {
+        memmem::find(rest, b"entry")
+            .and_then(|at| rest.get(at + "entry".len()..))
+            .and_then(|r| field_key(r).ok())
+    };
     let Some((after, key)) = quoted_key(rest).ok().or_else(entry) else {
         return Some(Err(
             "`'key' to N` or `entry=key value=N` after \"Set sysctl\"",
@@ -141,7 +146,8 @@ pub(super) fn kube_sysctl(rest: &[u8]) -> Option<Facts<'_>> {
 /// What a log line says about the limits: `None` when it says nothing,
 /// `Err` (what was expected) when a known message is malformed.
 pub(super) fn log_facts(text: &[u8]) -> Option<Facts<'_>> {
-    let after = |marker: &[u8]| memmem::find(text, marker).map(|at| &text[at + marker.len()..]);
+    let after =
+        |marker: &[u8]| memmem::find(text, marker).and_then(|at| text.get(at + marker.len()..));
     for (msg, knob, fields) in KUBE_MESSAGES {
         if let Some(rest) = after(msg.as_bytes()) {
             return Some(kube_setting(rest, knob, msg, &fields));
@@ -152,14 +158,15 @@ pub(super) fn log_facts(text: &[u8]) -> Option<Facts<'_>> {
     }
     // Logged when the module loads (docs/facts.md, "The table size").
     let at = memmem::find(text, b"_conntrack version ")?;
-    let origin = if text[..at].ends_with(b"ip") {
+    let (before, from) = text.split_at(at);
+    let origin = if before.ends_with(b"ip") {
         Origin::Kernel("ip_conntrack version".into())
-    } else if text[..at].ends_with(b"nf") {
+    } else if before.ends_with(b"nf") {
         Origin::Kernel("nf_conntrack version".into())
     } else {
         return None;
     };
-    let facts = table_size(&text[at + b"_conntrack version".len()..])
+    let facts = table_size(from.get(b"_conntrack version".len()..).unwrap_or_default())
         .map(|(_, (buckets, max))| {
             vec![
                 (Knob::Buckets, buckets, origin.clone()),

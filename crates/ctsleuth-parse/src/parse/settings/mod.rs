@@ -120,8 +120,9 @@ fn file_knob(name: &[u8]) -> Option<Knob<'_>> {
     if has(b"timeout") {
         let mut words = name.split(|c| !is_name_byte(c));
         let word = words.find(|w| memmem::find(w, b"timeout").is_some())?;
-        let leaf =
-            memmem::rfind(word, b"conntrack_").map_or(word, |p| &word[p + "conntrack_".len()..]);
+        let leaf = memmem::rfind(word, b"conntrack_")
+            .and_then(|p| word.get(p + "conntrack_".len()..))
+            .unwrap_or(word);
         return is_timeout_name(leaf).then_some(Knob::Timeout(leaf));
     }
     let parts: [(&[u8], Knob<'_>); 5] = [
@@ -242,7 +243,7 @@ fn sysctl_key(i: &[u8]) -> Res<'_, &[u8]> {
 /// line and may be empty.
 fn sysctl_line(i: &[u8]) -> Res<'_, (&[u8], &[u8])> {
     let (value, key) = terminated(sysctl_key, (space0, tag("="), space0)).parse(i)?;
-    Ok((&value[value.len()..], (key, value)))
+    Ok((value.get(value.len()..).unwrap_or_default(), (key, value)))
 }
 
 /// A whole value that is one decimal number.
@@ -361,7 +362,9 @@ pub fn parse_uptime(text: &str) -> Option<u64> {
     if let Some(first) = t.split_whitespace().next() {
         if let Ok(secs) = first.parse::<f64>() {
             if (0.0..1e10).contains(&secs) && t.split_whitespace().count() <= 2 {
-                return Some(secs as u64);
+                // In range: the cast keeps the whole seconds.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                return Some(secs.trunc() as u64);
             }
         }
     }
