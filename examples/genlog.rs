@@ -4,7 +4,12 @@
 //! Arguments: LINES [ONE DROP IN N LINES] [SEED]
 
 // Tests, benchmarks and sample generators may panic on their own fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
 
 #[allow(dead_code)]
 #[path = "support/synth.rs"]

@@ -27,3 +27,63 @@ pub fn percent(part: u64, whole: u64) -> String {
 pub fn fill(u: f64) -> String {
     format!("{:.1}%", (u * 1000.0).floor() / 10.0)
 }
+
+/// `v` rounded to a whole number, held within `u64`: NaN and negatives are
+/// 0, values beyond the range its end. The one float-to-integer conversion
+/// of the reports.
+pub fn round_u64(v: f64) -> u64 {
+    if v.is_nan() || v <= 0.0 {
+        0
+    } else if v >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        // Within range after the checks above.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = v.round() as u64;
+        n
+    }
+}
+
+/// `v` rounded to a whole number, held within `i64` (NaN is 0).
+pub fn round_i64(v: f64) -> i64 {
+    if v.is_nan() {
+        0
+    } else if v <= i64::MIN as f64 {
+        i64::MIN
+    } else if v >= i64::MAX as f64 {
+        i64::MAX
+    } else {
+        // Within range after the checks above.
+        #[allow(clippy::cast_possible_truncation)]
+        let n = v.round() as i64;
+        n
+    }
+}
+
+/// A count as `u32`, saturating.
+pub fn to_u32(n: impl TryInto<u32>) -> u32 {
+    n.try_into().unwrap_or(u32::MAX)
+}
+
+/// A count as `i64`, saturating.
+pub fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_saturate() {
+        assert_eq!(round_u64(2.5), 3);
+        assert_eq!(round_u64(-4.0), 0);
+        assert_eq!(round_u64(f64::NAN), 0);
+        assert_eq!(round_u64(1e30), u64::MAX);
+        assert_eq!(round_i64(-2.4), -2);
+        assert_eq!(round_i64(-1e30), i64::MIN);
+        assert_eq!(to_u32(5_000_000_000u64), u32::MAX);
+        assert_eq!(to_u32(7usize), 7);
+        assert_eq!(to_i64(u64::MAX), i64::MAX);
+    }
+}

@@ -4,7 +4,12 @@
 //! layout, and hostile archives.
 
 // Tests, benchmarks and sample generators may panic on their own fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
 
 mod common;
 use common::ctsleuth;

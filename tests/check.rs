@@ -1,7 +1,12 @@
 //! `ctsleuth check`: rules, policy, outputs, exit codes and baselines.
 
 // Tests, benchmarks and sample generators may panic on their own fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
 
 mod common;
 

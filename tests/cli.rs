@@ -4,7 +4,12 @@
 //! Regenerate the golden files with `UPDATE_GOLDEN=1 cargo test --test cli`.
 
 // Tests, benchmarks and sample generators may panic on their own fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
 
 mod common;
 use common::ctsleuth;

@@ -2,7 +2,12 @@
 //! line, byte-identical output for the same inputs.
 
 // Tests, benchmarks and sample generators may panic on their own fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
 
 mod common;
 

@@ -8,7 +8,12 @@
 //! `cargo run --release --example support_case` (README.md is kept by hand).
 
 // Tests, benchmarks and sample generators may panic on their own fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
 
 mod common;
 

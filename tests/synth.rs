@@ -1,7 +1,12 @@
 //! The sample generator: realistic, parseable and deterministic.
 
 // Tests, benchmarks and sample generators may panic on their own fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap
+)]
 
 #[allow(dead_code)]
 #[path = "../examples/support/synth.rs"]

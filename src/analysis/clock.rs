@@ -53,7 +53,9 @@ fn from_secs_f64(secs: f64) -> Option<chrono::Duration> {
     if !secs.is_finite() || secs.abs() > 1e12 {
         return None;
     }
-    Some(chrono::Duration::microseconds((secs * 1e6).round() as i64))
+    Some(chrono::Duration::microseconds(crate::numbers::round_i64(
+        secs * 1e6,
+    )))
 }
 
 fn local(tz: FixedOffset, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
@@ -220,7 +222,9 @@ pub fn resolve(
             .collect();
         offsets.sort_by(f64::total_cmp);
         if let Some(mid) = offsets.get(offsets.len() / 2) {
-            if let Some(b) = DateTime::from_timestamp_millis((mid * 1000.0).round() as i64) {
+            if let Some(b) =
+                DateTime::from_timestamp_millis(crate::numbers::round_i64(mid * 1000.0))
+            {
                 human_boots.insert(node.clone(), b);
             }
         }

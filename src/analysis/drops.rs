@@ -206,7 +206,7 @@ pub fn attach_suppressed(events: Vec<(DropEvent, bool)>) -> (Vec<DropEvent>, u64
     let mut drops: BTreeMap<(Option<String>, u32), Vec<i64>> = BTreeMap::new();
     let key_time = |e: &DropEvent| -> Option<i64> {
         e.ts.map(|t| t.timestamp())
-            .or_else(|| e.since_boot.map(|s| s as i64))
+            .or_else(|| e.since_boot.map(|s| crate::numbers::round_i64(s.floor())))
     };
     for (e, _) in &events {
         if e.kind == EventKind::Drop {
@@ -265,7 +265,7 @@ fn events_frame(events: &[DropEvent]) -> PolarsResult<DataFrame> {
         .iter()
         .map(|e| match (e.ts, e.since_boot) {
             (Some(ts), _) => ts.timestamp_millis(),
-            (None, Some(s)) => (s * 1000.0) as i64,
+            (None, Some(s)) => crate::numbers::round_i64((s * 1000.0).trunc()),
             (None, None) => 0,
         })
         .collect();
@@ -502,9 +502,13 @@ pub fn recurrences(bursts: &[Burst], opts: &DropOptions) -> Vec<Recurrence> {
         let mut minutes: Vec<i64> = g.iter().map(|(m, _, _)| *m).collect();
         minutes.sort_unstable();
         let median = minutes[minutes.len() / 2];
-        let tod = NaiveTime::from_hms_opt((median / 60) as u32, (median % 60) as u32, 0)
-            .map(|t| t.format("%H:%M").to_string())
-            .unwrap_or_default();
+        let tod = NaiveTime::from_hms_opt(
+            crate::numbers::to_u32(median / 60),
+            crate::numbers::to_u32(median % 60),
+            0,
+        )
+        .map(|t| t.format("%H:%M").to_string())
+        .unwrap_or_default();
         let nodes: BTreeSet<Option<String>> = g.iter().map(|(_, b, _)| b.node.clone()).collect();
         out.push(Recurrence {
             description: format!(

@@ -151,7 +151,14 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| ((a as f64 / b as f64) * 10_000.0).round() / 10_000.0)
 }
 
-pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> {
+/// One [`NodeSummary`] per node seen in any usable input, in a stable
+/// order: its limit from the best evidence, buckets and timeouts (captured,
+/// then the command line's); disagreeing limits become warnings.
+fn node_limits(
+    loaded: &Loaded,
+    opts: &AnalyzeOptions,
+    warnings: &mut Vec<String>,
+) -> (Vec<NodeSummary>, BTreeMap<Option<String>, Timeouts>) {
     let path = |i: usize| {
         loaded
             .inputs
@@ -159,8 +166,6 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             .map(|x| x.path.clone())
             .unwrap_or_default()
     };
-    let mut warnings = Vec::new();
-
     // Node keys in a stable order: every node seen in any usable input.
     let mut node_keys: Vec<Option<String>> = loaded
         .snapshots
@@ -238,6 +243,20 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             cores: None,
         });
     }
+    (nodes, node_timeouts)
+}
+
+pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> {
+    let path = |i: usize| {
+        loaded
+            .inputs
+            .get(i)
+            .map(|x| x.path.clone())
+            .unwrap_or_default()
+    };
+    let mut warnings = Vec::new();
+
+    let (mut nodes, node_timeouts) = node_limits(loaded, opts, &mut warnings);
 
     let directory = attribution::Directory::build(loaded.inventories.iter().map(|i| &i.inventory));
     for n in nodes.iter_mut() {

@@ -177,7 +177,7 @@ fn top_by(lf: LazyFrame, keys: &[&str], n: usize) -> LazyFrame {
     if n == usize::MAX {
         lf
     } else {
-        lf.limit(n as IdxSize)
+        lf.limit(IdxSize::try_from(n).unwrap_or(IdxSize::MAX))
     }
 }
 
@@ -416,7 +416,7 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
         .iter()
         .enumerate()
         .map(|(i, &c)| {
-            let start = i as u32 * bucket;
+            let start = crate::numbers::to_u32(i).saturating_mul(bucket);
             let width = bucket.min(window - start).max(1);
             round2(c as f64 / f64::from(width))
         })

@@ -73,7 +73,7 @@ pub(super) fn socket_views(
             .min_by_key(|s| match (s.captured_at, inv.captured_at) {
                 (Some(a), Some(b)) => (a - b).num_seconds().abs(),
                 // Without times, the fullest snapshot.
-                _ => -(s.stats.entries as i64),
+                _ => -crate::numbers::to_i64(s.stats.entries),
             });
         let count = |rows: &[snapshot::AddrState]| -> BTreeMap<String, u64> {
             let mut m = BTreeMap::new();
@@ -217,8 +217,8 @@ pub(super) fn trends(
                 let xs: Vec<f64> = entries.iter().map(|&e| e as f64).collect();
                 WorkloadTrend {
                     workload: name.clone(),
-                    growth: *entries.last().unwrap_or(&0) as i64
-                        - *entries.first().unwrap_or(&0) as i64,
+                    growth: crate::numbers::to_i64(*entries.last().unwrap_or(&0))
+                        - crate::numbers::to_i64(*entries.first().unwrap_or(&0)),
                     correlation: pearson(&xs, &drop_rate),
                     entries,
                 }
@@ -323,7 +323,8 @@ pub(super) fn name_suspects(
                 b.suspects.sort_by(|x, y| {
                     let k = |s: &drops::Suspect| {
                         (
-                            s.correlation.map_or(0, |c| (c * 100.0).round() as i64 / 50),
+                            s.correlation
+                                .map_or(0, |c| crate::numbers::round_i64(c * 100.0) / 50),
                             s.entries,
                         )
                     };

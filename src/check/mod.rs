@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analysis::Summary;
+use crate::analysis::{SnapshotSummary, Summary};
 use crate::facts;
-use policy::{Policy, Severity, Threshold};
+use policy::{OnBreach, Policy, Threshold};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -103,8 +103,8 @@ fn judge(value: f64, t: &Threshold) -> Status {
     }
     if t.fail.is_some_and(|f| value > f) {
         return match t.severity {
-            Severity::Fail => Status::Fail,
-            Severity::Warn => Status::Warn,
+            OnBreach::Fail => Status::Fail,
+            OnBreach::Warn => Status::Warn,
         };
     }
     if t.warn.is_some_and(|w| value > w) {
@@ -152,10 +152,22 @@ impl Acc {
     }
 }
 
+/// Each rule's results, per rule and node.
+type Accs = BTreeMap<(Rule, Option<String>), Acc>;
+
+/// Where a snapshot's numbers come from, for evidence lines.
+fn at(s: &SnapshotSummary) -> String {
+    format!(
+        "{} ({})",
+        s.path,
+        s.captured_at
+            .map_or("time unknown".into(), |t| t.to_rfc3339())
+    )
+}
+
 /// Evaluates every rule of `policy` on `summary`.
 pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
-    let r = &policy.rules;
-    let mut per: BTreeMap<(Rule, Option<String>), Acc> = BTreeMap::new();
+    let mut per: Accs = BTreeMap::new();
     let mut nodes: Vec<Option<String>> = summary.nodes.iter().map(|n| n.node.clone()).collect();
     for s in &summary.snapshots {
         if !nodes.contains(&s.node) {
@@ -167,111 +179,162 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
             per.insert((rule, n.clone()), Acc::new());
         }
     }
-    let at = |s: &crate::analysis::SnapshotSummary| {
-        format!(
-            "{} ({})",
-            s.path,
-            s.captured_at
-                .map_or("time unknown".into(), |t| t.to_rfc3339())
-        )
-    };
-
     for s in &summary.snapshots {
-        let total = s.stats.entries.max(1) as f64;
-        let node = s.node.clone();
-        // Utilization.
-        let acc = per
-            .entry((Rule::Utilization, node.clone()))
-            .or_insert_with(Acc::new);
-        match s.utilization {
-            Some(u) => acc.add(
-                judge(u, &r.utilization),
-                u,
-                r.utilization.fail,
-                format!(
-                    "{} full: {} of {} entries at {}",
-                    crate::numbers::fill(u),
-                    s.stats.entries,
-                    s.limit.unwrap_or(0),
-                    at(s)
-                ),
-            ),
-            None if acc.value.is_none() => {
-                acc.status = acc.status.max(Status::Skip);
-                acc.evidence.push(
-                    "the limit is unknown: capture sysctl net.netfilter.nf_conntrack_max".into(),
-                );
+        utilization(s, policy, &mut per);
+        workload_share(s, policy, &mut per);
+        close_rate(s, policy, &mut per);
+        unreplied_share(s, policy, &mut per);
+    }
+    drops(summary, policy, &nodes, &mut per);
+    insert_failed_rate(summary, policy, &mut per);
+    limit_below_kube_proxy(summary, policy, &mut per);
+    // A rule with nothing to measure on a node is skipped, not passed.
+    for ((rule, _), acc) in per.iter_mut() {
+        if acc.value.is_none() && acc.status == Status::Pass && *rule != Rule::Drops {
+            acc.status = Status::Skip;
+            if acc.evidence.is_empty() {
+                acc.evidence
+                    .push("nothing to measure in these inputs".into());
             }
-            None => {}
         }
-        // The largest workload (or source).
-        let acc = per
-            .entry((Rule::WorkloadShare, node.clone()))
-            .or_insert_with(Acc::new);
-        let big_enough = s.stats.entries >= r.workload_share.min_entries;
-        for w in s.top_workloads.iter().take(5).filter(|_| big_enough) {
-            let (enabled, warn, fail) = policy.share_for(w.namespace.as_deref(), &w.workload);
-            let t = Threshold {
-                enabled: enabled && r.workload_share.enabled,
-                warn,
-                fail,
-                ..r.workload_share
-            };
-            acc.add(
-                judge(w.share, &t),
-                w.share,
-                fail,
-                format!(
-                    "{} holds {} of the table ({} entries) at {}",
-                    w.workload,
-                    pct(w.share),
-                    w.entries,
-                    at(s)
-                ),
-            );
-        }
-        // Close rate.
-        if let Some(rate) = s.stats.close_rate_per_s {
-            let acc = per
-                .entry((Rule::CloseRate, node.clone()))
-                .or_insert_with(Acc::new);
-            acc.add(
-                judge(rate, &r.close_rate),
-                rate,
-                r.close_rate.fail,
-                format!("{rate:.0} connections closed per second at {}", at(s)),
-            );
-        }
-        // UNREPLIED / SYN_SENT.
-        let share = s.stats.unreplied.max(s.stats.syn_sent) as f64 / total;
-        let acc = per
-            .entry((Rule::UnrepliedShare, node.clone()))
-            .or_insert_with(Acc::new);
-        acc.add(
-            judge(share, &r.unreplied_share),
-            share,
-            r.unreplied_share.fail,
+    }
+    let results: Vec<RuleResult> = per
+        .into_iter()
+        .map(|((rule, node), a)| RuleResult {
+            rule,
+            node,
+            status: a.status,
+            value: a.value,
+            threshold: a.threshold,
+            evidence: a.evidence,
+        })
+        .collect();
+    let status = results
+        .iter()
+        .map(|r| r.status)
+        .filter(|s| *s != Status::Skip)
+        .max()
+        .unwrap_or(Status::Pass);
+    CheckReport {
+        schema: "ctsleuth.check/v1",
+        status,
+        results,
+    }
+}
+
+/// How full each snapshot's table was.
+fn utilization(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
+    let r = &policy.rules;
+    let node = s.node.clone();
+    let acc = per
+        .entry((Rule::Utilization, node.clone()))
+        .or_insert_with(Acc::new);
+    match s.utilization {
+        Some(u) => acc.add(
+            judge(u, &r.utilization),
+            u,
+            r.utilization.fail,
             format!(
-                "{} UNREPLIED, {} SYN_SENT of {} entries ({}) at {}",
-                s.stats.unreplied,
-                s.stats.syn_sent,
+                "{} full: {} of {} entries at {}",
+                crate::numbers::fill(u),
                 s.stats.entries,
-                pct(share),
+                s.limit.unwrap_or(0),
+                at(s)
+            ),
+        ),
+        None if acc.value.is_none() => {
+            acc.status = acc.status.max(Status::Skip);
+            acc.evidence
+                .push("the limit is unknown: capture sysctl net.netfilter.nf_conntrack_max".into());
+        }
+        None => {}
+    }
+}
+
+/// The largest workloads' (or sources') share of each table.
+fn workload_share(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
+    let r = &policy.rules;
+    let node = s.node.clone();
+    let acc = per
+        .entry((Rule::WorkloadShare, node.clone()))
+        .or_insert_with(Acc::new);
+    let big_enough = s.stats.entries >= r.workload_share.min_entries;
+    for w in s.top_workloads.iter().take(5).filter(|_| big_enough) {
+        let (enabled, warn, fail) = policy.share_for(w.namespace.as_deref(), &w.workload);
+        let t = Threshold {
+            enabled: enabled && r.workload_share.enabled,
+            warn,
+            fail,
+            ..r.workload_share
+        };
+        acc.add(
+            judge(w.share, &t),
+            w.share,
+            fail,
+            format!(
+                "{} holds {} of the table ({} entries) at {}",
+                w.workload,
+                pct(w.share),
+                w.entries,
                 at(s)
             ),
         );
     }
+}
 
-    // Drops: logged lines, or counters rising.
-    for n in &nodes {
+/// Connections closed per second, from the closing entries' ages.
+fn close_rate(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
+    let r = &policy.rules;
+    let node = s.node.clone();
+    if let Some(rate) = s.stats.close_rate_per_s {
+        let acc = per
+            .entry((Rule::CloseRate, node.clone()))
+            .or_insert_with(Acc::new);
+        acc.add(
+            judge(rate, &r.close_rate),
+            rate,
+            r.close_rate.fail,
+            format!("{rate:.0} connections closed per second at {}", at(s)),
+        );
+    }
+}
+
+/// The share of UNREPLIED or SYN_SENT entries.
+fn unreplied_share(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
+    let r = &policy.rules;
+    let node = s.node.clone();
+    let total = s.stats.entries.max(1) as f64;
+    let share = s.stats.unreplied.max(s.stats.syn_sent) as f64 / total;
+    let acc = per
+        .entry((Rule::UnrepliedShare, node.clone()))
+        .or_insert_with(Acc::new);
+    acc.add(
+        judge(share, &r.unreplied_share),
+        share,
+        r.unreplied_share.fail,
+        format!(
+            "{} UNREPLIED, {} SYN_SENT of {} entries ({}) at {}",
+            s.stats.unreplied,
+            s.stats.syn_sent,
+            s.stats.entries,
+            pct(share),
+            at(s)
+        ),
+    );
+}
+
+/// Drops: logged lines, or counters rising.
+fn drops(summary: &Summary, policy: &Policy, nodes: &[Option<String>], per: &mut Accs) {
+    let r = &policy.rules;
+    for n in nodes {
         let acc = per.entry((Rule::Drops, n.clone())).or_insert_with(Acc::new);
         if !r.drops.enabled {
             acc.status = Status::Skip;
             continue;
         }
         let breach = match r.drops.severity {
-            Severity::Fail => Status::Fail,
-            Severity::Warn => Status::Warn,
+            OnBreach::Fail => Status::Fail,
+            OnBreach::Warn => Status::Warn,
         };
         let logged: u64 = summary
             .drops
@@ -308,7 +371,11 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
             }
         }
     }
-    // insert_failed per second.
+}
+
+/// `insert_failed` per second between counter captures.
+fn insert_failed_rate(summary: &Summary, policy: &Policy, per: &mut Accs) {
+    let r = &policy.rules;
     for st in &summary.stats {
         let Some(rate) = st
             .rates
@@ -331,7 +398,11 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
             ),
         );
     }
-    // Limit against kube-proxy's formula.
+}
+
+/// The limit against kube-proxy's formula.
+fn limit_below_kube_proxy(summary: &Summary, policy: &Policy, per: &mut Accs) {
+    let r = &policy.rules;
     for n in &summary.nodes {
         let acc = per
             .entry((Rule::LimitBelowKubeProxy, n.node.clone()))
@@ -345,8 +416,8 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
                 let want = facts::kube_proxy_max(cores);
                 if limit < want {
                     let s = match r.limit_below_kube_proxy.severity {
-                        Severity::Fail => Status::Fail,
-                        Severity::Warn => Status::Warn,
+                        OnBreach::Fail => Status::Fail,
+                        OnBreach::Warn => Status::Warn,
                     };
                     acc.add(s, limit as f64, Some(want as f64), format!("nf_conntrack_max {limit} is below kube-proxy's max({} × {cores} cores, {}) = {want}", facts::KUBE_PROXY_MAX_PER_CORE, facts::KUBE_PROXY_MIN));
                 } else {
@@ -360,38 +431,6 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
                 );
             }
         }
-    }
-    // A rule with nothing to measure on a node is skipped, not passed.
-    for ((rule, _), acc) in per.iter_mut() {
-        if acc.value.is_none() && acc.status == Status::Pass && *rule != Rule::Drops {
-            acc.status = Status::Skip;
-            if acc.evidence.is_empty() {
-                acc.evidence
-                    .push("nothing to measure in these inputs".into());
-            }
-        }
-    }
-    let results: Vec<RuleResult> = per
-        .into_iter()
-        .map(|((rule, node), a)| RuleResult {
-            rule,
-            node,
-            status: a.status,
-            value: a.value,
-            threshold: a.threshold,
-            evidence: a.evidence,
-        })
-        .collect();
-    let status = results
-        .iter()
-        .map(|r| r.status)
-        .filter(|s| *s != Status::Skip)
-        .max()
-        .unwrap_or(Status::Pass);
-    CheckReport {
-        schema: "ctsleuth.check/v1",
-        status,
-        results,
     }
 }
 

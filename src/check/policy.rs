@@ -8,7 +8,7 @@ use serde::Deserialize;
 /// What a breach of a rule's `fail` threshold is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum OnBreach {
     Fail,
     Warn,
 }
@@ -22,7 +22,7 @@ pub struct Threshold {
     pub warn: Option<f64>,
     pub fail: Option<f64>,
     #[serde(default = "fail")]
-    pub severity: Severity,
+    pub severity: OnBreach,
     /// Tables smaller than this are not judged by this rule (a share of a
     /// small table says little).
     #[serde(default)]
@@ -36,14 +36,14 @@ pub struct Switch {
     #[serde(default = "yes")]
     pub enabled: bool,
     #[serde(default = "fail")]
-    pub severity: Severity,
+    pub severity: OnBreach,
 }
 
 fn yes() -> bool {
     true
 }
-fn fail() -> Severity {
-    Severity::Fail
+fn fail() -> OnBreach {
+    OnBreach::Fail
 }
 
 fn t(warn: f64, fail: f64) -> Threshold {
@@ -51,7 +51,7 @@ fn t(warn: f64, fail: f64) -> Threshold {
         enabled: true,
         warn: Some(warn),
         fail: Some(fail),
-        severity: Severity::Fail,
+        severity: OnBreach::Fail,
         min_entries: 0,
     }
 }
@@ -82,7 +82,7 @@ impl Default for Rules {
             utilization: t(0.60, 0.75),
             drops: Switch {
                 enabled: true,
-                severity: Severity::Fail,
+                severity: OnBreach::Fail,
             },
             workload_share: Threshold {
                 min_entries: 10_000,
@@ -93,7 +93,7 @@ impl Default for Rules {
             insert_failed_rate: t(1.0, 10.0),
             limit_below_kube_proxy: Switch {
                 enabled: true,
-                severity: Severity::Warn,
+                severity: OnBreach::Warn,
             },
         }
     }

@@ -30,7 +30,7 @@ impl IpTable {
 
     #[inline]
     pub fn intern(&mut self, ip: IpAddr) -> u32 {
-        let next = self.addrs.len() as u32;
+        let next = crate::numbers::to_u32(self.addrs.len());
         let id = match ip {
             IpAddr::V4(a) => *self.v4.entry(u32::from(a)).or_insert(next),
             IpAddr::V6(a) => *self.v6.entry(u128::from(a)).or_insert(next),

@@ -675,7 +675,9 @@ fn sos_manifest(buf: &[u8]) -> Option<Ident> {
                     m.get("filepath").and_then(|p| p.as_str()),
                     m.get("start_time").and_then(serde_json::Value::as_f64),
                 ) {
-                    if let Some(t) = DateTime::from_timestamp(start as i64, 0) {
+                    if let Some(t) =
+                        DateTime::from_timestamp(crate::numbers::round_i64(start.trunc()), 0)
+                    {
                         out.insert(path.trim_start_matches('/').to_string(), t);
                     }
                 }

@@ -190,7 +190,7 @@ fn draw<DB: DrawingBackend>(
     scale: f64,
 ) -> Draw<DB> {
     area.fill(&WHITE)?;
-    let px = |v: f64| (v * scale).round() as u32;
+    let px = |v: f64| crate::numbers::to_u32(crate::numbers::round_u64(v * scale));
     let title_font = (FAMILY, px(22.0) as f64).into_font();
     let label_font = (FAMILY, px(14.0) as f64).into_font();
     let mut tips = Vec::new();
@@ -224,8 +224,16 @@ fn draw<DB: DrawingBackend>(
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(n.min(12))
-                .x_label_formatter(&|x| labels.get(*x as usize).cloned().unwrap_or_default())
-                .y_label_formatter(&|y| crate::report::thousands(y.round() as u64))
+                .x_label_formatter(&|x| {
+                    labels
+                        .get(
+                            usize::try_from(crate::numbers::round_u64(x.trunc()))
+                                .unwrap_or(usize::MAX),
+                        )
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .y_label_formatter(&|y| crate::report::thousands(crate::numbers::round_u64(*y)))
                 .y_desc("packets per bucket (log)")
                 .x_desc(if node.clock == crate::analysis::drops::Clock::Utc {
                     "bucket start, UTC"
@@ -286,7 +294,7 @@ fn draw<DB: DrawingBackend>(
                             .map(|(i, b)| {
                                 TriangleMarker::new(
                                     (i as f64 + 0.5, b.dns_failures as f64),
-                                    px(7.0) as i32,
+                                    i32::try_from(px(7.0)).unwrap_or(i32::MAX),
                                     VERMILION.filled(),
                                 )
                             }),
@@ -345,10 +353,12 @@ fn draw<DB: DrawingBackend>(
                 .configure_mesh()
                 .x_labels(6)
                 .x_label_formatter(&|x| {
-                    DateTime::from_timestamp(*x as i64, 0)
+                    DateTime::from_timestamp(crate::numbers::round_i64(*x), 0)
                         .map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string())
                 })
-                .y_label_formatter(&|y| crate::report::thousands(*y as u64))
+                .y_label_formatter(&|y| {
+                    crate::report::thousands(crate::numbers::round_u64(y.trunc()))
+                })
                 .y_desc("entries")
                 .x_desc("capture time, UTC")
                 .label_style(label_font.clone())
@@ -375,11 +385,13 @@ fn draw<DB: DrawingBackend>(
                 .draw_series(LineSeries::new(series.clone(), BLUE.stroke_width(px(2.0))))?
                 .label("entries in the table")
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
-            chart.draw_series(
-                series
-                    .iter()
-                    .map(|p| Circle::new(*p, px(5.0) as i32, BLUE.filled())),
-            )?;
+            chart.draw_series(series.iter().map(|p| {
+                Circle::new(
+                    *p,
+                    i32::try_from(px(5.0)).unwrap_or(i32::MAX),
+                    BLUE.filled(),
+                )
+            }))?;
             chart
                 .configure_series_labels()
                 .label_font(label_font)
@@ -426,7 +438,9 @@ fn draw<DB: DrawingBackend>(
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(0)
-                .y_label_formatter(&|y| crate::report::thousands(*y as u64))
+                .y_label_formatter(&|y| {
+                    crate::report::thousands(crate::numbers::round_u64(y.trunc()))
+                })
                 .y_desc(if *answered {
                     "entries (reply source)"
                 } else {
@@ -520,7 +534,11 @@ fn draw<DB: DrawingBackend>(
                 .x_labels(n.min(12))
                 .x_label_formatter(&|x| {
                     // Oldest on the left: bar i is (n-1-i) buckets ago.
-                    let ago = (n as u32).saturating_sub(*x as u32) * bucket;
+                    let ago = crate::numbers::to_u32(n)
+                        .saturating_sub(crate::numbers::to_u32(crate::numbers::round_u64(
+                            x.trunc(),
+                        )))
+                        .saturating_mul(bucket);
                     format!("-{ago} s")
                 })
                 .y_desc("closes per second")
@@ -536,7 +554,7 @@ fn draw<DB: DrawingBackend>(
             for (i, v) in h.closes_per_s.iter().rev().enumerate() {
                 let (x0, y0) = chart.backend_coord(&(i as f64 + 0.1, ymax));
                 let (x1, y1) = chart.backend_coord(&(i as f64 + 0.9, 0.0));
-                let from = (n - i) as u32 * bucket;
+                let from = crate::numbers::to_u32(n - i).saturating_mul(bucket);
                 tips.push(Tip {
                     x0,
                     y0,

@@ -149,7 +149,7 @@ pub fn render(
                     format!(
                         "{} ({})",
                         escape(&x.workload),
-                        percent((x.share * 1000.0) as u64, 1000)
+                        percent(crate::numbers::round_u64((x.share * 1000.0).trunc()), 1000)
                     )
                 },
             );

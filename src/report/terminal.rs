@@ -19,7 +19,7 @@ pub fn sparkline(values: &[f64]) -> String {
             if max <= 0.0 {
                 BARS[0]
             } else {
-                let i = ((v / max) * 7.0).round() as usize;
+                let i = usize::try_from(crate::numbers::round_u64((v / max) * 7.0)).unwrap_or(7);
                 BARS[i.min(7)]
             }
         })
@@ -28,7 +28,7 @@ pub fn sparkline(values: &[f64]) -> String {
 
 fn rate(r: f64) -> String {
     if r >= 100.0 {
-        thousands(r.round() as u64)
+        thousands(crate::numbers::round_u64(r))
     } else {
         format!("{r:.1}")
     }

@@ -67,7 +67,12 @@ fn bar(logged: u64, upper: u64, peak: u64) -> String {
     if peak == 0 {
         return " ".repeat(BAR);
     }
-    let scale = |v: u64| ((v as f64 / peak as f64) * BAR as f64).ceil() as usize;
+    let scale = |v: u64| {
+        usize::try_from(crate::numbers::round_u64(
+            ((v as f64 / peak as f64) * BAR as f64).ceil(),
+        ))
+        .unwrap_or(BAR)
+    };
     let up = scale(upper).clamp(usize::from(upper > 0), BAR);
     let lo = scale(logged).clamp(usize::from(logged > 0), up);
     format!(

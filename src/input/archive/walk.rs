@@ -24,7 +24,7 @@ impl Read for Capped<'_> {
             }
             return Ok(0);
         }
-        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let want = usize::try_from(self.left).map_or(buf.len(), |left| buf.len().min(left));
         let n = self.inner.read(&mut buf[..want])?;
         self.left -= n as u64;
         *self.total += n as u64;
@@ -334,7 +334,7 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
                 break;
             }
             self.members += 1;
-            let mut file = match zip.by_index(i as usize) {
+            let mut file = match zip.by_index(usize::try_from(i).unwrap_or(usize::MAX)) {
                 Ok(f) => f,
                 Err(zip::result::ZipError::UnsupportedArchive(e)) => {
                     self.issues.push(Issue::Unsupported {

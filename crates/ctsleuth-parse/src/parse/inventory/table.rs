@@ -31,14 +31,14 @@ pub(super) struct Table {
     line: u64,
     /// Start of each column, in characters from the start of the line.
     starts: Vec<usize>,
-    kind: Kind,
+    kind: TableKind,
     /// Rows whose ENDPOINTS kubectl cut short (`+ 3 more...`).
     cut_short: u64,
 }
 
 /// Which table, with the index of each column read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
+enum TableKind {
     Pods(PodColumns),
     Nodes(NodeColumns),
     Services(ServiceColumns),
@@ -47,9 +47,9 @@ enum Kind {
     Containers(ContainerColumns),
 }
 
-impl Kind {
+impl TableKind {
     /// The table whose header has these column names.
-    fn of(names: &[&str]) -> Option<Kind> {
+    fn of(names: &[&str]) -> Option<TableKind> {
         let at = |n: &str| names.iter().position(|x| *x == n);
         let namespace = at("NAMESPACE");
         if let (Some(id), Some(_), Some(state), Some(name)) = (
@@ -59,7 +59,7 @@ impl Kind {
             at("NAME"),
         ) {
             let (pod_id, pod) = (at("POD ID"), at("POD"));
-            return Some(Kind::Containers(ContainerColumns {
+            return Some(TableKind::Containers(ContainerColumns {
                 id,
                 state,
                 name,
@@ -70,7 +70,7 @@ impl Kind {
         if let (Some(id), Some(created), Some(state), Some(name)) =
             (at("POD ID"), at("CREATED"), at("STATE"), at("NAME"))
         {
-            return Some(Kind::Sandboxes(SandboxColumns {
+            return Some(TableKind::Sandboxes(SandboxColumns {
                 id,
                 created,
                 state,
@@ -82,7 +82,7 @@ impl Kind {
             (at("NAME"), at("READY"), at("STATUS"), at("RESTARTS"))
         {
             let (ip, node, labels) = (at("IP"), at("NODE"), at("LABELS"));
-            return Some(Kind::Pods(PodColumns {
+            return Some(TableKind::Pods(PodColumns {
                 namespace,
                 name,
                 ready,
@@ -96,7 +96,7 @@ impl Kind {
         if let (Some(name), Some(status), Some(_), Some(version)) =
             (at("NAME"), at("STATUS"), at("ROLES"), at("VERSION"))
         {
-            return Some(Kind::Nodes(NodeColumns {
+            return Some(TableKind::Nodes(NodeColumns {
                 name,
                 status,
                 version,
@@ -109,7 +109,7 @@ impl Kind {
         if let (Some(name), Some(kind), Some(cluster_ip), Some(ports)) =
             (at("NAME"), at("TYPE"), at("CLUSTER-IP"), at("PORT(S)"))
         {
-            return Some(Kind::Services(ServiceColumns {
+            return Some(TableKind::Services(ServiceColumns {
                 namespace,
                 name,
                 kind,
@@ -118,7 +118,7 @@ impl Kind {
             }));
         }
         if let (Some(name), Some(endpoints)) = (at("NAME"), at("ENDPOINTS")) {
-            return Some(Kind::Endpoints(EndpointColumns {
+            return Some(TableKind::Endpoints(EndpointColumns {
                 namespace,
                 name,
                 endpoints,
@@ -183,7 +183,7 @@ pub(super) fn header(line: Line<'_>) -> Option<Found> {
         return None;
     }
     let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
-    Some(match Kind::of(&names) {
+    Some(match TableKind::of(&names) {
         Some(kind) => Found::Known(Table {
             line: line.number,
             starts: columns.iter().map(|c| c.start).collect(),
@@ -267,13 +267,13 @@ impl Table {
     /// A warning about the layout, given when the header is read.
     pub(super) fn note(&self) -> Option<String> {
         let what = match self.kind {
-            Kind::Pods(PodColumns {
+            TableKind::Pods(PodColumns {
                 namespace: None, ..
             }) => "pods",
-            Kind::Services(ServiceColumns {
+            TableKind::Services(ServiceColumns {
                 namespace: None, ..
             }) => "services",
-            Kind::Endpoints(EndpointColumns {
+            TableKind::Endpoints(EndpointColumns {
                 namespace: None, ..
             }) => "endpoints",
             _ => return None,
@@ -305,18 +305,18 @@ impl Table {
         let cells = cells(text, &self.starts);
         let inv = &mut out.value;
         let made: Result<u64, String> = match &self.kind {
-            Kind::Pods(c) => rows::pod(c, &cells).map(|p| inv.pods.push(p)).map(|()| 1),
-            Kind::Nodes(c) => rows::node(c, &cells).map(|n| inv.nodes.push(n)).map(|()| 1),
-            Kind::Services(c) => rows::service(c, &cells)
+            TableKind::Pods(c) => rows::pod(c, &cells).map(|p| inv.pods.push(p)).map(|()| 1),
+            TableKind::Nodes(c) => rows::node(c, &cells).map(|n| inv.nodes.push(n)).map(|()| 1),
+            TableKind::Services(c) => rows::service(c, &cells)
                 .map(|s| inv.services.push(s))
                 .map(|()| 1),
-            Kind::Sandboxes(c) => rows::sandbox(c, &cells)
+            TableKind::Sandboxes(c) => rows::sandbox(c, &cells)
                 .map(|s| inv.sandboxes.push(s))
                 .map(|()| 1),
-            Kind::Containers(c) => rows::container(c, &cells)
+            TableKind::Containers(c) => rows::container(c, &cells)
                 .map(|c| inv.containers.push(c))
                 .map(|()| 1),
-            Kind::Endpoints(c) => rows::endpoints(c, &cells).map(|(list, cut)| {
+            TableKind::Endpoints(c) => rows::endpoints(c, &cells).map(|(list, cut)| {
                 self.cut_short += u64::from(cut);
                 let n = list.len() as u64;
                 inv.endpoints.extend(list);
@@ -434,7 +434,7 @@ CONTAINER           IMAGE               CREATED             STATE               
         }
     }
 
-    fn kind_of(text: &str) -> Option<Result<Kind, String>> {
+    fn kind_of(text: &str) -> Option<Result<TableKind, String>> {
         let line = Line {
             number: 1,
             text: text.as_bytes(),
@@ -475,7 +475,7 @@ CONTAINER           IMAGE               CREATED             STATE               
             assert_eq!(kind_of(row), None, "{row}");
         }
         let layout = kind_of(&first(PODS_1_19));
-        let Some(Ok(Kind::Pods(PodColumns {
+        let Some(Ok(TableKind::Pods(PodColumns {
             namespace,
             ip,
             node,

@@ -6,9 +6,9 @@
 use super::*;
 
 /// One value a log line states, with its origin.
-pub(super) type Fact<'a> = (Knob<'a>, u64, Origin);
+pub(super) type Statement<'a> = (Knob<'a>, u64, Origin);
 /// What a log line states, or what was expected when it is malformed.
-pub(super) type Facts<'a> = Result<Vec<Fact<'a>>, &'static str>;
+pub(super) type Statements<'a> = Result<Vec<Statement<'a>>, &'static str>;
 
 /// Succeeds where a number ends: at the end or before a non-alphanumeric byte.
 pub(super) fn word_end(i: &[u8]) -> Res<'_, ()> {
@@ -104,7 +104,7 @@ pub(super) fn kube_setting(
     knob: Knob<'static>,
     msg: &str,
     fields: &[&[u8]],
-) -> Facts<'static> {
+) -> Statements<'static> {
     if let Ok((_, n)) = to_number(rest) {
         return Ok(vec![(knob, n, Origin::KubeProxy(format!("{msg} to {n}")))]);
     }
@@ -116,7 +116,7 @@ pub(super) fn kube_setting(
 
 /// kube-proxy's `Set sysctl 'KEY' to N` or `"Set sysctl" entry="KEY" value=N`;
 /// `None` when the key is not a conntrack setting.
-pub(super) fn kube_sysctl(rest: &[u8]) -> Option<Facts<'_>> {
+pub(super) fn kube_sysctl(rest: &[u8]) -> Option<Statements<'_>> {
     let entry = || {
         memmem::find(rest, b"entry")
             .and_then(|at| rest.get(at + "entry".len()..))
@@ -145,7 +145,7 @@ pub(super) fn kube_sysctl(rest: &[u8]) -> Option<Facts<'_>> {
 
 /// What a log line says about the limits: `None` when it says nothing,
 /// `Err` (what was expected) when a known message is malformed.
-pub(super) fn log_facts(text: &[u8]) -> Option<Facts<'_>> {
+pub(super) fn log_facts(text: &[u8]) -> Option<Statements<'_>> {
     let after =
         |marker: &[u8]| memmem::find(text, marker).and_then(|at| text.get(at + marker.len()..));
     for (msg, knob, fields) in KUBE_MESSAGES {
