@@ -15,7 +15,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::stats::StatsRow;
-use crate::model::{DropEvent, EventKind};
+use crate::model::{At, DropEvent, EventKind};
 
 /// How suppressed counts relate to drops: said once in every report.
 pub const BOUNDS_NOTE: &str = "logged drops are a lower bound of dropped packets; logged + suppressed is an upper bound, because the rate-limit budget behind `callbacks suppressed` is shared with other kernel network messages";
@@ -205,13 +205,15 @@ pub struct CounterCheck {
 pub fn attach_suppressed(events: Vec<(DropEvent, bool)>) -> (Vec<DropEvent>, u64) {
     let mut drops: BTreeMap<(Option<String>, u32), Vec<i64>> = BTreeMap::new();
     let key_time = |e: &DropEvent| -> Option<i64> {
-        e.ts.map(|t| t.timestamp())
-            .or_else(|| e.since_boot.map(|s| crate::numbers::round_i64(s.floor())))
+        e.at.seconds().map(|s| crate::numbers::round_i64(s.floor()))
     };
     for (e, _) in &events {
         if e.kind == EventKind::Drop {
             if let Some(t) = key_time(e) {
-                drops.entry((e.node.clone(), e.boot)).or_default().push(t);
+                drops
+                    .entry((e.node.clone(), e.at.boot()))
+                    .or_default()
+                    .push(t);
             }
         }
     }
@@ -226,7 +228,7 @@ pub fn attach_suppressed(events: Vec<(DropEvent, bool)>) -> (Vec<DropEvent>, u64
                 return Some(e);
             }
             let near = key_time(&e).is_some_and(|t| {
-                drops.get(&(e.node.clone(), e.boot)).is_some_and(|v| {
+                drops.get(&(e.node.clone(), e.at.boot())).is_some_and(|v| {
                     let i = v.partition_point(|&d| d < t - SUPPRESSED_NEAR_S);
                     v.get(i).is_some_and(|&d| d <= t + SUPPRESSED_NEAR_S)
                 })
@@ -256,24 +258,18 @@ const DNS: &str = "dns";
 
 /// Events → one frame (node, t in ms, clock, boot, kind, count).
 fn events_frame(events: &[DropEvent]) -> PolarsResult<DataFrame> {
-    let placed: Vec<&DropEvent> = events
-        .iter()
-        .filter(|e| e.ts.is_some() || e.since_boot.is_some())
-        .collect();
+    let placed: Vec<&DropEvent> = events.iter().filter(|e| e.at != At::Unknown).collect();
     let node: Vec<Option<&str>> = placed.iter().map(|e| e.node.as_deref()).collect();
     let t: Vec<i64> = placed
         .iter()
-        .map(|e| match (e.ts, e.since_boot) {
-            (Some(ts), _) => ts.timestamp_millis(),
-            (None, Some(s)) => crate::numbers::round_i64((s * 1000.0).trunc()),
-            (None, None) => 0,
+        .map(|e| match e.at {
+            At::Utc(ts) => ts.timestamp_millis(),
+            At::SinceBoot { secs, .. } => crate::numbers::round_i64((secs * 1000.0).trunc()),
+            At::Unknown => 0,
         })
         .collect();
-    let utc: Vec<bool> = placed.iter().map(|e| e.ts.is_some()).collect();
-    let boot: Vec<u32> = placed
-        .iter()
-        .map(|e| if e.ts.is_some() { 0 } else { e.boot })
-        .collect();
+    let utc: Vec<bool> = placed.iter().map(|e| e.at.utc().is_some()).collect();
+    let boot: Vec<u32> = placed.iter().map(|e| e.at.boot()).collect();
     let kind: Vec<u32> = placed.iter().map(|e| e.kind.code()).collect();
     let count: Vec<u64> = placed.iter().map(|e| e.count).collect();
     DataFrame::new(
@@ -540,7 +536,7 @@ pub fn counter_checks(
         };
         let from = r.since;
         let inside =
-            |e: &&DropEvent| e.node == s.node && e.ts.is_some_and(|t| t >= from && t <= to);
+            |e: &&DropEvent| e.node == s.node && e.at.utc().is_some_and(|t| t >= from && t <= to);
         let logged: u64 = events
             .iter()
             .filter(inside)

@@ -9,7 +9,7 @@ use chrono::DateTime;
 use super::clock::{self, ClockOptions};
 use super::drops::{self, Symptom};
 use super::{Loaded, MAX_SYMPTOMS};
-use crate::model::{DropEvent, EventKind};
+use crate::model::{At, DropEvent, EventKind};
 use crate::parse::log::Message;
 
 /// The same kernel line read from two captures of one node (`dmesg` and
@@ -20,14 +20,16 @@ use crate::parse::log::Message;
 /// lines were duplicates.
 fn merge_duplicate_captures(events: Vec<(DropEvent, bool, u64)>) -> (Vec<(DropEvent, bool)>, u64) {
     type Key = (Option<String>, EventKind, bool, u32, u64);
-    let time = |e: &DropEvent| -> f64 {
-        e.ts.map(|t| t.timestamp_millis() as f64 / 1000.0)
-            .or(e.since_boot)
-            .unwrap_or(f64::NAN)
-    };
+    let time = |e: &DropEvent| -> f64 { e.at.seconds().unwrap_or(f64::NAN) };
     let mut groups: BTreeMap<Key, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
     for (i, (e, _, hash)) in events.iter().enumerate() {
-        let key = (e.node.clone(), e.kind, e.ts.is_some(), e.boot, *hash);
+        let key = (
+            e.node.clone(),
+            e.kind,
+            e.at.utc().is_some(),
+            e.at.boot(),
+            *hash,
+        );
         groups
             .entry(key)
             .or_default()
@@ -138,9 +140,11 @@ pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvent
             events.push((
                 DropEvent {
                     node,
-                    ts: t.ts,
-                    since_boot: if t.ts.is_some() { None } else { t.since_boot },
-                    boot: t.boot,
+                    at: match (t.ts, t.since_boot) {
+                        (Some(ts), _) => At::Utc(ts),
+                        (None, Some(secs)) => At::SinceBoot { boot: t.boot, secs },
+                        (None, None) => At::Unknown,
+                    },
                     kind,
                     count,
                     input: l.input,
@@ -182,9 +186,7 @@ mod tests {
         (
             DropEvent {
                 node: Some("n1".into()),
-                ts: DateTime::from_timestamp(1_732_611_600 + secs, 0),
-                since_boot: None,
-                boot: 0,
+                at: DateTime::from_timestamp(1_732_611_600 + secs, 0).map_or(At::Unknown, At::Utc),
                 kind: EventKind::Drop,
                 count: 1,
                 input,
@@ -210,7 +212,7 @@ mod tests {
         let (kept, merged) = merge_duplicate_captures(events);
         let mut times: Vec<i64> = kept
             .iter()
-            .filter_map(|(e, _)| e.ts.map(|t| t.timestamp() - 1_732_611_600))
+            .filter_map(|(e, _)| e.at.utc().map(|t| t.timestamp() - 1_732_611_600))
             .collect();
         times.sort_unstable();
         assert_eq!(times, vec![0, 10, 20, 30]);

@@ -184,392 +184,451 @@ pub fn plan(s: &Summary) -> Vec<ChartSpec<'_>> {
 
 type Draw<DB> = Result<Vec<Tip>, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// What every chart is drawn with: its title and the scale of the output
+/// (1 for SVG, the PNG's size over the SVG's).
+struct Pen<'a> {
+    title: &'a str,
+    scale: f64,
+}
+
+impl Pen<'_> {
+    /// A length in pixels at this scale.
+    fn px(&self, v: f64) -> u32 {
+        crate::numbers::to_u32(crate::numbers::round_u64(v * self.scale))
+    }
+    fn title_font(&self) -> FontDesc<'static> {
+        (FAMILY, f64::from(self.px(22.0))).into_font()
+    }
+    fn label_font(&self) -> FontDesc<'static> {
+        (FAMILY, f64::from(self.px(14.0))).into_font()
+    }
+}
+
 fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     spec: &ChartSpec<'_>,
     scale: f64,
 ) -> Draw<DB> {
     area.fill(&WHITE)?;
-    let px = |v: f64| crate::numbers::to_u32(crate::numbers::round_u64(v * scale));
-    let title_font = (FAMILY, px(22.0) as f64).into_font();
-    let label_font = (FAMILY, px(14.0) as f64).into_font();
-    let mut tips = Vec::new();
-    match &spec.plot {
-        Plot::Drops { node, bursts } => {
-            let n = node.buckets.len();
-            let ymax = node
-                .buckets
-                .iter()
-                .map(|b| b.upper_bound.max(b.dns_failures))
-                .max()
-                .unwrap_or(1)
-                .max(10) as f64
-                * 2.0;
-            let labels: Vec<String> = node
-                .buckets
-                .iter()
-                .map(|b| match (b.start, b.start_since_boot) {
-                    (Some(t), _) => t.format("%m-%d %H:%M").to_string(),
-                    (None, Some(s)) => format!("{s} s"),
-                    _ => String::new(),
-                })
-                .collect();
-            let mut chart = ChartBuilder::on(area)
-                .caption(&spec.title, title_font)
-                .margin(px(14.0))
-                .x_label_area_size(px(44.0))
-                .y_label_area_size(px(70.0))
-                .build_cartesian_2d(0f64..n as f64, (1f64..ymax).log_scale())?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(n.min(12))
-                .x_label_formatter(&|x| {
-                    labels
-                        .get(
-                            usize::try_from(crate::numbers::round_u64(x.trunc()))
-                                .unwrap_or(usize::MAX),
-                        )
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .y_label_formatter(&|y| crate::report::thousands(crate::numbers::round_u64(*y)))
-                .y_desc("packets per bucket (log)")
-                .x_desc(if node.clock == crate::analysis::drops::Clock::Utc {
-                    "bucket start, UTC"
-                } else {
-                    "seconds since boot"
-                })
-                .label_style(label_font.clone())
-                .draw()?;
-            // Bursts shaded behind the bars.
-            for b in bursts {
-                let (start, end) = (b.start_s(), b.end_s());
-                let i0 = node
-                    .buckets
-                    .iter()
-                    .position(|x| x.start_s() == start)
-                    .unwrap_or(0);
-                let i1 = node
-                    .buckets
-                    .iter()
-                    .rposition(|x| end.is_some_and(|e| x.start_s().unwrap_or(i64::MIN) < e))
-                    .unwrap_or(i0);
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(i0 as f64, 1.0), (i1 as f64 + 1.0, ymax)],
-                    RGBColor(238, 238, 238).filled(),
-                )))?;
-            }
-            chart
-                .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
-                    Rectangle::new(
-                        [
-                            (i as f64 + 0.1, 1.0),
-                            (i as f64 + 0.9, (b.upper_bound as f64).max(1.0)),
-                        ],
-                        SKY.filled(),
-                    )
-                }))?
-                .label("logged + suppressed (upper bound)")
-                .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], SKY.filled()));
-            chart
-                .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
-                    Rectangle::new(
-                        [
-                            (i as f64 + 0.25, 1.0),
-                            (i as f64 + 0.75, (b.logged as f64).max(1.0)),
-                        ],
-                        BLUE.filled(),
-                    )
-                }))?
-                .label("logged drops (lower bound)")
-                .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], BLUE.filled()));
-            if node.buckets.iter().any(|b| b.dns_failures > 0) {
-                chart
-                    .draw_series(
-                        node.buckets
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, b)| b.dns_failures > 0)
-                            .map(|(i, b)| {
-                                TriangleMarker::new(
-                                    (i as f64 + 0.5, b.dns_failures as f64),
-                                    i32::try_from(px(7.0)).unwrap_or(i32::MAX),
-                                    VERMILION.filled(),
-                                )
-                            }),
-                    )?
-                    .label("DNS failures in logs")
-                    .legend(|(x, y)| TriangleMarker::new((x + 6, y), 5, VERMILION.filled()));
-            }
-            chart
-                .configure_series_labels()
-                .label_font(label_font)
-                .background_style(WHITE.mix(0.85))
-                .border_style(GREY)
-                .position(SeriesLabelPosition::UpperLeft)
-                .draw()?;
-            for (i, b) in node.buckets.iter().enumerate() {
-                let (x0, y0) = chart.backend_coord(&(i as f64, ymax));
-                let (x1, y1) = chart.backend_coord(&(i as f64 + 1.0, 1.0));
-                tips.push(Tip {
-                    x0,
-                    y0,
-                    x1,
-                    y1,
-                    text: format!(
-                        "{}: {} logged, ≤ {} with suppressed{}",
-                        labels.get(i).cloned().unwrap_or_default(),
-                        b.logged,
-                        b.upper_bound,
-                        if b.dns_failures > 0 {
-                            format!(", {} DNS failures", b.dns_failures)
-                        } else {
-                            String::new()
-                        }
-                    ),
-                });
-            }
-        }
-        Plot::Fill { points, limit, .. } => {
-            let t0 = points.first().map_or(0, |p| p.0.timestamp());
-            let t1 = points.last().map_or(1, |p| p.0.timestamp()).max(t0 + 60);
-            let pad = ((t1 - t0) / 10).max(60);
-            let ymax = points
-                .iter()
-                .map(|p| p.1)
-                .max()
-                .unwrap_or(0)
-                .max(limit.unwrap_or(0))
-                .max(10) as f64
-                * 1.12;
-            let mut chart = ChartBuilder::on(area)
-                .caption(&spec.title, title_font)
-                .margin(px(14.0))
-                .x_label_area_size(px(44.0))
-                .y_label_area_size(px(80.0))
-                .build_cartesian_2d((t0 - pad) as f64..(t1 + pad) as f64, 0f64..ymax)?;
-            chart
-                .configure_mesh()
-                .x_labels(6)
-                .x_label_formatter(&|x| {
-                    DateTime::from_timestamp(crate::numbers::round_i64(*x), 0)
-                        .map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string())
-                })
-                .y_label_formatter(&|y| {
-                    crate::report::thousands(crate::numbers::round_u64(y.trunc()))
-                })
-                .y_desc("entries")
-                .x_desc("capture time, UTC")
-                .label_style(label_font.clone())
-                .draw()?;
-            if let Some(l) = limit {
-                chart
-                    .draw_series(LineSeries::new(
-                        [
-                            ((t0 - pad) as f64, *l as f64),
-                            ((t1 + pad) as f64, *l as f64),
-                        ],
-                        VERMILION.stroke_width(px(2.0)),
-                    ))?
-                    .label(format!("nf_conntrack_max {}", crate::report::thousands(*l)))
-                    .legend(|(x, y)| {
-                        PathElement::new([(x, y), (x + 14, y)], VERMILION.stroke_width(2))
-                    });
-            }
-            let series: Vec<(f64, f64)> = points
-                .iter()
-                .map(|(t, e)| (t.timestamp() as f64, *e as f64))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(series.clone(), BLUE.stroke_width(px(2.0))))?
-                .label("entries in the table")
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
-            chart.draw_series(series.iter().map(|p| {
-                Circle::new(
-                    *p,
-                    i32::try_from(px(5.0)).unwrap_or(i32::MAX),
-                    BLUE.filled(),
-                )
-            }))?;
-            chart
-                .configure_series_labels()
-                .label_font(label_font)
-                .background_style(WHITE.mix(0.85))
-                .border_style(GREY)
-                .position(SeriesLabelPosition::LowerRight)
-                .draw()?;
-            for (t, e) in points {
-                let (x, y) = chart.backend_coord(&(t.timestamp() as f64, *e as f64));
-                tips.push(Tip {
-                    x0: x - 8,
-                    y0: y - 8,
-                    x1: x + 8,
-                    y1: y + 8,
-                    text: format!(
-                        "{}: {} entries{}",
-                        t.format("%Y-%m-%d %H:%M:%S UTC"),
-                        crate::report::thousands(*e),
-                        limit.map_or(String::new(), |l| format!(
-                            " of {}",
-                            crate::report::thousands(l)
-                        ))
-                    ),
-                });
-            }
-        }
-        Plot::Workloads { snapshot, answered } => {
-            let list = if *answered {
-                &snapshot.top_destination_workloads
-            } else {
-                &snapshot.top_workloads
-            };
-            let rows: Vec<_> = list.iter().take(6).collect();
-            let n = rows.len().max(1);
-            let ymax = rows.iter().map(|w| w.entries).max().unwrap_or(1).max(1) as f64 * 1.1;
-            let names: Vec<String> = rows.iter().map(|w| short(&w.workload, 22)).collect();
-            let mut chart = ChartBuilder::on(area)
-                .caption(&spec.title, title_font)
-                .margin(px(14.0))
-                .x_label_area_size(px(44.0))
-                .y_label_area_size(px(80.0))
-                .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(0)
-                .y_label_formatter(&|y| {
-                    crate::report::thousands(crate::numbers::round_u64(y.trunc()))
-                })
-                .y_desc(if *answered {
-                    "entries (reply source)"
-                } else {
-                    "entries (original source)"
-                })
-                .x_desc(if *answered {
-                    "answering workload (names over the bars)"
-                } else {
-                    "source workload (names over the bars)"
-                })
-                .label_style(label_font.clone())
-                .draw()?;
-            // Names over the bars: tick labels cannot be centred on categories.
-            chart.draw_series(rows.iter().enumerate().map(|(i, w)| {
-                Text::new(
-                    names[i].clone(),
-                    (i as f64 + 0.5, w.entries as f64),
-                    TextStyle::from(label_font.clone()).pos(Pos::new(HPos::Center, VPos::Bottom)),
-                )
-            }))?;
-            const LAYERS: [(&str, RGBColor); 3] = [
-                ("TIME_WAIT", ORANGE),
-                ("ESTABLISHED", BLUE),
-                ("other", GREY),
-            ];
-            for (li, &(state, colour)) in LAYERS.iter().enumerate() {
-                let part = |w: &crate::analysis::WorkloadRow| -> (u64, u64) {
-                    let tw = w.by_state.get("TIME_WAIT").copied().unwrap_or(0);
-                    let est = w.by_state.get("ESTABLISHED").copied().unwrap_or(0);
-                    let other = w.entries.saturating_sub(tw + est);
-                    match li {
-                        0 => (0, tw),
-                        1 => (tw, tw + est),
-                        _ => (tw + est, tw + est + other),
-                    }
-                };
-                chart
-                    .draw_series(rows.iter().enumerate().map(|(i, w)| {
-                        let (lo, hi) = part(w);
-                        Rectangle::new(
-                            [(i as f64 + 0.15, lo as f64), (i as f64 + 0.85, hi as f64)],
-                            colour.filled(),
-                        )
-                    }))?
-                    .label(state)
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-                    });
-            }
-            chart
-                .configure_series_labels()
-                .label_font(label_font)
-                .background_style(WHITE.mix(0.85))
-                .border_style(GREY)
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()?;
-            for (i, w) in rows.iter().enumerate() {
-                let (x0, y0) = chart.backend_coord(&(i as f64 + 0.15, w.entries as f64));
-                let (x1, y1) = chart.backend_coord(&(i as f64 + 0.85, 0.0));
-                let states: Vec<String> =
-                    w.by_state.iter().map(|(k, v)| format!("{k} {v}")).collect();
-                tips.push(Tip {
-                    x0,
-                    y0,
-                    x1,
-                    y1,
-                    text: format!(
-                        "{}: {} entries ({:.1}%): {}",
-                        w.workload,
-                        w.entries,
-                        w.share * 100.0,
-                        states.join(", ")
-                    ),
-                });
-            }
-        }
-        Plot::CloseRate { snapshot } => {
-            let h = &snapshot.stats.close_history;
-            let n = h.closes_per_s.len().max(1);
-            let ymax = h.closes_per_s.iter().copied().fold(0.0, f64::max).max(1.0) * 1.15;
-            let bucket = h.bucket_s;
-            let mut chart = ChartBuilder::on(area)
-                .caption(&spec.title, title_font)
-                .margin(px(14.0))
-                .x_label_area_size(px(44.0))
-                .y_label_area_size(px(70.0))
-                .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(n.min(12))
-                .x_label_formatter(&|x| {
-                    // Oldest on the left: bar i is (n-1-i) buckets ago.
-                    let ago = crate::numbers::to_u32(n)
-                        .saturating_sub(crate::numbers::to_u32(crate::numbers::round_u64(
-                            x.trunc(),
-                        )))
-                        .saturating_mul(bucket);
-                    format!("-{ago} s")
-                })
-                .y_desc("closes per second")
-                .x_desc("before the capture")
-                .label_style(label_font)
-                .draw()?;
-            chart.draw_series(h.closes_per_s.iter().rev().enumerate().map(|(i, v)| {
-                Rectangle::new(
-                    [(i as f64 + 0.1, 0.0), (i as f64 + 0.9, *v)],
-                    GREEN.filled(),
-                )
-            }))?;
-            for (i, v) in h.closes_per_s.iter().rev().enumerate() {
-                let (x0, y0) = chart.backend_coord(&(i as f64 + 0.1, ymax));
-                let (x1, y1) = chart.backend_coord(&(i as f64 + 0.9, 0.0));
-                let from = crate::numbers::to_u32(n - i).saturating_mul(bucket);
-                tips.push(Tip {
-                    x0,
-                    y0,
-                    x1,
-                    y1,
-                    text: format!(
-                        "{}–{} s ago: {v:.1} closes/s",
-                        from,
-                        from.saturating_sub(bucket)
-                    ),
-                });
-            }
-        }
-    }
+    let pen = Pen {
+        title: &spec.title,
+        scale,
+    };
+    let tips = match &spec.plot {
+        Plot::Drops { node, bursts } => drops_chart(area, &pen, node, bursts)?,
+        Plot::Fill { points, limit, .. } => fill_chart(area, &pen, points, *limit)?,
+        Plot::Workloads { snapshot, answered } => workloads_chart(area, &pen, snapshot, *answered)?,
+        Plot::CloseRate { snapshot } => close_rate_chart(area, &pen, snapshot)?,
+    };
     area.present()?;
+    Ok(tips)
+}
+
+/// Logged drops and their upper bound per bucket, bursts shaded, DNS
+/// failures as a second series.
+fn drops_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Pen<'_>,
+    node: &NodeDrops,
+    bursts: &[&Burst],
+) -> Draw<DB> {
+    let px = |v: f64| c.px(v);
+    let title_font = c.title_font();
+    let label_font = c.label_font();
+    let mut tips = Vec::new();
+    let n = node.buckets.len();
+    let ymax = node
+        .buckets
+        .iter()
+        .map(|b| b.upper_bound.max(b.dns_failures))
+        .max()
+        .unwrap_or(1)
+        .max(10) as f64
+        * 2.0;
+    let labels: Vec<String> = node
+        .buckets
+        .iter()
+        .map(|b| match (b.start, b.start_since_boot) {
+            (Some(t), _) => t.format("%m-%d %H:%M").to_string(),
+            (None, Some(s)) => format!("{s} s"),
+            _ => String::new(),
+        })
+        .collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(c.title, title_font)
+        .margin(px(14.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(70.0))
+        .build_cartesian_2d(0f64..n as f64, (1f64..ymax).log_scale())?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n.min(12))
+        .x_label_formatter(&|x| {
+            labels
+                .get(usize::try_from(crate::numbers::round_u64(x.trunc())).unwrap_or(usize::MAX))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .y_label_formatter(&|y| crate::report::thousands(crate::numbers::round_u64(*y)))
+        .y_desc("packets per bucket (log)")
+        .x_desc(if node.clock == crate::analysis::drops::Clock::Utc {
+            "bucket start, UTC"
+        } else {
+            "seconds since boot"
+        })
+        .label_style(label_font.clone())
+        .draw()?;
+    // Bursts shaded behind the bars.
+    for b in bursts {
+        let (start, end) = (b.start_s(), b.end_s());
+        let i0 = node
+            .buckets
+            .iter()
+            .position(|x| x.start_s() == start)
+            .unwrap_or(0);
+        let i1 = node
+            .buckets
+            .iter()
+            .rposition(|x| end.is_some_and(|e| x.start_s().unwrap_or(i64::MIN) < e))
+            .unwrap_or(i0);
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(i0 as f64, 1.0), (i1 as f64 + 1.0, ymax)],
+            RGBColor(238, 238, 238).filled(),
+        )))?;
+    }
+    chart
+        .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
+            Rectangle::new(
+                [
+                    (i as f64 + 0.1, 1.0),
+                    (i as f64 + 0.9, (b.upper_bound as f64).max(1.0)),
+                ],
+                SKY.filled(),
+            )
+        }))?
+        .label("logged + suppressed (upper bound)")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], SKY.filled()));
+    chart
+        .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
+            Rectangle::new(
+                [
+                    (i as f64 + 0.25, 1.0),
+                    (i as f64 + 0.75, (b.logged as f64).max(1.0)),
+                ],
+                BLUE.filled(),
+            )
+        }))?
+        .label("logged drops (lower bound)")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], BLUE.filled()));
+    if node.buckets.iter().any(|b| b.dns_failures > 0) {
+        chart
+            .draw_series(
+                node.buckets
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| b.dns_failures > 0)
+                    .map(|(i, b)| {
+                        TriangleMarker::new(
+                            (i as f64 + 0.5, b.dns_failures as f64),
+                            i32::try_from(px(7.0)).unwrap_or(i32::MAX),
+                            VERMILION.filled(),
+                        )
+                    }),
+            )?
+            .label("DNS failures in logs")
+            .legend(|(x, y)| TriangleMarker::new((x + 6, y), 5, VERMILION.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .label_font(label_font)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()?;
+    for (i, b) in node.buckets.iter().enumerate() {
+        let (x0, y0) = chart.backend_coord(&(i as f64, ymax));
+        let (x1, y1) = chart.backend_coord(&(i as f64 + 1.0, 1.0));
+        tips.push(Tip {
+            x0,
+            y0,
+            x1,
+            y1,
+            text: format!(
+                "{}: {} logged, ≤ {} with suppressed{}",
+                labels.get(i).cloned().unwrap_or_default(),
+                b.logged,
+                b.upper_bound,
+                if b.dns_failures > 0 {
+                    format!(", {} DNS failures", b.dns_failures)
+                } else {
+                    String::new()
+                }
+            ),
+        });
+    }
+    Ok(tips)
+}
+
+/// Entries of a node's snapshots over time against its limit.
+fn fill_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Pen<'_>,
+    points: &[(DateTime<Utc>, u64)],
+    limit: Option<u64>,
+) -> Draw<DB> {
+    let px = |v: f64| c.px(v);
+    let title_font = c.title_font();
+    let label_font = c.label_font();
+    let mut tips = Vec::new();
+    let t0 = points.first().map_or(0, |p| p.0.timestamp());
+    let t1 = points.last().map_or(1, |p| p.0.timestamp()).max(t0 + 60);
+    let pad = ((t1 - t0) / 10).max(60);
+    let ymax = points
+        .iter()
+        .map(|p| p.1)
+        .max()
+        .unwrap_or(0)
+        .max(limit.unwrap_or(0))
+        .max(10) as f64
+        * 1.12;
+    let mut chart = ChartBuilder::on(area)
+        .caption(c.title, title_font)
+        .margin(px(14.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(80.0))
+        .build_cartesian_2d((t0 - pad) as f64..(t1 + pad) as f64, 0f64..ymax)?;
+    chart
+        .configure_mesh()
+        .x_labels(6)
+        .x_label_formatter(&|x| {
+            DateTime::from_timestamp(crate::numbers::round_i64(*x), 0)
+                .map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string())
+        })
+        .y_label_formatter(&|y| crate::report::thousands(crate::numbers::round_u64(y.trunc())))
+        .y_desc("entries")
+        .x_desc("capture time, UTC")
+        .label_style(label_font.clone())
+        .draw()?;
+    if let Some(l) = limit {
+        chart
+            .draw_series(LineSeries::new(
+                [
+                    ((t0 - pad) as f64, l as f64),
+                    ((t1 + pad) as f64, l as f64),
+                ],
+                VERMILION.stroke_width(px(2.0)),
+            ))?
+            .label(format!("nf_conntrack_max {}", crate::report::thousands(l)))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], VERMILION.stroke_width(2)));
+    }
+    let series: Vec<(f64, f64)> = points
+        .iter()
+        .map(|(t, e)| (t.timestamp() as f64, *e as f64))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(series.clone(), BLUE.stroke_width(px(2.0))))?
+        .label("entries in the table")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
+    chart.draw_series(series.iter().map(|p| {
+        Circle::new(
+            *p,
+            i32::try_from(px(5.0)).unwrap_or(i32::MAX),
+            BLUE.filled(),
+        )
+    }))?;
+    chart
+        .configure_series_labels()
+        .label_font(label_font)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()?;
+    for (t, e) in points {
+        let (x, y) = chart.backend_coord(&(t.timestamp() as f64, *e as f64));
+        tips.push(Tip {
+            x0: x - 8,
+            y0: y - 8,
+            x1: x + 8,
+            y1: y + 8,
+            text: format!(
+                "{}: {} entries{}",
+                t.format("%Y-%m-%d %H:%M:%S UTC"),
+                crate::report::thousands(*e),
+                limit.map_or(String::new(), |l| format!(
+                    " of {}",
+                    crate::report::thousands(l)
+                ))
+            ),
+        });
+    }
+    Ok(tips)
+}
+
+/// A snapshot's largest workloads (sources, or those that answered),
+/// stacked by state.
+fn workloads_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Pen<'_>,
+    snapshot: &SnapshotSummary,
+    answered: bool,
+) -> Draw<DB> {
+    let px = |v: f64| c.px(v);
+    let title_font = c.title_font();
+    let label_font = c.label_font();
+    let mut tips = Vec::new();
+    let list = if answered {
+        &snapshot.top_destination_workloads
+    } else {
+        &snapshot.top_workloads
+    };
+    let rows: Vec<_> = list.iter().take(6).collect();
+    let n = rows.len().max(1);
+    let ymax = rows.iter().map(|w| w.entries).max().unwrap_or(1).max(1) as f64 * 1.1;
+    let names: Vec<String> = rows.iter().map(|w| short(&w.workload, 22)).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(c.title, title_font)
+        .margin(px(14.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(80.0))
+        .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_label_formatter(&|y| crate::report::thousands(crate::numbers::round_u64(y.trunc())))
+        .y_desc(if answered {
+            "entries (reply source)"
+        } else {
+            "entries (original source)"
+        })
+        .x_desc(if answered {
+            "answering workload (names over the bars)"
+        } else {
+            "source workload (names over the bars)"
+        })
+        .label_style(label_font.clone())
+        .draw()?;
+    // Names over the bars: tick labels cannot be centred on categories.
+    chart.draw_series(rows.iter().enumerate().map(|(i, w)| {
+        Text::new(
+            names[i].clone(),
+            (i as f64 + 0.5, w.entries as f64),
+            TextStyle::from(label_font.clone()).pos(Pos::new(HPos::Center, VPos::Bottom)),
+        )
+    }))?;
+    const LAYERS: [(&str, RGBColor); 3] = [
+        ("TIME_WAIT", ORANGE),
+        ("ESTABLISHED", BLUE),
+        ("other", GREY),
+    ];
+    for (li, &(state, colour)) in LAYERS.iter().enumerate() {
+        let part = |w: &crate::analysis::WorkloadRow| -> (u64, u64) {
+            let tw = w.by_state.get("TIME_WAIT").copied().unwrap_or(0);
+            let est = w.by_state.get("ESTABLISHED").copied().unwrap_or(0);
+            let other = w.entries.saturating_sub(tw + est);
+            match li {
+                0 => (0, tw),
+                1 => (tw, tw + est),
+                _ => (tw + est, tw + est + other),
+            }
+        };
+        chart
+            .draw_series(rows.iter().enumerate().map(|(i, w)| {
+                let (lo, hi) = part(w);
+                Rectangle::new(
+                    [(i as f64 + 0.15, lo as f64), (i as f64 + 0.85, hi as f64)],
+                    colour.filled(),
+                )
+            }))?
+            .label(state)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .label_font(label_font)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    for (i, w) in rows.iter().enumerate() {
+        let (x0, y0) = chart.backend_coord(&(i as f64 + 0.15, w.entries as f64));
+        let (x1, y1) = chart.backend_coord(&(i as f64 + 0.85, 0.0));
+        let states: Vec<String> = w.by_state.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        tips.push(Tip {
+            x0,
+            y0,
+            x1,
+            y1,
+            text: format!(
+                "{}: {} entries ({:.1}%): {}",
+                w.workload,
+                w.entries,
+                w.share * 100.0,
+                states.join(", ")
+            ),
+        });
+    }
+    Ok(tips)
+}
+
+/// Closes per second over the last time_wait seconds of a snapshot.
+fn close_rate_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Pen<'_>,
+    snapshot: &SnapshotSummary,
+) -> Draw<DB> {
+    let px = |v: f64| c.px(v);
+    let title_font = c.title_font();
+    let label_font = c.label_font();
+    let mut tips = Vec::new();
+    let h = &snapshot.stats.close_history;
+    let n = h.closes_per_s.len().max(1);
+    let ymax = h.closes_per_s.iter().copied().fold(0.0, f64::max).max(1.0) * 1.15;
+    let bucket = h.bucket_s;
+    let mut chart = ChartBuilder::on(area)
+        .caption(c.title, title_font)
+        .margin(px(14.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(70.0))
+        .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n.min(12))
+        .x_label_formatter(&|x| {
+            // Oldest on the left: bar i is (n-1-i) buckets ago.
+            let ago = crate::numbers::to_u32(n)
+                .saturating_sub(crate::numbers::to_u32(crate::numbers::round_u64(x.trunc())))
+                .saturating_mul(bucket);
+            format!("-{ago} s")
+        })
+        .y_desc("closes per second")
+        .x_desc("before the capture")
+        .label_style(label_font)
+        .draw()?;
+    chart.draw_series(h.closes_per_s.iter().rev().enumerate().map(|(i, v)| {
+        Rectangle::new(
+            [(i as f64 + 0.1, 0.0), (i as f64 + 0.9, *v)],
+            GREEN.filled(),
+        )
+    }))?;
+    for (i, v) in h.closes_per_s.iter().rev().enumerate() {
+        let (x0, y0) = chart.backend_coord(&(i as f64 + 0.1, ymax));
+        let (x1, y1) = chart.backend_coord(&(i as f64 + 0.9, 0.0));
+        let from = crate::numbers::to_u32(n - i).saturating_mul(bucket);
+        tips.push(Tip {
+            x0,
+            y0,
+            x1,
+            y1,
+            text: format!(
+                "{}–{} s ago: {v:.1} closes/s",
+                from,
+                from.saturating_sub(bucket)
+            ),
+        });
+    }
     Ok(tips)
 }
 

@@ -79,14 +79,19 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
         display: &str,
         name: &str,
     ) -> io::Result<()> {
+        let path = self.begin(display, name);
+        self.stream(reader, container, &path, 1)
+    }
+
+    /// A fresh top-level archive: its own totals, and its path.
+    fn begin(&mut self, display: &str, name: &str) -> MemberPath {
         self.total = 0;
         self.stopped = false;
-        let path = MemberPath {
+        MemberPath {
             archive: display.to_string(),
             archive_name: name.to_string(),
             member: String::new(),
-        };
-        self.stream(reader, container, &path, 1)
+        }
     }
 
     /// One stream at `depth`: peel compression, then a tar, a zip or a
@@ -176,13 +181,7 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
         display: &str,
         name: &str,
     ) -> io::Result<()> {
-        self.total = 0;
-        self.stopped = false;
-        let at = MemberPath {
-            archive: display.to_string(),
-            archive_name: name.to_string(),
-            member: String::new(),
-        };
+        let at = self.begin(display, name);
         self.zip(reader, &at, 1)
     }
 

@@ -26,16 +26,50 @@ impl EventKind {
     }
 }
 
+/// When an event happened, on the clock its node's logs allow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum At {
+    /// An instant.
+    Utc(DateTime<Utc>),
+    /// Seconds since the node booted, for logs whose boot time is unknown;
+    /// `boot` numbers the boots seen in the file (0 for the first).
+    SinceBoot { boot: u32, secs: f64 },
+    /// The stamp could not be read.
+    Unknown,
+}
+
+impl At {
+    /// The instant, when there is one.
+    pub fn utc(self) -> Option<DateTime<Utc>> {
+        match self {
+            At::Utc(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The boot an event belongs to (0 for instants, which need none).
+    pub fn boot(self) -> u32 {
+        match self {
+            At::SinceBoot { boot, .. } => boot,
+            _ => 0,
+        }
+    }
+
+    /// Seconds on the event's own clock: Unix time, or since boot.
+    pub fn seconds(self) -> Option<f64> {
+        match self {
+            At::Utc(t) => Some(t.timestamp_millis() as f64 / 1000.0),
+            At::SinceBoot { secs, .. } => Some(secs),
+            At::Unknown => None,
+        }
+    }
+}
+
 /// One event on the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DropEvent {
     pub node: Option<String>,
-    /// When it happened, if the time could be resolved.
-    pub ts: Option<DateTime<Utc>>,
-    /// Seconds since boot, for events that have no absolute time.
-    pub since_boot: Option<f64>,
-    /// Boot number within its file (0 for the first), when `since_boot` is used.
-    pub boot: u32,
+    pub at: At,
     pub kind: EventKind,
     /// Lines this event stands for (1), or the suppressed count.
     pub count: u64,
