@@ -413,10 +413,7 @@ fn fill_chart<DB: DrawingBackend>(
     if let Some(l) = limit {
         chart
             .draw_series(LineSeries::new(
-                [
-                    ((t0 - pad) as f64, l as f64),
-                    ((t1 + pad) as f64, l as f64),
-                ],
+                [((t0 - pad) as f64, l as f64), ((t1 + pad) as f64, l as f64)],
                 VERMILION.stroke_width(px(2.0)),
             ))?
             .label(format!("nf_conntrack_max {}", crate::report::thousands(l)))

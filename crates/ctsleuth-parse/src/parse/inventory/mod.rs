@@ -24,6 +24,7 @@ use crate::model::inventory::{Inventory, Pod};
 use crate::parse::Outcome;
 use crate::parse::text::{Line, is_noise, lines};
 
+mod crictl;
 mod json;
 mod objects;
 mod owner;

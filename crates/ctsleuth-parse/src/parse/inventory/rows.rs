@@ -1,5 +1,6 @@
 //! The cells of each text table this module reads, and the records they
-//! make: `kubectl get pods|nodes|svc|endpoints`, `crictl pods`, `crictl ps`.
+//! make: `kubectl get pods|nodes|svc|endpoints` (the crictl tables are in
+//! [`super::crictl`]).
 //! [`super::table`] finds the cells; each function here checks a row's cells
 //! (a READY that is not `n/m` means the columns were misread) and builds one
 //! record, or says what was expected.
@@ -17,7 +18,7 @@ use nom::{IResult, Parser};
 use super::owner::{static_owner, without_generated_suffix};
 use super::sockets::host_port;
 use super::{infer_owner, ip_addr};
-use crate::model::inventory::{Container, Endpoint, Node, Pod, Sandbox, Service};
+use crate::model::inventory::{Endpoint, Node, Pod, Service};
 
 type Res<'a, T> = IResult<&'a str, T>;
 
@@ -68,33 +69,13 @@ pub(super) struct EndpointColumns {
     pub slice: bool,
 }
 
-/// Columns of `crictl pods`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct SandboxColumns {
-    pub id: usize,
-    pub created: usize,
-    pub state: usize,
-    pub name: usize,
-    pub namespace: Option<usize>,
-}
-
-/// Columns of `crictl ps`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct ContainerColumns {
-    pub id: usize,
-    pub state: usize,
-    pub name: usize,
-    pub pod_id: Option<usize>,
-    pub pod: Option<usize>,
-}
-
 /// Cell `i`, empty when the row is short.
-fn cell<'r>(cells: &[&'r str], i: usize) -> &'r str {
+pub(super) fn cell<'r>(cells: &[&'r str], i: usize) -> &'r str {
     cells.get(i).copied().unwrap_or_default()
 }
 
 /// A cell with a value: not empty, not `<none>`, `<unknown>` or `<unset>`.
-fn optional(cell: &str) -> Option<&str> {
+pub(super) fn optional(cell: &str) -> Option<&str> {
     match cell {
         "" | "<none>" | "<unknown>" | "<unset>" | "<nil>" => None,
         _ => Some(cell),
@@ -103,7 +84,7 @@ fn optional(cell: &str) -> Option<&str> {
 
 /// An object name, without the `pod/`, `service/`, `node/` prefix of
 /// `kubectl get pods,svc`.
-fn object_name(cell: &str) -> Option<&str> {
+pub(super) fn object_name(cell: &str) -> Option<&str> {
     let name = cell.split_once('/').map_or(cell, |(_, name)| name);
     let ok = name
         .bytes()
@@ -120,11 +101,6 @@ fn ip_cell(cell: &str) -> Result<Option<IpAddr>, ()> {
     optional(cell)
         .map(|text| ip_addr(text).ok_or(()))
         .transpose()
-}
-
-/// A crictl ID: hexadecimal.
-fn hex_id(cell: &str) -> Option<&str> {
-    (!cell.is_empty() && cell.bytes().all(|c| c.is_ascii_hexdigit())).then_some(cell)
 }
 
 /// `1/1`, `0/2`: the READY column.
@@ -188,7 +164,7 @@ fn namespace(cells: &[&str], column: Option<usize>) -> Result<String, String> {
 }
 
 /// A cell that must not be empty.
-fn required<'r>(cells: &[&'r str], i: usize, what: &str) -> Result<&'r str, String> {
+pub(super) fn required<'r>(cells: &[&'r str], i: usize, what: &str) -> Result<&'r str, String> {
     let text = cell(cells, i);
     if text.is_empty() {
         Err(what.to_owned())
@@ -365,57 +341,6 @@ pub(super) fn endpoints(
         })
         .collect();
     Ok((list, cut))
-}
-
-/// A `crictl pods` row.
-pub(super) fn sandbox(c: &SandboxColumns, cells: &[&str]) -> Result<Sandbox, String> {
-    let SandboxColumns {
-        id,
-        created,
-        state,
-        name,
-        namespace,
-    } = *c;
-    let id = hex_id(cell(cells, id)).ok_or("a hexadecimal POD ID")?;
-    let created = required(cells, created, "a CREATED time like 2 hours ago")?;
-    let state = required(cells, state, "a STATE like Ready")?;
-    let name = object_name(cell(cells, name)).ok_or("a pod name in the NAME column")?;
-    Ok(Sandbox {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        namespace: namespace
-            .and_then(|i| optional(cell(cells, i)))
-            .map(str::to_owned),
-        state: state.to_owned(),
-        created: created.to_owned(),
-    })
-}
-
-/// A `crictl ps` row (the POD column is in crictl 1.26 and later).
-pub(super) fn container(c: &ContainerColumns, cells: &[&str]) -> Result<Container, String> {
-    let ContainerColumns {
-        id,
-        state,
-        name,
-        pod_id,
-        pod,
-    } = *c;
-    let id = hex_id(cell(cells, id)).ok_or("a hexadecimal CONTAINER ID")?;
-    let state = required(cells, state, "a STATE like Running")?;
-    let name = object_name(cell(cells, name)).ok_or("a container name in the NAME column")?;
-    let pod_id = match pod_id.and_then(|i| optional(cell(cells, i))) {
-        Some(text) => Some(hex_id(text).ok_or("a hexadecimal POD ID")?.to_owned()),
-        None => None,
-    };
-    Ok(Container {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        state: state.to_owned(),
-        pod_id,
-        pod: pod
-            .and_then(|i| optional(cell(cells, i)))
-            .map(str::to_owned),
-    })
 }
 
 #[cfg(test)]

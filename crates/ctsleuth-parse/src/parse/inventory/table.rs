@@ -8,11 +8,9 @@
 //! starts at its column. A row that a wide cell pushed out of line is split
 //! at runs of two blanks or more from there on.
 
+use super::crictl::{self, ContainerColumns, SandboxColumns};
 use super::plural;
-use super::rows::{
-    self, ContainerColumns, EndpointColumns, NodeColumns, PodColumns, SandboxColumns,
-    ServiceColumns,
-};
+use super::rows::{self, EndpointColumns, NodeColumns, PodColumns, ServiceColumns};
 use crate::model::inventory::Inventory;
 use crate::parse::Outcome;
 use crate::parse::text::Line;
@@ -310,10 +308,10 @@ impl Table {
             TableKind::Services(c) => rows::service(c, &cells)
                 .map(|s| inv.services.push(s))
                 .map(|()| 1),
-            TableKind::Sandboxes(c) => rows::sandbox(c, &cells)
+            TableKind::Sandboxes(c) => crictl::sandbox(c, &cells)
                 .map(|s| inv.sandboxes.push(s))
                 .map(|()| 1),
-            TableKind::Containers(c) => rows::container(c, &cells)
+            TableKind::Containers(c) => crictl::container(c, &cells)
                 .map(|c| inv.containers.push(c))
                 .map(|()| 1),
             TableKind::Endpoints(c) => rows::endpoints(c, &cells).map(|(list, cut)| {
