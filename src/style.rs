@@ -45,7 +45,11 @@ pub enum Paint {
 /// `text` in `paint`'s colour when colour is on. Pad before painting: the
 /// escape codes have no width.
 pub fn paint(paint: Paint, text: &str) -> String {
-    if !ENABLED.load(Ordering::Relaxed) {
+    apply(ENABLED.load(Ordering::Relaxed), paint, text)
+}
+
+fn apply(on: bool, paint: Paint, text: &str) -> String {
+    if !on || text.is_empty() {
         return text.to_string();
     }
     let code = match paint {
@@ -82,11 +86,11 @@ mod tests {
 
     #[test]
     fn colour_only_when_on_and_levels() {
-        init(Choice::Never);
-        assert_eq!(paint(Paint::Bad, "FAIL"), "FAIL");
-        init(Choice::Always);
-        assert_eq!(paint(Paint::Bad, "FAIL"), "\x1b[1;31mFAIL\x1b[0m");
-        init(Choice::Never);
+        // The switch itself is process-wide: tests run in parallel, so they
+        // exercise the painting without flipping it.
+        assert_eq!(apply(false, Paint::Bad, "FAIL"), "FAIL");
+        assert_eq!(apply(true, Paint::Bad, "FAIL"), "\x1b[1;31mFAIL\x1b[0m");
+        assert_eq!(apply(true, Paint::Warn, ""), "");
         assert_eq!(fill_paint(0.999), Some(Paint::Bad));
         assert_eq!(fill_paint(0.61), Some(Paint::Warn));
         assert_eq!(fill_paint(0.1), None);

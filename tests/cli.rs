@@ -625,3 +625,29 @@ fn colour_only_when_asked_or_on_a_terminal() {
         assert!(text.contains("CRITICAL"));
     }
 }
+
+#[test]
+fn the_timeline_marks_drops_and_bursts_in_colour_when_asked() {
+    let run = |color: &str| {
+        let out = ctsleuth()
+            .args([
+                "--color",
+                color,
+                "timeline",
+                "-q",
+                "samples/incident-linkerd",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let always = run("always");
+    assert!(
+        always.contains("\u{1b}[1;31m◀ burst 1\u{1b}[0m"),
+        "{always}"
+    );
+    assert!(always.contains("\u{1b}[1;31m█"), "{always}");
+    let never = run("never");
+    assert!(!never.contains('\u{1b}'));
+    assert!(never.contains("◀ burst 1"));
+}

@@ -75,10 +75,11 @@ fn bar(logged: u64, upper: u64, peak: u64) -> String {
     };
     let up = scale(upper).clamp(usize::from(upper > 0), BAR);
     let lo = scale(logged).clamp(usize::from(logged > 0), up);
+    // Logged drops in red, what the suppressed counts may add in yellow.
     format!(
         "{}{}{}",
-        "█".repeat(lo),
-        "░".repeat(up - lo),
+        crate::style::paint(crate::style::Paint::Bad, &"█".repeat(lo)),
+        crate::style::paint(crate::style::Paint::Warn, &"░".repeat(up - lo)),
         " ".repeat(BAR - up)
     )
 }
@@ -211,7 +212,9 @@ fn node_block(
         }
         if starts.is_some() {
             burst_no += 1;
-            line.push_str(&format!("  ◀ burst {burst_no}"));
+            let mark = format!("◀ burst {burst_no}");
+            line.push_str("  ");
+            line.push_str(&crate::style::paint(crate::style::Paint::Bad, &mark));
         }
         writeln!(out, "{}", line.trim_end())?;
         previous = Some(b);
