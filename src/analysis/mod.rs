@@ -246,7 +246,17 @@ fn node_limits(
     (nodes, node_timeouts)
 }
 
-pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> {
+/// One [`SnapshotSummary`] per snapshot, in node and time order: its
+/// queries (run in parallel), fill against its node's limit, addresses and
+/// workloads attributed; each node's peak is updated from it.
+fn snapshot_summaries(
+    loaded: &Loaded,
+    opts: &AnalyzeOptions,
+    directory: &attribution::Directory,
+    nodes: &mut [NodeSummary],
+    node_timeouts: &BTreeMap<Option<String>, Timeouts>,
+    warnings: &mut Vec<String>,
+) -> PolarsResult<Vec<SnapshotSummary>> {
     let path = |i: usize| {
         loaded
             .inputs
@@ -254,20 +264,6 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             .map(|x| x.path.clone())
             .unwrap_or_default()
     };
-    let mut warnings = Vec::new();
-
-    let (mut nodes, node_timeouts) = node_limits(loaded, opts, &mut warnings);
-
-    let directory = attribution::Directory::build(loaded.inventories.iter().map(|i| &i.inventory));
-    for n in nodes.iter_mut() {
-        n.cores = loaded
-            .inventories
-            .iter()
-            .flat_map(|i| i.inventory.nodes.iter())
-            .find(|x| Some(&x.name) == n.node.as_ref())
-            .and_then(|x| x.cpu_millis)
-            .map(|m| m.div_ceil(1000));
-    }
     let default_timeouts = Timeouts::default().with(&opts.timeouts);
     let computed: Vec<PolarsResult<SnapshotStats>> = loaded
         .snapshots
@@ -324,19 +320,19 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         }
         let top_workloads = workload_rows(
             &stats.by_source_state,
-            &directory,
+            directory,
             s.captured_at,
             stats.entries,
             opts.top,
         );
         let top_destination_workloads = workload_rows(
             &stats.by_backend_state,
-            &directory,
+            directory,
             s.captured_at,
             stats.entries,
             opts.top,
         );
-        let all_workloads = all_workloads(&stats.by_source_state, &directory, s.captured_at);
+        let all_workloads = all_workloads(&stats.by_source_state, directory, s.captured_at);
         snapshots.push(SnapshotSummary {
             node: s.node.clone(),
             captured_at: s.captured_at,
@@ -352,6 +348,39 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     }
     snapshots
         .sort_by(|a, b| (&a.node, a.captured_at, &a.path).cmp(&(&b.node, b.captured_at, &b.path)));
+    Ok(snapshots)
+}
+
+pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> {
+    let path = |i: usize| {
+        loaded
+            .inputs
+            .get(i)
+            .map(|x| x.path.clone())
+            .unwrap_or_default()
+    };
+    let mut warnings = Vec::new();
+
+    let (mut nodes, node_timeouts) = node_limits(loaded, opts, &mut warnings);
+
+    let directory = attribution::Directory::build(loaded.inventories.iter().map(|i| &i.inventory));
+    for n in nodes.iter_mut() {
+        n.cores = loaded
+            .inventories
+            .iter()
+            .flat_map(|i| i.inventory.nodes.iter())
+            .find(|x| Some(&x.name) == n.node.as_ref())
+            .and_then(|x| x.cpu_millis)
+            .map(|m| m.div_ceil(1000));
+    }
+    let snapshots = snapshot_summaries(
+        loaded,
+        opts,
+        &directory,
+        &mut nodes,
+        &node_timeouts,
+        &mut warnings,
+    )?;
 
     let caps = loaded
         .stats
