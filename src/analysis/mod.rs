@@ -146,6 +146,15 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
+/// The path of input `i`, as the user gave it.
+fn input_path(loaded: &Loaded, i: usize) -> String {
+    loaded
+        .inputs
+        .get(i)
+        .map(|x| x.path.clone())
+        .unwrap_or_default()
+}
+
 /// Rounds a ratio to 4 decimals so JSON stays stable and readable.
 fn ratio(a: u64, b: u64) -> Option<f64> {
     (b > 0).then(|| ((a as f64 / b as f64) * 10_000.0).round() / 10_000.0)
@@ -159,13 +168,7 @@ fn node_limits(
     opts: &AnalyzeOptions,
     warnings: &mut Vec<String>,
 ) -> (Vec<NodeSummary>, BTreeMap<Option<String>, Timeouts>) {
-    let path = |i: usize| {
-        loaded
-            .inputs
-            .get(i)
-            .map(|x| x.path.clone())
-            .unwrap_or_default()
-    };
+    let path = |i: usize| input_path(loaded, i);
     // Node keys in a stable order: every node seen in any usable input.
     let mut node_keys: Vec<Option<String>> = loaded
         .snapshots
@@ -257,13 +260,7 @@ fn snapshot_summaries(
     node_timeouts: &BTreeMap<Option<String>, Timeouts>,
     warnings: &mut Vec<String>,
 ) -> PolarsResult<Vec<SnapshotSummary>> {
-    let path = |i: usize| {
-        loaded
-            .inputs
-            .get(i)
-            .map(|x| x.path.clone())
-            .unwrap_or_default()
-    };
+    let path = |i: usize| input_path(loaded, i);
     let default_timeouts = Timeouts::default().with(&opts.timeouts);
     let computed: Vec<PolarsResult<SnapshotStats>> = loaded
         .snapshots
@@ -352,13 +349,7 @@ fn snapshot_summaries(
 }
 
 pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> {
-    let path = |i: usize| {
-        loaded
-            .inputs
-            .get(i)
-            .map(|x| x.path.clone())
-            .unwrap_or_default()
-    };
+    let path = |i: usize| input_path(loaded, i);
     let mut warnings = Vec::new();
 
     let (mut nodes, node_timeouts) = node_limits(loaded, opts, &mut warnings);

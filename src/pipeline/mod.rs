@@ -69,58 +69,52 @@ fn applies(prefix: &str, path: &str) -> bool {
 }
 
 impl LoadOptions {
-    /// The node the command line gives `path` (the longest matching PATH wins).
-    pub fn node_for(&self, path: &str) -> Option<String> {
+    /// The value of the longest PATH among the overrides `pick` takes that
+    /// applies to `path`.
+    fn per_path_value<T>(
+        &self,
+        path: &str,
+        pick: impl Fn(&PathOverride) -> Option<(&str, T)>,
+    ) -> Option<T> {
         self.per_path
             .iter()
-            .filter_map(|o| match o {
-                PathOverride::Node(p, n) if applies(p, path) => Some((p.len(), n.clone())),
-                _ => None,
-            })
-            .max_by_key(|(len, _)| *len)
-            .map(|(_, n)| n)
-            .or_else(|| self.node.clone())
+            .filter_map(|o| pick(o).filter(|(p, _)| applies(p, path)))
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, v)| v)
+    }
+
+    /// The node the command line gives `path` (the longest matching PATH wins).
+    pub fn node_for(&self, path: &str) -> Option<String> {
+        self.per_path_value(path, |o| match o {
+            PathOverride::Node(p, n) => Some((p.as_str(), n.clone())),
+            _ => None,
+        })
+        .or_else(|| self.node.clone())
     }
 
     pub fn captured_at_for(&self, path: &str) -> Option<DateTime<Utc>> {
-        self.per_path
-            .iter()
-            .filter_map(|o| match o {
-                PathOverride::CapturedAt(p, t) if applies(p, path) => Some((p.len(), *t)),
-                _ => None,
-            })
-            .max_by_key(|(len, _)| *len)
-            .map(|(_, t)| t)
-            .or(self.captured_at)
+        self.per_path_value(path, |o| match o {
+            PathOverride::CapturedAt(p, t) => Some((p.as_str(), *t)),
+            _ => None,
+        })
+        .or(self.captured_at)
     }
 
     pub fn kind_for(&self, path: &str) -> Option<Kind> {
-        self.per_path
-            .iter()
-            .filter_map(|o| match o {
-                PathOverride::Kind(p, k) if applies(p, path) => Some((p.len(), *k)),
-                _ => None,
-            })
-            .max_by_key(|(len, _)| *len)
-            .map(|(_, k)| k)
-            .or(self.kind)
+        self.per_path_value(path, |o| match o {
+            PathOverride::Kind(p, k) => Some((p.as_str(), *k)),
+            _ => None,
+        })
+        .or(self.kind)
     }
 
     /// Whether the command line names this input's node itself.
     pub fn names_node(&self, path: &str) -> bool {
-        self.node.is_some()
-            || self
-                .per_path
-                .iter()
-                .any(|o| matches!(o, PathOverride::Node(p, _) if applies(p, path)))
+        self.node_for(path).is_some()
     }
 
     pub fn names_time(&self, path: &str) -> bool {
-        self.captured_at.is_some()
-            || self
-                .per_path
-                .iter()
-                .any(|o| matches!(o, PathOverride::CapturedAt(p, _) if applies(p, path)))
+        self.captured_at_for(path).is_some()
     }
 }
 

@@ -179,12 +179,9 @@ pub enum Issue {
     Escapes { member: String },
     /// An absolute member name: read under its relative form.
     Absolute { member: String },
-    /// A symbolic or hard link; never followed.
-    Link {
-        member: String,
-        target: String,
-        outside: bool,
-    },
+    /// A link whose target is outside the archive: never followed (links
+    /// inside it point at members read under their own names).
+    LinkOut { member: String, target: String },
     /// A device, FIFO or other special member: not read.
     Special { member: String, what: &'static str },
     /// A member bigger than the per-member cap: what came before is kept.
@@ -212,17 +209,10 @@ impl std::fmt::Display for Issue {
             Issue::Absolute { member } => {
                 write!(f, "{member}: absolute member name, read as a relative one")
             }
-            Issue::Link {
-                member,
-                target,
-                outside: true,
-            } => write!(
+            Issue::LinkOut { member, target } => write!(
                 f,
                 "{member}: link to {target}, outside the archive: not followed"
             ),
-            Issue::Link { member, target, .. } => {
-                write!(f, "{member}: link to {target}, read under its own name")
-            }
             Issue::Special { member, what } => write!(f, "{member}: {what}: not read"),
             Issue::MemberCap { member, limit } => write!(
                 f,

@@ -42,8 +42,6 @@ enum Admit {
 /// What a visitor is handed for one regular file.
 pub struct File<'a> {
     pub path: &'a MemberPath,
-    /// Size the archive declares (tar header or zip directory).
-    pub declared: u64,
 }
 
 /// Walks archives, calling the visitor `F` for every regular file.
@@ -130,7 +128,7 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
                         archive_name: at.archive_name.clone(),
                         member: name.to_string(),
                     };
-                    return self.file(&single, 0, &mut reader, depth);
+                    return self.file(&single, &mut reader, depth);
                 }
             }
         }
@@ -260,7 +258,7 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
             let kind = entry.header().entry_type();
             if kind.is_file() || kind.is_contiguous() {
                 let before = self.total;
-                self.file(&path, declared, &mut entry, depth)?;
+                self.file(&path, &mut entry, depth)?;
                 // What the visitor left unread is skipped by the tar reader;
                 // count it against the total all the same.
                 let read = self.total - before;
@@ -273,10 +271,9 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
                 // Links inside the archive (sos's `hostname`, `date` and
                 // `.tailed` links) point at members read under their own name.
                 if link_leaves(&path.member, &target, kind.is_hard_link()) {
-                    self.issues.push(Issue::Link {
+                    self.issues.push(Issue::LinkOut {
                         member: path.display(),
                         target,
-                        outside: true,
                     });
                 }
             } else if kind.is_dir()
@@ -373,10 +370,9 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
                 let mut target = String::new();
                 let _ = (&mut file).take(4096).read_to_string(&mut target);
                 if link_leaves(&path.member, &target, false) {
-                    self.issues.push(Issue::Link {
+                    self.issues.push(Issue::LinkOut {
                         member: path.display(),
                         target,
-                        outside: true,
                     });
                 }
                 continue;
@@ -389,7 +385,7 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
                 });
                 continue;
             }
-            self.file(&path, declared, &mut file, depth)?;
+            self.file(&path, &mut file, depth)?;
         }
         Ok(())
     }
@@ -436,13 +432,7 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
     }
 
     /// A regular file: an archive inside the archive, or a file for the visitor.
-    fn file(
-        &mut self,
-        path: &MemberPath,
-        declared: u64,
-        reader: &mut dyn Read,
-        depth: u32,
-    ) -> io::Result<()> {
+    fn file(&mut self, path: &MemberPath, reader: &mut dyn Read, depth: u32) -> io::Result<()> {
         let limit = self.limits.max_member;
         let mut used = 0u64;
         let mut capped = Capped {
@@ -475,7 +465,7 @@ impl<F: FnMut(&File<'_>, &mut dyn Read) -> io::Result<()>> Walker<F> {
             return Ok(());
         }
         let mut chained = Cursor::new(head).chain(&mut capped);
-        let file = File { path, declared };
+        let file = File { path };
         let outcome = (self.visit)(&file, &mut chained);
         let cut = capped.cut;
         self.total += used;
