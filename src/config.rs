@@ -8,7 +8,7 @@ use crate::analysis::clock::ClockOptions;
 use crate::analysis::drops::DropOptions;
 use crate::cli::{InputArgs, TimeArgs};
 use crate::error::Error;
-use crate::facts::Timeouts;
+use crate::facts::Timeout;
 use crate::input::Kind;
 use crate::input::hints::{parse_time_arg, valid_node_name};
 use crate::pipeline::{LoadOptions, PathOverride};
@@ -17,13 +17,13 @@ use crate::pipeline::{LoadOptions, PathOverride};
 #[derive(Debug, Clone)]
 pub struct InputConfig {
     pub load: LoadOptions,
-    pub timeouts: BTreeMap<String, u32>,
+    pub timeouts: BTreeMap<Timeout, u32>,
     pub strict: bool,
     pub quiet: bool,
 }
 
 /// `name=secs` pairs of `--timeout`.
-pub fn parse_timeouts(items: &[String]) -> Result<BTreeMap<String, u32>, Error> {
+pub fn parse_timeouts(items: &[String]) -> Result<BTreeMap<Timeout, u32>, Error> {
     let mut out = BTreeMap::new();
     for item in items {
         let (name, secs) = item.split_once('=').ok_or_else(|| {
@@ -31,23 +31,20 @@ pub fn parse_timeouts(items: &[String]) -> Result<BTreeMap<String, u32>, Error> 
                 "--timeout {item:?}: expected NAME=SECS, e.g. tcp_timeout_time_wait=60"
             ))
         })?;
-        let name = name
-            .trim()
-            .trim_start_matches("net.netfilter.")
-            .trim_start_matches("nf_conntrack_");
-        if !Timeouts::names().any(|n| n == name) {
-            let known: Vec<&str> = Timeouts::names().collect();
+        let Some(timeout) = Timeout::from_sysctl(name) else {
+            let known: Vec<&str> = Timeout::ALL.iter().map(|t| t.sysctl()).collect();
             return Err(Error::Usage(format!(
-                "--timeout: unknown timeout {name:?}; known: {}",
+                "--timeout: unknown timeout {:?}; known: {}",
+                name.trim(),
                 known.join(", ")
             )));
-        }
+        };
         let secs: u32 = secs.trim().parse().map_err(|_| {
             Error::Usage(format!(
                 "--timeout {item:?}: seconds must be a whole number"
             ))
         })?;
-        out.insert(name.to_string(), secs);
+        out.insert(timeout, secs);
     }
     Ok(out)
 }
@@ -254,8 +251,8 @@ mod tests {
             "nf_conntrack_tcp_timeout_close=5".into(),
         ])
         .unwrap();
-        assert_eq!(t.get("tcp_timeout_time_wait"), Some(&60));
-        assert_eq!(t.get("tcp_timeout_close"), Some(&5));
+        assert_eq!(t.get(&Timeout::TcpTimeWait), Some(&60));
+        assert_eq!(t.get(&Timeout::TcpClose), Some(&5));
         assert!(parse_timeouts(&["tcp_timeout_time_wait".into()]).is_err());
         assert!(parse_timeouts(&["time_wait=60".into()]).is_err());
         assert!(parse_timeouts(&["tcp_timeout_time_wait=-1".into()]).is_err());

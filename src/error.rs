@@ -23,12 +23,24 @@ pub enum Error {
     /// A command-line value that does not parse.
     #[error("{0}")]
     Usage(String),
+    /// A `--policy` file that cannot be read or does not parse.
+    #[error("--policy {path}: {source}")]
+    Policy {
+        path: String,
+        source: crate::check::policy::PolicyError,
+    },
+    /// A `--baseline` file that cannot be read or is not a summary.
+    #[error("--baseline {path}: {source}")]
+    Baseline {
+        path: String,
+        source: crate::check::baseline::BaselineError,
+    },
     /// None of the inputs could be used.
     #[error("no usable input: {0}")]
     NoInput(String),
     /// Writing a report failed.
-    #[error("cannot write {path}: {source}")]
-    Write { path: String, source: io::Error },
+    #[error(transparent)]
+    Write(#[from] crate::report::WriteError),
     /// Writing to the terminal failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),
@@ -40,9 +52,12 @@ pub enum Error {
 impl Error {
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Usage(_) | Error::NoInput(_) | Error::Write { .. } | Error::Output(_) => {
-                Exit::Input
-            }
+            Error::Usage(_)
+            | Error::Policy { .. }
+            | Error::Baseline { .. }
+            | Error::NoInput(_)
+            | Error::Write(_)
+            | Error::Output(_) => Exit::Input,
             Error::Analysis(_) => Exit::Internal,
         }
     }

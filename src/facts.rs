@@ -7,36 +7,118 @@ use std::collections::BTreeMap;
 
 use crate::model::State;
 
-/// Default TCP timeouts in seconds, keyed by sysctl name without the
-/// `nf_conntrack_` prefix (nf_conntrack-sysctl.rst).
-pub const TCP_TIMEOUTS: [(&str, u32); 10] = [
-    ("tcp_timeout_established", 432_000),
-    ("tcp_timeout_syn_sent", 120),
-    ("tcp_timeout_syn_recv", 60),
-    ("tcp_timeout_fin_wait", 120),
-    ("tcp_timeout_close_wait", 60),
-    ("tcp_timeout_last_ack", 30),
-    ("tcp_timeout_time_wait", 120),
-    ("tcp_timeout_close", 10),
-    ("tcp_timeout_max_retrans", 300),
-    ("tcp_timeout_unacknowledged", 300),
-];
+/// A conntrack timeout the analysis uses, named in sysctls, flags and
+/// `summary.json` by its sysctl name without the `nf_conntrack_` prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Timeout {
+    TcpEstablished,
+    TcpSynSent,
+    TcpSynRecv,
+    TcpFinWait,
+    TcpCloseWait,
+    TcpLastAck,
+    TcpTimeWait,
+    TcpClose,
+    TcpMaxRetrans,
+    TcpUnacknowledged,
+    Udp,
+    UdpStream,
+    Icmp,
+    Icmpv6,
+    Generic,
+    Gre,
+}
 
-/// Other protocols' default timeouts (nf_conntrack-sysctl.rst).
-pub const OTHER_TIMEOUTS: [(&str, u32); 6] = [
-    ("udp_timeout", 30),
-    ("udp_timeout_stream", 120),
-    ("icmp_timeout", 30),
-    ("icmpv6_timeout", 30),
-    ("generic_timeout", 600),
-    ("gre_timeout", 30),
-];
+impl Timeout {
+    pub const ALL: [Timeout; 16] = [
+        Timeout::TcpEstablished,
+        Timeout::TcpSynSent,
+        Timeout::TcpSynRecv,
+        Timeout::TcpFinWait,
+        Timeout::TcpCloseWait,
+        Timeout::TcpLastAck,
+        Timeout::TcpTimeWait,
+        Timeout::TcpClose,
+        Timeout::TcpMaxRetrans,
+        Timeout::TcpUnacknowledged,
+        Timeout::Udp,
+        Timeout::UdpStream,
+        Timeout::Icmp,
+        Timeout::Icmpv6,
+        Timeout::Generic,
+        Timeout::Gre,
+    ];
+
+    /// The sysctl's name without `net.netfilter.nf_conntrack_`.
+    pub fn sysctl(self) -> &'static str {
+        match self {
+            Timeout::TcpEstablished => "tcp_timeout_established",
+            Timeout::TcpSynSent => "tcp_timeout_syn_sent",
+            Timeout::TcpSynRecv => "tcp_timeout_syn_recv",
+            Timeout::TcpFinWait => "tcp_timeout_fin_wait",
+            Timeout::TcpCloseWait => "tcp_timeout_close_wait",
+            Timeout::TcpLastAck => "tcp_timeout_last_ack",
+            Timeout::TcpTimeWait => "tcp_timeout_time_wait",
+            Timeout::TcpClose => "tcp_timeout_close",
+            Timeout::TcpMaxRetrans => "tcp_timeout_max_retrans",
+            Timeout::TcpUnacknowledged => "tcp_timeout_unacknowledged",
+            Timeout::Udp => "udp_timeout",
+            Timeout::UdpStream => "udp_timeout_stream",
+            Timeout::Icmp => "icmp_timeout",
+            Timeout::Icmpv6 => "icmpv6_timeout",
+            Timeout::Generic => "generic_timeout",
+            Timeout::Gre => "gre_timeout",
+        }
+    }
+
+    /// The kernel's default in seconds (nf_conntrack-sysctl.rst; GRE from
+    /// nf_conntrack_proto_gre.c).
+    pub fn kernel_default(self) -> u32 {
+        match self {
+            Timeout::TcpEstablished => 432_000,
+            Timeout::TcpSynSent
+            | Timeout::TcpFinWait
+            | Timeout::TcpTimeWait
+            | Timeout::UdpStream => 120,
+            Timeout::TcpSynRecv | Timeout::TcpCloseWait => 60,
+            Timeout::TcpLastAck | Timeout::Udp | Timeout::Icmp | Timeout::Icmpv6 | Timeout::Gre => {
+                30
+            }
+            Timeout::TcpClose => 10,
+            Timeout::TcpMaxRetrans | Timeout::TcpUnacknowledged => 300,
+            Timeout::Generic => 600,
+        }
+    }
+
+    /// `tcp_timeout_time_wait`, with or without `net.netfilter.` and
+    /// `nf_conntrack_` in front.
+    pub fn from_sysctl(name: &str) -> Option<Timeout> {
+        let name = name
+            .trim()
+            .trim_start_matches("net.netfilter.")
+            .trim_start_matches("nf_conntrack_");
+        Timeout::ALL.into_iter().find(|t| t.sysctl() == name)
+    }
+}
+
+impl std::fmt::Display for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.sysctl())
+    }
+}
+
+/// Written as its sysctl name (also as a map key).
+impl serde::Serialize for Timeout {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.sysctl())
+    }
+}
 
 /// kube-proxy's overrides: `--conntrack-tcp-timeout-established` 24 h and
 /// `--conntrack-tcp-timeout-close-wait` 1 h by default.
-pub const KUBE_PROXY_TIMEOUTS: [(&str, u32); 2] = [
-    ("tcp_timeout_established", 86_400),
-    ("tcp_timeout_close_wait", 3_600),
+pub const KUBE_PROXY_TIMEOUTS: [(Timeout, u32); 2] = [
+    (Timeout::TcpEstablished, 86_400),
+    (Timeout::TcpCloseWait, 3_600),
 ];
 
 /// kube-proxy: `nf_conntrack_max = max(conntrack-max-per-core × cores, conntrack-min)`.
@@ -49,56 +131,65 @@ pub const BYTES_PER_ENTRY: u64 = 320;
 /// TCP states after a close has begun. For these, `state timeout − remaining`
 /// is the time since the state began, so one snapshot shows when connections
 /// closed over the last `time_wait` seconds.
-pub const CLOSING_STATES: [(State, &str); 5] = [
-    (State::TIME_WAIT, "tcp_timeout_time_wait"),
-    (State::CLOSE, "tcp_timeout_close"),
-    (State::LAST_ACK, "tcp_timeout_last_ack"),
-    (State::FIN_WAIT, "tcp_timeout_fin_wait"),
-    (State::CLOSE_WAIT, "tcp_timeout_close_wait"),
+pub const CLOSING_STATES: [(State, Timeout); 5] = [
+    (State::TIME_WAIT, Timeout::TcpTimeWait),
+    (State::CLOSE, Timeout::TcpClose),
+    (State::LAST_ACK, Timeout::TcpLastAck),
+    (State::FIN_WAIT, Timeout::TcpFinWait),
+    (State::CLOSE_WAIT, Timeout::TcpCloseWait),
 ];
 
 /// The timeouts in force on a node: kernel defaults, overridden by what the
 /// node's captures or the command line say.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timeouts(BTreeMap<String, u32>);
+pub struct Timeouts(BTreeMap<Timeout, u32>);
 
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts(
-            TCP_TIMEOUTS
-                .iter()
-                .chain(OTHER_TIMEOUTS.iter())
-                .map(|(k, v)| ((*k).to_string(), *v))
+            Timeout::ALL
+                .into_iter()
+                .map(|t| (t, t.kernel_default()))
                 .collect(),
         )
     }
 }
 
 impl Timeouts {
-    pub fn get(&self, name: &str) -> Option<u32> {
-        self.0.get(name).copied()
+    pub fn get(&self, t: Timeout) -> u32 {
+        self.0.get(&t).copied().unwrap_or(t.kernel_default())
     }
-    pub fn set(&mut self, name: &str, secs: u32) {
-        self.0.insert(name.to_string(), secs);
+    pub fn set(&mut self, t: Timeout, secs: u32) {
+        self.0.insert(t, secs);
     }
     /// Applies overrides (later ones win).
-    pub fn with(mut self, overrides: &BTreeMap<String, u32>) -> Timeouts {
+    pub fn with(mut self, overrides: &BTreeMap<Timeout, u32>) -> Timeouts {
         for (k, v) in overrides {
-            self.set(k, *v);
+            self.set(*k, *v);
         }
         self
     }
-    /// Every known name, for `--help` and error messages.
-    pub fn names() -> impl Iterator<Item = &'static str> {
-        TCP_TIMEOUTS
+    /// Those that differ from the kernel's defaults.
+    pub fn differing(&self) -> BTreeMap<Timeout, u32> {
+        self.0
             .iter()
-            .chain(OTHER_TIMEOUTS.iter())
-            .map(|(k, _)| *k)
+            .filter(|(t, v)| t.kernel_default() != **v)
+            .map(|(t, v)| (*t, *v))
+            .collect()
     }
     /// The window over which a snapshot records closes: the TIME_WAIT timeout.
     pub fn close_window(&self) -> u32 {
-        self.get("tcp_timeout_time_wait").unwrap_or(120)
+        self.get(Timeout::TcpTimeWait)
     }
+}
+
+/// The timeouts a node's captures name, keyed by the enum; sysctls the
+/// analysis does not use (SCTP, DCCP, flowtable) are left out.
+pub fn known_timeouts(captured: &BTreeMap<String, u32>) -> BTreeMap<Timeout, u32> {
+    captured
+        .iter()
+        .filter_map(|(k, v)| Some((Timeout::from_sysctl(k)?, *v)))
+        .collect()
 }
 
 /// The kernel's own `nf_conntrack_max` for a machine with `mem` bytes of RAM
@@ -145,9 +236,33 @@ mod tests {
     #[test]
     fn overrides_win() {
         let mut o = BTreeMap::new();
-        o.insert("tcp_timeout_time_wait".to_string(), 60);
+        o.insert(Timeout::TcpTimeWait, 60);
         let t = Timeouts::default().with(&o);
         assert_eq!(t.close_window(), 60);
-        assert_eq!(t.get("tcp_timeout_close"), Some(10));
+        assert_eq!(t.get(Timeout::TcpClose), 10);
+        assert_eq!(
+            t.differing().into_iter().collect::<Vec<_>>(),
+            [(Timeout::TcpTimeWait, 60)]
+        );
+    }
+
+    #[test]
+    fn timeouts_are_named_as_sysctls() {
+        for t in Timeout::ALL {
+            assert_eq!(Timeout::from_sysctl(t.sysctl()), Some(t));
+        }
+        assert_eq!(
+            Timeout::from_sysctl("net.netfilter.nf_conntrack_udp_timeout_stream"),
+            Some(Timeout::UdpStream)
+        );
+        assert_eq!(Timeout::from_sysctl("sctp_timeout_closed"), None);
+        let captured = BTreeMap::from([
+            ("tcp_timeout_close_wait".to_string(), 3600),
+            ("sctp_timeout_closed".to_string(), 10),
+        ]);
+        assert_eq!(
+            known_timeouts(&captured),
+            BTreeMap::from([(Timeout::TcpCloseWait, 3600)])
+        );
     }
 }

@@ -302,23 +302,44 @@ fn baselines_fail_on_growth_and_pass_without_it() {
         after.path().to_str().unwrap(),
     ]);
     assert_eq!(status(&v, "baseline_node_peak", HOT), "fail");
-    // Against itself: no growth.
+    // Against itself: the morning table is a few percent of its limit, too
+    // small for growth to mean anything; skipped, with the reason.
     let (_, v) = json(&[
         "--baseline",
         summary.to_str().unwrap(),
         before.path().to_str().unwrap(),
     ]);
+    assert_eq!(status(&v, "baseline_node_peak", HOT), "skip");
+    let evidence = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "baseline_node_peak")
+        .map(|r| r["evidence"].to_string())
+        .unwrap();
+    assert!(evidence.contains("too small to matter"), "{evidence}");
+    // Judged when the policy says every table matters: no growth passes.
+    let policy = tmp.path().join("all.toml");
+    std::fs::write(&policy, "[baseline]\nmin_fill = 0.0\n").unwrap();
+    let (_, v) = json(&[
+        "--policy",
+        policy.to_str().unwrap(),
+        "--baseline",
+        summary.to_str().unwrap(),
+        before.path().to_str().unwrap(),
+    ]);
     assert_eq!(status(&v, "baseline_node_peak", HOT), "pass");
-    // Not a summary: exit 2.
+    // Not a summary: exit 2, naming the file and what is wrong with it.
     std::fs::write(tmp.path().join("x.json"), "{}").unwrap();
-    assert_eq!(
-        check(&[
-            "--baseline",
-            tmp.path().join("x.json").to_str().unwrap(),
-            BUNDLE
-        ])
-        .status
-        .code(),
-        Some(2)
+    let out = check(&[
+        "--baseline",
+        tmp.path().join("x.json").to_str().unwrap(),
+        BUNDLE,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("x.json") && err.contains("not a ctsleuth.summary/v1 file"),
+        "{err}"
     );
 }

@@ -1229,28 +1229,14 @@ impl Table {
                 },
                 zone: None,
             };
-            self.entries.push(Entry {
-                proto: if f.udp { 17 } else { 6 },
-                timeout: Some(timeout as u32),
+            self.entries.push(crate::synth::entry(
+                if f.udp { 17 } else { 6 },
+                timeout as u32,
                 state,
-                gre_timeouts: None,
                 orig,
                 reply,
-                orig_counters: None,
-                reply_counters: None,
                 flags,
-                mark: Some(0),
-                secmark: None,
-                secctx: None,
-                zone: None,
-                delta_time: None,
-                start: None,
-                stop: None,
-                helper: None,
-                use_count: Some(1),
-                id: None,
-                labels: None,
-            });
+            ));
         }
     }
 

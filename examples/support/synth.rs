@@ -153,39 +153,6 @@ impl Generator {
         }
     }
 
-    fn base(
-        &self,
-        proto: u8,
-        timeout: u32,
-        state: Option<State>,
-        orig: Tuple,
-        reply: Tuple,
-        flags: Flags,
-    ) -> Entry<'static> {
-        Entry {
-            proto,
-            timeout: Some(timeout),
-            state,
-            gre_timeouts: None,
-            orig,
-            reply,
-            orig_counters: None,
-            reply_counters: None,
-            flags,
-            mark: Some(0),
-            secmark: None,
-            secctx: None,
-            zone: None,
-            delta_time: None,
-            start: None,
-            stop: None,
-            helper: None,
-            use_count: Some(1),
-            id: None,
-            labels: None,
-        }
-    }
-
     fn tcp(
         &mut self,
         src: IpAddr,
@@ -210,7 +177,7 @@ impl Generator {
             },
             zone: None,
         };
-        self.base(6, timeout, Some(state), orig, reply, flags)
+        entry(6, timeout, Some(state), orig, reply, flags)
     }
 
     /// The flood: one client pod (with a couple of siblings) opening short
@@ -319,7 +286,7 @@ impl Generator {
             Flags::default()
         };
         let t = self.rng.below(31) as u32;
-        self.base(17, t, None, orig, reply, flags)
+        entry(17, t, None, orig, reply, flags)
     }
 
     fn egress(&mut self) -> Entry<'static> {
@@ -358,7 +325,7 @@ impl Generator {
             },
             zone: None,
         };
-        self.base(6, timeout, Some(state), orig, reply, flags)
+        entry(6, timeout, Some(state), orig, reply, flags)
     }
 
     fn icmp(&mut self) -> Entry<'static> {
@@ -386,7 +353,7 @@ impl Generator {
             zone: None,
         };
         let t = self.rng.below(31) as u32;
-        self.base(1, t, None, orig, reply, Flags::default())
+        entry(1, t, None, orig, reply, Flags::default())
     }
 }
 
@@ -457,4 +424,38 @@ pub fn write_kern_log(
         }
     }
     Ok(())
+}
+
+/// An entry as `conntrack -L` prints it on a default kernel: mark 0, use 1,
+/// no accounting, zones, labels or timestamps.
+pub fn entry(
+    proto: u8,
+    timeout: u32,
+    state: Option<State>,
+    orig: Tuple,
+    reply: Tuple,
+    flags: Flags,
+) -> Entry<'static> {
+    Entry {
+        proto,
+        timeout: Some(timeout),
+        state,
+        gre_timeouts: None,
+        orig,
+        reply,
+        orig_counters: None,
+        reply_counters: None,
+        flags,
+        mark: Some(0),
+        secmark: None,
+        secctx: None,
+        zone: None,
+        delta_time: None,
+        start: None,
+        stop: None,
+        helper: None,
+        use_count: Some(1),
+        id: None,
+        labels: None,
+    }
 }

@@ -27,20 +27,169 @@ pub enum AddrKind {
     Unknown,
 }
 
+/// What holds entries, as people name it: a controller's pods, a service,
+/// a node, or a network outside the inventory. Compared, sorted and
+/// grouped as a value; the text form is only for display, so rewording a
+/// label can never merge two workloads or split one. Sorted as the labels
+/// read, so every list looks sorted to its reader.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Workload {
+    /// The namespace of a pod or a service.
+    pub namespace: Option<String>,
+    pub kind: WorkloadKind,
+    /// The controller's, service's or node's name, or the network
+    /// (`203.0.113.0/24`, `2001:db8:1:2::/64`) of an address nobody names.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkloadKind {
+    /// Pods, by the kind of their controller as Kubernetes names it
+    /// (`Deployment`, `StatefulSet`, `DaemonSet`, `CronJob`, `Job`,
+    /// `StaticPod`, `Pod` for a bare pod, or a custom resource's kind).
+    Controller(String),
+    Service,
+    Node,
+    /// A public address: the world outside the cluster.
+    External,
+    /// A private address the inventory does not name.
+    Unattributed,
+    /// No address to go by.
+    Unknown,
+}
+
+impl Workload {
+    pub fn controller(namespace: &str, kind: &str, name: &str) -> Workload {
+        Workload {
+            namespace: Some(namespace.to_owned()),
+            kind: WorkloadKind::Controller(kind.to_owned()),
+            name: name.to_owned(),
+        }
+    }
+
+    fn unknown() -> Workload {
+        Workload {
+            namespace: None,
+            kind: WorkloadKind::Unknown,
+            name: String::new(),
+        }
+    }
+
+    /// What kind of address holds it.
+    pub fn addr_kind(&self) -> AddrKind {
+        match self.kind {
+            WorkloadKind::Controller(_) => AddrKind::Pod,
+            WorkloadKind::Service => AddrKind::Service,
+            WorkloadKind::Node => AddrKind::Node,
+            WorkloadKind::External => AddrKind::External,
+            WorkloadKind::Unattributed | WorkloadKind::Unknown => AddrKind::Unknown,
+        }
+    }
+
+    /// As its owner is named, without the namespace: `Deployment/web`,
+    /// `Service/kube-dns`, `Node/gke-...`, `external 203.0.113.0/24`.
+    pub fn owner(&self) -> Option<String> {
+        let n = &self.name;
+        Some(match &self.kind {
+            WorkloadKind::Controller(k) => format!("{k}/{n}"),
+            WorkloadKind::Service => format!("Service/{n}"),
+            WorkloadKind::Node => format!("Node/{n}"),
+            WorkloadKind::External => format!("external {n}"),
+            WorkloadKind::Unattributed => format!("unattributed {n}"),
+            WorkloadKind::Unknown => return None,
+        })
+    }
+
+    /// Whether a policy's `namespace/name` (or `namespace/Kind/name`, or
+    /// an owner such as `Node/x`) names this workload.
+    pub fn is_named(&self, pattern: &str) -> bool {
+        if pattern == self.to_string() {
+            return true;
+        }
+        match (&self.namespace, self.owner()) {
+            (Some(ns), Some(owner)) => pattern == format!("{ns}/{owner}"),
+            (None, Some(owner)) => pattern == owner,
+            _ => false,
+        }
+    }
+}
+
+/// The short label of terminals and reports: `web/storefront-bff`,
+/// `Node/gke-...`, `external 203.0.113.0/24`.
+impl std::fmt::Display for Workload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.kind, &self.namespace) {
+            (WorkloadKind::Controller(_) | WorkloadKind::Service, Some(ns)) => {
+                write!(f, "{ns}/{}", self.name)
+            }
+            _ => match self.owner() {
+                Some(o) => f.write_str(&o),
+                None => f.write_str("unknown"),
+            },
+        }
+    }
+}
+
+impl Ord for Workload {
+    fn cmp(&self, other: &Workload) -> std::cmp::Ordering {
+        self.to_string()
+            .cmp(&other.to_string())
+            .then_with(|| self.namespace.cmp(&other.namespace))
+            .then_with(|| self.kind.cmp(&other.kind))
+            .then_with(|| self.name.cmp(&other.name))
+    }
+}
+
+impl PartialOrd for Workload {
+    fn partial_cmp(&self, other: &Workload) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Written as its label.
+impl Serialize for Workload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The attribution of one address.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "WhoView")]
 pub struct Who {
-    pub kind: AddrKind,
-    pub namespace: Option<String>,
+    pub workload: Workload,
     pub pod: Option<String>,
-    /// `Deployment/web`, `StatefulSet/ledger`, `Service/kube-dns`,
-    /// `Node/gke-...`, `external 203.0.113.0/24`.
-    pub workload: Option<String>,
     /// The node a pod ran on, or the node an address belongs to.
     pub node: Option<String>,
     /// Host-network workloads that share a node address.
+    pub shared_with: Vec<Workload>,
+}
+
+/// How `summary.json` writes a [`Who`].
+#[derive(Serialize)]
+struct WhoView {
+    kind: AddrKind,
+    namespace: Option<String>,
+    pod: Option<String>,
+    /// `Deployment/web`, `StatefulSet/ledger`, `Service/kube-dns`,
+    /// `Node/gke-...`, `external 203.0.113.0/24`.
+    workload: Option<String>,
+    node: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub shared_with: Vec<String>,
+    shared_with: Vec<String>,
+}
+
+impl From<Who> for WhoView {
+    fn from(w: Who) -> WhoView {
+        WhoView {
+            kind: w.kind(),
+            workload: w.workload.owner(),
+            namespace: w.workload.namespace,
+            pod: w.pod,
+            node: w.node,
+            shared_with: w.shared_with.iter().map(ToString::to_string).collect(),
+        }
+    }
 }
 
 impl Default for Who {
@@ -52,31 +201,31 @@ impl Default for Who {
 impl Who {
     fn unknown() -> Who {
         Who {
-            kind: AddrKind::Unknown,
-            namespace: None,
+            workload: Workload::unknown(),
             pod: None,
-            workload: None,
             node: None,
             shared_with: Vec::new(),
         }
     }
 
-    /// A short label for terminals: `web/storefront-bff`, `node x2lq`, ...
+    pub fn kind(&self) -> AddrKind {
+        self.workload.addr_kind()
+    }
+
+    /// A short label for terminals: `web/storefront-bff`, `Node/x2lq`, ...
     pub fn label(&self) -> String {
-        match (self.kind, &self.namespace, &self.workload) {
-            (AddrKind::Pod | AddrKind::Service, Some(ns), Some(w)) => {
-                format!("{ns}/{}", w.split_once('/').map_or(w.as_str(), |(_, n)| n))
-            }
-            (_, _, Some(w)) => w.clone(),
-            _ => "unknown".into(),
-        }
+        self.workload.to_string()
     }
 }
 
-/// The workload of a pod as `Kind/name`.
-pub fn workload_of(pod: &Pod) -> String {
+/// The workload of a pod.
+pub fn workload_of(pod: &Pod) -> Workload {
     let (kind, name) = crate::parse::inventory::workload(pod);
-    format!("{kind}/{name}")
+    Workload {
+        namespace: Some(pod.namespace.clone()),
+        kind: WorkloadKind::Controller(kind),
+        name,
+    }
 }
 
 /// `203.0.113.0/24` or `2001:db8:1:2::/64`.
@@ -114,7 +263,7 @@ fn is_private(ip: IpAddr) -> bool {
 pub struct Directory {
     pods: HashMap<IpAddr, Vec<Pod>>,
     nodes: HashMap<IpAddr, String>,
-    host_network: BTreeMap<String, BTreeSet<String>>,
+    host_network: BTreeMap<String, BTreeSet<Workload>>,
     services: HashMap<IpAddr, (String, String)>,
     pub pod_count: usize,
     pub node_names: BTreeSet<String>,
@@ -148,7 +297,7 @@ impl Directory {
                         d.host_network
                             .entry(node.clone())
                             .or_default()
-                            .insert(format!("{}/{}", p.namespace, workload_of(p)));
+                            .insert(workload_of(p));
                         for ip in &p.ips {
                             d.nodes.entry(*ip).or_insert_with(|| node.clone());
                         }
@@ -191,20 +340,20 @@ impl Directory {
     pub fn who(&self, ip: IpAddr, at: Option<DateTime<Utc>>) -> Who {
         if let Some(p) = self.pod_at(&ip, at) {
             return Who {
-                kind: AddrKind::Pod,
-                namespace: Some(p.namespace.clone()),
+                workload: workload_of(p),
                 pod: Some(p.name.clone()),
-                workload: Some(workload_of(p)),
                 node: p.node.clone(),
                 shared_with: Vec::new(),
             };
         }
         if let Some(node) = self.nodes.get(&ip) {
             return Who {
-                kind: AddrKind::Node,
-                namespace: None,
+                workload: Workload {
+                    namespace: None,
+                    kind: WorkloadKind::Node,
+                    name: node.clone(),
+                },
                 pod: None,
-                workload: Some(format!("Node/{node}")),
                 node: Some(node.clone()),
                 shared_with: self
                     .host_network
@@ -215,23 +364,25 @@ impl Directory {
         }
         if let Some((ns, name)) = self.services.get(&ip) {
             return Who {
-                kind: AddrKind::Service,
-                namespace: Some(ns.clone()),
-                pod: None,
-                workload: Some(format!("Service/{name}")),
-                node: None,
-                shared_with: Vec::new(),
-            };
-        }
-        if !is_private(ip) {
-            return Who {
-                kind: AddrKind::External,
-                workload: Some(format!("external {}", network_of(ip))),
+                workload: Workload {
+                    namespace: Some(ns.clone()),
+                    kind: WorkloadKind::Service,
+                    name: name.clone(),
+                },
                 ..Who::unknown()
             };
         }
+        let kind = if is_private(ip) {
+            WorkloadKind::Unattributed
+        } else {
+            WorkloadKind::External
+        };
         Who {
-            workload: Some(format!("unattributed {}", network_of(ip))),
+            workload: Workload {
+                namespace: None,
+                kind,
+                name: network_of(ip),
+            },
             ..Who::unknown()
         }
     }
@@ -283,8 +434,11 @@ mod tests {
         };
         let d = Directory::build([&inv]);
         let w = d.who(ip("10.4.5.23"), None);
-        assert_eq!(w.kind, AddrKind::Pod);
-        assert_eq!(w.workload.as_deref(), Some("Deployment/storefront-bff"));
+        assert_eq!(w.kind(), AddrKind::Pod);
+        assert_eq!(
+            w.workload.owner().as_deref(),
+            Some("Deployment/storefront-bff")
+        );
         assert_eq!(w.label(), "web/storefront-bff");
         assert_eq!(w.node.as_deref(), Some("node-a"));
     }
@@ -364,10 +518,10 @@ mod tests {
         };
         let d = Directory::build([&inv]);
         let w = d.who(ip("10.128.0.11"), None);
-        assert_eq!(w.kind, AddrKind::Node);
-        assert_eq!(w.workload.as_deref(), Some("Node/node-a"));
+        assert_eq!(w.kind(), AddrKind::Node);
+        assert_eq!(w.workload.owner().as_deref(), Some("Node/node-a"));
         assert_eq!(w.shared_with.len(), 1);
-        assert!(w.shared_with[0].starts_with("kube-system/"));
+        assert!(w.shared_with[0].to_string().starts_with("kube-system/"));
     }
 
     #[test]
@@ -385,19 +539,19 @@ mod tests {
         assert_eq!(d.who(ip("10.8.0.10"), None).label(), "kube-system/kube-dns");
         let ext = d.who(ip("203.0.113.50"), None);
         assert_eq!(
-            (ext.kind, ext.label()),
+            (ext.kind(), ext.label()),
             (AddrKind::External, "external 203.0.113.0/24".to_string())
         );
         let v6 = d.who(ip("2001:db8:1:2::7"), None);
         assert_eq!(v6.label(), "external 2001:db8:1:2::/64");
         let unknown = d.who(ip("10.4.9.12"), None);
         assert_eq!(
-            (unknown.kind, unknown.label()),
+            (unknown.kind(), unknown.label()),
             (AddrKind::Unknown, "unattributed 10.4.9.0/24".to_string())
         );
         // No inventory at all: the same rules, nothing named.
         let empty = Directory::build(std::iter::empty::<&Inventory>());
         assert!(empty.is_empty());
-        assert_eq!(empty.who(ip("10.8.0.10"), None).kind, AddrKind::Unknown);
+        assert_eq!(empty.who(ip("10.8.0.10"), None).kind(), AddrKind::Unknown);
     }
 }

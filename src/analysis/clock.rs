@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+use crate::model::At;
 use crate::parse::log::{Framing, LogRecord, Stamp};
 
 /// What the command line says about time.
@@ -39,14 +40,6 @@ pub struct Anchors {
     pub times: BTreeMap<Option<String>, Vec<DateTime<Utc>>>,
     /// Boot times stated by `/proc/stat` captures, per node.
     pub boot_times: BTreeMap<Option<String>, DateTime<Utc>>,
-}
-
-/// The resolved time of one record.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Resolved {
-    pub ts: Option<DateTime<Utc>>,
-    pub since_boot: Option<f64>,
-    pub boot: u32,
 }
 
 fn from_secs_f64(secs: f64) -> Option<chrono::Duration> {
@@ -78,14 +71,15 @@ fn nearest_year(anchor: DateTime<Utc>, month: u32, day: u32) -> Option<i32> {
         .map(|(_, yy)| yy)
 }
 
-/// Resolves every record of every file. Returns, per file, one [`Resolved`]
-/// per record (same order); notes that say which evidence was used; and
+/// Resolves every record of every file. Returns, per file, one [`At`] per
+/// record (same order): UTC when the record's time could be placed, else
+/// seconds since its boot, else unknown; notes that say which evidence was used; and
 /// warnings about events that could not be placed.
 pub fn resolve(
     files: &[LogFile<'_>],
     anchors: &Anchors,
     opts: &ClockOptions,
-) -> (Vec<Vec<Resolved>>, Vec<String>, Vec<String>) {
+) -> (Vec<Vec<At>>, Vec<String>, Vec<String>) {
     let tz = opts
         .tz
         .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
@@ -246,19 +240,11 @@ pub fn resolve(
         for (ri, r) in f.records.iter().enumerate() {
             let boot = boots_of[fi][ri];
             if let Some(w) = walls[fi][ri] {
-                out.push(Resolved {
-                    ts: Some(w),
-                    since_boot: None,
-                    boot,
-                });
+                out.push(At::Utc(w));
                 continue;
             }
             let Some(Stamp::Monotonic(m)) = r.stamp else {
-                out.push(Resolved {
-                    ts: None,
-                    since_boot: None,
-                    boot,
-                });
+                out.push(At::Unknown);
                 continue;
             };
             let node = node_of(f, r);
@@ -299,19 +285,11 @@ pub fn resolve(
             {
                 Some((ts, how)) => {
                     source.get_or_insert(how);
-                    out.push(Resolved {
-                        ts: Some(ts),
-                        since_boot: Some(m),
-                        boot,
-                    });
+                    out.push(At::Utc(ts));
                 }
                 None => {
                     unresolved += 1;
-                    out.push(Resolved {
-                        ts: None,
-                        since_boot: Some(m),
-                        boot,
-                    });
+                    out.push(At::SinceBoot { boot, secs: m });
                 }
             }
         }
@@ -380,8 +358,8 @@ mod tests {
             .times
             .insert(Some("node-a".into()), vec![t("2025-01-01T00:10:00Z")]);
         let (res, notes, warnings) = resolve(&files, &anchors, &ClockOptions::default());
-        assert_eq!(res[0][0].ts, Some(t("2024-12-31T23:59:58Z")));
-        assert_eq!(res[0][1].ts, Some(t("2025-01-01T00:00:03Z")));
+        assert_eq!(res[0][0].utc(), Some(t("2024-12-31T23:59:58Z")));
+        assert_eq!(res[0][1].utc(), Some(t("2025-01-01T00:00:03Z")));
         assert!(
             notes.iter().any(|w| w.contains("other inputs of the node")),
             "{notes:?}"
@@ -404,10 +382,10 @@ mod tests {
             boot_time: None,
         };
         let (res, _, _) = resolve(&files, &Anchors::default(), &opts);
-        assert_eq!(res[0][0].ts, Some(t("2023-11-26T09:00:00Z")));
+        assert_eq!(res[0][0].utc(), Some(t("2023-11-26T09:00:00Z")));
         // No anchor at all: the time stays unknown.
         let (res, _, _) = resolve(&files, &Anchors::default(), &ClockOptions::default());
-        assert_eq!(res[0][0].ts, None);
+        assert_eq!(res[0][0].utc(), None);
     }
 
     #[test]
@@ -432,8 +410,7 @@ mod tests {
             },
         ];
         let (res, notes, warnings) = resolve(&files, &Anchors::default(), &ClockOptions::default());
-        assert_eq!(res[1][0].ts, Some(t("2024-11-26T08:57:43.5Z")));
-        assert_eq!(res[1][0].since_boot, Some(10_000.5));
+        assert_eq!(res[1][0].utc(), Some(t("2024-11-26T08:57:43.5Z")));
         assert!(notes.iter().any(|w| w.contains("the node's other logs")));
         assert!(warnings.is_empty());
     }
@@ -453,10 +430,10 @@ mod tests {
         }];
         let (res, notes, warnings) = resolve(&files, &Anchors::default(), &ClockOptions::default());
         assert_eq!(
-            res[0].iter().map(|r| r.boot).collect::<Vec<_>>(),
+            res[0].iter().map(|r| r.boot()).collect::<Vec<_>>(),
             vec![0, 0, 1]
         );
-        assert!(res[0].iter().all(|r| r.ts.is_none()));
+        assert!(res[0].iter().all(|r| r.utc().is_none()));
         assert!(
             warnings
                 .iter()
@@ -469,7 +446,7 @@ mod tests {
             ..Default::default()
         };
         let (res, _, _) = resolve(&files, &Anchors::default(), &opts);
-        assert_eq!(res[0][2].ts, Some(t("2024-11-26T06:00:12Z")));
-        assert_eq!(res[0][0].ts, None);
+        assert_eq!(res[0][2].utc(), Some(t("2024-11-26T06:00:12Z")));
+        assert_eq!(res[0][0].utc(), None);
     }
 }

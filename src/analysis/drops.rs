@@ -143,7 +143,7 @@ pub struct BurstSnapshot {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suspect {
-    pub workload: String,
+    pub workload: super::attribution::Workload,
     pub entries: u64,
     pub share: f64,
     pub by_state: BTreeMap<String, u64>,

@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::attribution::AddrKind;
+use super::attribution::{AddrKind, Workload, workload_of};
 use super::drops::{Burst, CounterCheck, Drops, Recurrence, Symptom, Verdict};
 use super::{NodeSummary, SnapshotSummary, WorkloadRow};
 use crate::facts::{self, BYTES_PER_ENTRY};
 use crate::model::inventory::Inventory;
-use crate::numbers::thousands;
+use crate::numbers::{fill as pct, thousands};
 
 /// TIME_WAIT entries below which a workload's churn is not worth a finding
 /// (120 of them is one close per second over the default 120 s).
@@ -70,10 +70,6 @@ fn ev(text: impl Into<String>, sources: impl IntoIterator<Item = String>) -> Evi
 
 /// A share as a percentage, rounded down: a table one entry short of full
 /// does not read 100 %.
-fn pct(x: f64) -> String {
-    format!("{:.1}%", (x * 1000.0).floor() / 10.0)
-}
-
 fn node_name(n: &Option<String>) -> &str {
     n.as_deref().unwrap_or("(node unknown)")
 }
@@ -223,7 +219,7 @@ fn exhaustion(
 
 fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Finding>) {
     // A workload counts as churning on its worst node.
-    let mut worst: BTreeMap<String, (&SnapshotSummary, &WorkloadRow, u64)> = BTreeMap::new();
+    let mut worst: BTreeMap<&Workload, (&SnapshotSummary, &WorkloadRow, u64)> = BTreeMap::new();
     for s in peaks.values() {
         for w in &s.top_workloads {
             let tw = w.by_state.get("TIME_WAIT").copied().unwrap_or(0);
@@ -233,7 +229,7 @@ fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Findi
             }
             let keep = worst.get(&w.workload).is_none_or(|(_, _, t)| tw > *t);
             if keep {
-                worst.insert(w.workload.clone(), (s, w, tw));
+                worst.insert(&w.workload, (s, w, tw));
             }
         }
     }
@@ -245,7 +241,7 @@ fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Findi
             .filter(|p| {
                 p.top_workloads
                     .iter()
-                    .any(|x| x.workload == name && x.share >= 0.2)
+                    .any(|x| &x.workload == name && x.share >= 0.2)
             })
             .map(|p| node_name(&p.node).to_string())
             .collect();
@@ -286,11 +282,14 @@ fn hot_destinations(
     out: &mut Vec<Finding>,
 ) {
     // Destination workloads that answer a large share of some node's table.
-    let mut hot: BTreeMap<String, Vec<(&SnapshotSummary, &WorkloadRow)>> = BTreeMap::new();
+    let mut hot: BTreeMap<&Workload, Vec<(&SnapshotSummary, &WorkloadRow)>> = BTreeMap::new();
     for s in peaks.values() {
         for w in &s.top_destination_workloads {
-            if w.share >= 0.3 && w.entries >= MIN_HOT_ENTRIES && w.kind == AddrKind::Pod {
-                hot.entry(w.workload.clone()).or_default().push((s, w));
+            if w.share >= 0.3
+                && w.entries >= MIN_HOT_ENTRIES
+                && w.workload.addr_kind() == AddrKind::Pod
+            {
+                hot.entry(&w.workload).or_default().push((s, w));
             }
         }
     }
@@ -312,15 +311,13 @@ fn hot_destinations(
             })
             .collect();
         // Replicas per node from the inventory.
-        let (ns, wl) = name.split_once('/').unwrap_or(("", name.as_str()));
         let mut per_node: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for inv in &f.inventories {
             for p in &inv.pods {
-                if p.deleted.is_some() || p.namespace != ns {
+                if p.deleted.is_some() {
                     continue;
                 }
-                let (_, owner) = crate::parse::inventory::workload(p);
-                if owner == wl {
+                if workload_of(p) == *name {
                     if let Some(node) = &p.node {
                         per_node
                             .entry(node.clone())
@@ -394,13 +391,13 @@ fn outliers(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Fi
         return;
     }
     // What the outliers have in common: destination workloads on all of them.
-    let mut common: Option<BTreeSet<String>> = None;
+    let mut common: Option<BTreeSet<&Workload>> = None;
     for s in &hot {
-        let here: BTreeSet<String> = s
+        let here: BTreeSet<&Workload> = s
             .top_destination_workloads
             .iter()
-            .filter(|w| w.share >= 0.1 && w.kind == AddrKind::Pod)
-            .map(|w| w.workload.clone())
+            .filter(|w| w.share >= 0.1 && w.workload.addr_kind() == AddrKind::Pod)
+            .map(|w| &w.workload)
             .collect();
         common = Some(match common {
             None => here,
@@ -424,7 +421,11 @@ fn outliers(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Fi
         evidence.push(ev(
             format!(
                 "all of them answer much of their traffic from {}",
-                shared.iter().cloned().collect::<Vec<_>>().join(", ")
+                shared
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             [],
         ));

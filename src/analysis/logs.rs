@@ -9,7 +9,7 @@ use chrono::DateTime;
 use super::clock::{self, ClockOptions};
 use super::drops::{self, Symptom};
 use super::{Loaded, MAX_SYMPTOMS};
-use crate::model::{At, DropEvent, EventKind};
+use crate::model::{DropEvent, EventKind};
 use crate::parse::log::Message;
 
 /// The same kernel line read from two captures of one node (`dmesg` and
@@ -131,7 +131,7 @@ pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvent
             if kind == EventKind::DnsFailure {
                 symptoms.push(Symptom {
                     node: node.clone(),
-                    ts: t.ts,
+                    ts: t.utc(),
                     path: path(l.input).to_string(),
                     line: r.line,
                     text: r.text.clone().unwrap_or_default(),
@@ -140,11 +140,7 @@ pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvent
             events.push((
                 DropEvent {
                     node,
-                    at: match (t.ts, t.since_boot) {
-                        (Some(ts), _) => At::Utc(ts),
-                        (None, Some(secs)) => At::SinceBoot { boot: t.boot, secs },
-                        (None, None) => At::Unknown,
-                    },
+                    at: *t,
                     kind,
                     count,
                     input: l.input,
@@ -181,6 +177,7 @@ pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvent
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::At;
 
     fn event(input: usize, secs: i64) -> (DropEvent, bool, u64) {
         (

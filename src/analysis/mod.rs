@@ -21,7 +21,7 @@ use polars::prelude::PolarsResult;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::facts::Timeouts;
+use crate::facts::{Timeout, Timeouts};
 use crate::model::Setting;
 use crate::pipeline::{InputReport, Loaded};
 use clock::ClockOptions;
@@ -40,7 +40,7 @@ pub struct AnalyzeOptions {
     /// Rows in each top list.
     pub top: usize,
     /// Timeouts given on the command line; they win over captured sysctls.
-    pub timeouts: BTreeMap<String, u32>,
+    pub timeouts: BTreeMap<Timeout, u32>,
     pub clock: ClockOptions,
     pub drops: DropOptions,
     /// Attribute entries to workloads (needs per-address counts).
@@ -83,7 +83,7 @@ pub struct NodeSummary {
     pub limit_evidence: Vec<LimitEvidence>,
     pub buckets: Option<u64>,
     /// Timeouts that differ from the kernel defaults (from captures or flags).
-    pub timeouts: BTreeMap<String, u32>,
+    pub timeouts: BTreeMap<Timeout, u32>,
     pub snapshots: usize,
     pub peak_entries: Option<u64>,
     pub peak_utilization: Option<f64>,
@@ -111,7 +111,7 @@ pub struct SnapshotSummary {
     pub top_destination_workloads: Vec<WorkloadRow>,
     /// Entries of every source workload (not only the top ones), for trends.
     #[serde(skip)]
-    pub all_workloads: BTreeMap<String, u64>,
+    pub all_workloads: BTreeMap<attribution::Workload, u64>,
 }
 
 /// The analysis of a set of inputs.
@@ -225,14 +225,10 @@ fn node_limits(
                 ));
             }
         }
-        let timeouts = Timeouts::default().with(&captured).with(&opts.timeouts);
-        let defaults = Timeouts::default();
-        let differing = Timeouts::names()
-            .filter_map(|n| {
-                let v = timeouts.get(n)?;
-                (defaults.get(n) != Some(v)).then(|| (n.to_string(), v))
-            })
-            .collect();
+        let timeouts = Timeouts::default()
+            .with(&crate::facts::known_timeouts(&captured))
+            .with(&opts.timeouts);
+        let differing = timeouts.differing();
         node_timeouts.insert(key.clone(), timeouts);
         nodes.push(NodeSummary {
             node: key.clone(),
@@ -348,12 +344,81 @@ fn snapshot_summaries(
     Ok(snapshots)
 }
 
+/// Counter captures turned into rows with rates per interval.
+fn counter_rows(loaded: &Loaded, warnings: &mut Vec<String>) -> Vec<StatsRow> {
+    let caps = loaded
+        .stats
+        .iter()
+        .map(|s| stats::Captured {
+            node: s.node.clone(),
+            captured_at: s.captured_at,
+            path: input_path(loaded, s.input),
+            capture: &s.capture,
+        })
+        .collect();
+    let (stats, stat_warnings) = stats::rows(caps);
+    warnings.extend(stat_warnings);
+    stats
+}
+
+/// What the logs and counters say about drops over time.
+struct DropStage {
+    drops: Drops,
+    bursts: Vec<Burst>,
+    recurrences: Vec<Recurrence>,
+    symptoms: Vec<Symptom>,
+    counter_checks: Vec<CounterCheck>,
+    notes: Vec<String>,
+}
+
+/// Log events placed in time, drops bucketed into a timeline and bursts,
+/// each burst set beside the counter interval that covers it, and the
+/// bursts that recur at one time of day.
+fn drop_stage(
+    loaded: &Loaded,
+    opts: &AnalyzeOptions,
+    stats: &[StatsRow],
+    nodes: &[NodeSummary],
+    warnings: &mut Vec<String>,
+) -> PolarsResult<DropStage> {
+    let limit_of =
+        |node: &Option<String>| nodes.iter().find(|n| &n.node == node).and_then(|n| n.limit);
+    let (events, symptoms, notes, log_warnings) = log_events(loaded, &opts.clock);
+    warnings.extend(log_warnings);
+    let (drops, mut bursts) = drops::timeline(&events, &opts.drops)?;
+    let counter_checks = drops::counter_checks(stats, &events, &limit_of);
+    drops::attach_checks(&mut bursts, &counter_checks);
+    let recurrences = drops::recurrences(&bursts, &opts.drops);
+    Ok(DropStage {
+        drops,
+        bursts,
+        recurrences,
+        symptoms,
+        counter_checks,
+        notes,
+    })
+}
+
+/// How much inventory the inputs held.
+fn inventory_counts(loaded: &Loaded, directory: &attribution::Directory) -> InventoryCounts {
+    let mut inventory = InventoryCounts {
+        pods: directory.pod_count,
+        ..Default::default()
+    };
+    for i in &loaded.inventories {
+        let inv = &i.inventory;
+        inventory.nodes += inv.nodes.len();
+        inventory.services += inv.services.len();
+        inventory.endpoints += inv.endpoints.len();
+        inventory.containers += inv.containers.len();
+        inventory.sockets += inv.sockets.len();
+    }
+    inventory
+}
+
 pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> {
-    let path = |i: usize| input_path(loaded, i);
     let mut warnings = Vec::new();
-
     let (mut nodes, node_timeouts) = node_limits(loaded, opts, &mut warnings);
-
     let directory = attribution::Directory::build(loaded.inventories.iter().map(|i| &i.inventory));
     for n in nodes.iter_mut() {
         n.cores = loaded
@@ -372,45 +437,22 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         &node_timeouts,
         &mut warnings,
     )?;
+    let stats = counter_rows(loaded, &mut warnings);
+    let DropStage {
+        drops,
+        mut bursts,
+        recurrences,
+        symptoms,
+        counter_checks,
+        mut notes,
+    } = drop_stage(loaded, opts, &stats, &nodes, &mut warnings)?;
 
-    let caps = loaded
-        .stats
-        .iter()
-        .map(|s| stats::Captured {
-            node: s.node.clone(),
-            captured_at: s.captured_at,
-            path: path(s.input),
-            capture: &s.capture,
-        })
-        .collect();
-    let (stats, stat_warnings) = stats::rows(caps);
-    warnings.extend(stat_warnings);
-
-    let limit_of =
-        |node: &Option<String>| nodes.iter().find(|n| &n.node == node).and_then(|n| n.limit);
-    let (events, symptoms, notes, log_warnings) = log_events(loaded, &opts.clock);
-    warnings.extend(log_warnings);
-    let (drops, mut bursts) = drops::timeline(&events, &opts.drops)?;
-    let counter_checks = drops::counter_checks(&stats, &events, &limit_of);
-    drops::attach_checks(&mut bursts, &counter_checks);
-    let recurrences = drops::recurrences(&bursts, &opts.drops);
     // Partial views (filtered listings, cut captures) are reported, but no
     // share, trend, suspect or finding rests on them.
     let whole: Vec<SnapshotSummary> = snapshots.iter().filter(|s| !s.partial).cloned().collect();
     let trends = trends(&whole, &stats, &drops, opts.top);
     let socket_views = socket_views(loaded, &directory, &whole);
-    let mut inventory = InventoryCounts {
-        pods: directory.pod_count,
-        ..Default::default()
-    };
-    for i in &loaded.inventories {
-        let inv = &i.inventory;
-        inventory.nodes += inv.nodes.len();
-        inventory.services += inv.services.len();
-        inventory.endpoints += inv.endpoints.len();
-        inventory.containers += inv.containers.len();
-        inventory.sockets += inv.sockets.len();
-    }
+    let inventory = inventory_counts(loaded, &directory);
     name_suspects(&mut bursts, &whole, &trends, opts.drops.window_s);
 
     let findings = findings::findings(&findings::Facts {
@@ -426,15 +468,13 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         has_logs: !loaded.logs.is_empty(),
         has_stats: !loaded.stats.is_empty(),
     });
-    let inputs = loaded.inputs.clone();
-    let mut notes = notes;
     notes.extend(loaded.identity_notes.iter().cloned());
     warnings.extend(loaded.identity_warnings.iter().cloned());
 
     Ok(Summary {
         schema: SCHEMA,
         generator: format!("ctsleuth {}", env!("CARGO_PKG_VERSION")),
-        inputs,
+        inputs: loaded.inputs.clone(),
         nodes,
         snapshots,
         stats,

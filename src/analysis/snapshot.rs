@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::attribution::Who;
 use super::count;
-use crate::facts::{CLOSING_STATES, Timeouts};
+use crate::facts::{CLOSING_STATES, Timeout, Timeouts};
 use crate::frame::{EntriesFrame, col};
 use crate::model::State;
 use crate::model::entry::proto_name;
@@ -353,7 +353,7 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
     let bucket = CLOSE_BUCKET_S.min(window);
     let remaining = col(col::TIMEOUT).cast(DataType::Int64);
     let state_is = |s: State| col(col::STATE).eq(lit(u32::from(s.code())));
-    let age_in = |name: &str| lit(i64::from(timeouts.get(name).unwrap_or(0))) - remaining.clone();
+    let age_in = |t: Timeout| lit(i64::from(timeouts.get(t))) - remaining.clone();
     // Keep closing TCP entries only, then give each its age.
     let [(s0, n0), (s1, n1), rest @ ..] = CLOSING_STATES;
     let mut closing = state_is(s0).or(state_is(s1));
@@ -472,7 +472,7 @@ mod tests {
 
         // With kube-proxy's close_wait of 3600 s the entry is no longer beyond.
         let mut t = Timeouts::default();
-        t.set("tcp_timeout_close_wait", 3600);
+        t.set(Timeout::TcpCloseWait, 3600);
         let s = summarize(&frame(&refs), &t, 10, true).unwrap();
         assert!(s.close_history.beyond_timeout.is_empty());
     }

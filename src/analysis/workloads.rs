@@ -111,7 +111,7 @@ pub(super) fn socket_views(
 /// node's drop rate at each snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkloadTrend {
-    pub workload: String,
+    pub workload: attribution::Workload,
     /// Entries at each snapshot, in time order (see `NodeTrends.times`).
     pub entries: Vec<u64>,
     /// Last minus first.
@@ -203,7 +203,7 @@ pub(super) fn trends(
             .map(rate_at)
             .collect();
         // Workloads that were in some snapshot's top list.
-        let names: std::collections::BTreeSet<&String> = snaps
+        let names: std::collections::BTreeSet<&attribution::Workload> = snaps
             .iter()
             .flat_map(|s| s.top_workloads.iter().map(|w| &w.workload))
             .collect();
@@ -250,18 +250,45 @@ pub(super) fn trends(
 
 /// Entries of one workload in one snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(into = "WorkloadRowView")]
 pub struct WorkloadRow {
-    /// `namespace/name`, `Node/...`, `external 203.0.113.0/24`, ...
-    pub workload: String,
-    pub kind: attribution::AddrKind,
-    pub namespace: Option<String>,
-    /// `Deployment/web`, ... as owned.
-    pub owner: Option<String>,
+    pub workload: attribution::Workload,
     pub entries: u64,
+    /// Of the snapshot's entries.
     pub share: f64,
     pub by_state: BTreeMap<String, u64>,
     /// Distinct addresses (pods) of the workload seen.
     pub addresses: usize,
+}
+
+/// How `summary.json` writes a [`WorkloadRow`].
+#[derive(Serialize)]
+struct WorkloadRowView {
+    /// `namespace/name`, `Node/...`, `external 203.0.113.0/24`, ...
+    workload: String,
+    kind: attribution::AddrKind,
+    namespace: Option<String>,
+    /// `Deployment/web`, ... as owned.
+    owner: Option<String>,
+    entries: u64,
+    share: f64,
+    by_state: BTreeMap<String, u64>,
+    addresses: usize,
+}
+
+impl From<WorkloadRow> for WorkloadRowView {
+    fn from(w: WorkloadRow) -> WorkloadRowView {
+        WorkloadRowView {
+            workload: w.workload.to_string(),
+            kind: w.workload.addr_kind(),
+            owner: w.workload.owner(),
+            namespace: w.workload.namespace,
+            entries: w.entries,
+            share: w.share,
+            by_state: w.by_state,
+            addresses: w.addresses,
+        }
+    }
 }
 
 /// Gives each burst the snapshot of its node nearest in time (within
@@ -349,20 +376,18 @@ pub(super) fn workload_rows(
     total: u64,
     n: usize,
 ) -> Vec<WorkloadRow> {
-    let mut by: BTreeMap<String, (WorkloadRow, std::collections::BTreeSet<std::net::IpAddr>)> =
-        BTreeMap::new();
+    let mut by: std::collections::HashMap<
+        attribution::Workload,
+        (WorkloadRow, std::collections::BTreeSet<std::net::IpAddr>),
+    > = std::collections::HashMap::new();
     let mut cache: std::collections::HashMap<std::net::IpAddr, attribution::Who> =
         std::collections::HashMap::new();
     for r in rows {
         let who = cache.entry(r.ip).or_insert_with(|| dir.who(r.ip, at));
-        let label = who.label();
-        let entry = by.entry(label.clone()).or_insert_with(|| {
+        let entry = by.entry(who.workload.clone()).or_insert_with(|| {
             (
                 WorkloadRow {
-                    workload: label,
-                    kind: who.kind,
-                    namespace: who.namespace.clone(),
-                    owner: who.workload.clone(),
+                    workload: who.workload.clone(),
                     entries: 0,
                     share: 0.0,
                     by_state: BTreeMap::new(),
@@ -400,15 +425,17 @@ pub(super) fn all_workloads(
     rows: &[snapshot::AddrState],
     dir: &attribution::Directory,
     at: Option<DateTime<Utc>>,
-) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    let mut cache: std::collections::HashMap<std::net::IpAddr, String> =
+) -> BTreeMap<attribution::Workload, u64> {
+    // Summed by hash; sorted once at the end (a workload sorts by its label).
+    let mut out: std::collections::HashMap<attribution::Workload, u64> =
+        std::collections::HashMap::new();
+    let mut cache: std::collections::HashMap<std::net::IpAddr, attribution::Workload> =
         std::collections::HashMap::new();
     for r in rows {
-        let label = cache
+        let workload = cache
             .entry(r.ip)
-            .or_insert_with(|| dir.who(r.ip, at).label());
-        *out.entry(label.clone()).or_default() += r.entries;
+            .or_insert_with(|| dir.who(r.ip, at).workload);
+        *out.entry(workload.clone()).or_default() += r.entries;
     }
-    out
+    out.into_iter().collect()
 }

@@ -3,6 +3,7 @@
 //! per node (and per snapshot where it has one); the worst result of a
 //! rule on a node is its verdict.
 
+pub mod baseline;
 pub mod output;
 pub mod policy;
 
@@ -12,6 +13,8 @@ use serde::Serialize;
 
 use crate::analysis::{SnapshotSummary, Summary};
 use crate::facts;
+use crate::numbers::thousands;
+use baseline::Baseline;
 use policy::{OnBreach, Policy, Threshold};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -166,7 +169,7 @@ fn at(s: &SnapshotSummary) -> String {
 }
 
 /// Evaluates every rule of `policy` on `summary`.
-pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
+pub fn evaluate(summary: &Summary, policy: &Policy, previous: Option<&Baseline>) -> CheckReport {
     let mut per: Accs = BTreeMap::new();
     let mut nodes: Vec<Option<String>> = summary.nodes.iter().map(|n| n.node.clone()).collect();
     for s in &summary.snapshots {
@@ -198,7 +201,7 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
             }
         }
     }
-    let results: Vec<RuleResult> = per
+    let mut results: Vec<RuleResult> = per
         .into_iter()
         .map(|((rule, node), a)| RuleResult {
             rule,
@@ -209,6 +212,9 @@ pub fn evaluate(summary: &Summary, policy: &Policy) -> CheckReport {
             evidence: a.evidence,
         })
         .collect();
+    if let Some(prev) = previous {
+        results.extend(baseline(summary, prev, policy));
+    }
     let status = results
         .iter()
         .map(|r| r.status)
@@ -260,7 +266,7 @@ fn workload_share(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
         .or_insert_with(Acc::new);
     let big_enough = s.stats.entries >= r.workload_share.min_entries;
     for w in s.top_workloads.iter().take(5).filter(|_| big_enough) {
-        let (enabled, warn, fail) = policy.share_for(w.namespace.as_deref(), &w.workload);
+        let (enabled, warn, fail) = policy.share_for(&w.workload);
         let t = Threshold {
             enabled: enabled && r.workload_share.enabled,
             warn,
@@ -435,70 +441,15 @@ fn limit_below_kube_proxy(summary: &Summary, policy: &Policy, per: &mut Accs) {
 }
 
 /// Compares with an earlier `summary.json`: node peaks and workload peaks
-/// that grew by more than the policy allows fail.
-pub fn baseline(
-    summary: &Summary,
-    previous: &serde_json::Value,
-    policy: &Policy,
-) -> Vec<RuleResult> {
+/// that grew by more than the policy allows fail. Tables too small to
+/// matter (under `min_fill` of their limit, or under `min_node_entries`
+/// when the limit is unknown) are skipped with the reason, not judged.
+fn baseline(summary: &Summary, previous: &Baseline, policy: &Policy) -> Vec<RuleResult> {
     let b = &policy.baseline;
     let mut out = Vec::new();
-    let prev_nodes: BTreeMap<Option<String>, u64> = previous["nodes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|n| {
-                    (
-                        n["node"].as_str().map(str::to_string),
-                        n["peak_entries"].as_u64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let workload_peaks = |snaps: Vec<(Option<String>, String, u64)>| {
-        let mut m: BTreeMap<(Option<String>, String), u64> = BTreeMap::new();
-        for (n, w, e) in snaps {
-            let slot = m.entry((n, w)).or_default();
-            *slot = (*slot).max(e);
-        }
-        m
-    };
-    let prev_w = workload_peaks(
-        previous["snapshots"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .flat_map(|s| {
-                        let node = s["node"].as_str().map(str::to_string);
-                        s["top_workloads"]
-                            .as_array()
-                            .cloned()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(move |w| {
-                                (
-                                    node.clone(),
-                                    w["workload"].as_str().unwrap_or("").to_string(),
-                                    w["entries"].as_u64().unwrap_or(0),
-                                )
-                            })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    );
-    let now_w = workload_peaks(
-        summary
-            .snapshots
-            .iter()
-            .flat_map(|s| {
-                s.top_workloads
-                    .iter()
-                    .map(move |w| (s.node.clone(), w.workload.clone(), w.entries))
-            })
-            .collect(),
-    );
+    let prev_nodes = previous.node_peaks();
+    let prev_w = previous.workload_peaks();
+    let now_w = baseline::workload_peaks_of(summary);
     let grew = |before: u64, after: u64| {
         before > 0 && (after as f64) > (before as f64) * (1.0 + b.max_growth)
     };
@@ -512,10 +463,38 @@ pub fn baseline(
         } else {
             0.0
         };
-        let status = if grew(before, now) {
-            Status::Fail
-        } else {
-            Status::Pass
+        let mut evidence = vec![format!(
+            "peak entries {} → {} ({:+.1}%)",
+            thousands(before),
+            thousands(now),
+            growth * 100.0
+        )];
+        let small = match n.limit {
+            Some(limit) if limit > 0 => {
+                let fill = now.max(before) as f64 / limit as f64;
+                (fill < b.min_fill).then(|| {
+                    format!(
+                        "too small to matter: {} of the limit {} (under {})",
+                        crate::numbers::percent(now.max(before), limit),
+                        thousands(limit),
+                        crate::numbers::fill(b.min_fill)
+                    )
+                })
+            }
+            _ => (now.max(before) < b.min_node_entries).then(|| {
+                format!(
+                    "too small to matter: under {} entries and the limit is unknown",
+                    thousands(b.min_node_entries)
+                )
+            }),
+        };
+        let status = match small {
+            Some(why) => {
+                evidence.push(why);
+                Status::Skip
+            }
+            None if grew(before, now) => Status::Fail,
+            None => Status::Pass,
         };
         out.push(RuleResult {
             rule: Rule::BaselineNodePeak,
@@ -523,10 +502,7 @@ pub fn baseline(
             status,
             value: Some(growth),
             threshold: Some(b.max_growth),
-            evidence: vec![format!(
-                "peak entries {before} → {now} ({:+.1}%)",
-                growth * 100.0
-            )],
+            evidence,
         });
     }
     for ((node, w), now) in &now_w {
@@ -541,7 +517,11 @@ pub fn baseline(
                 status: Status::Fail,
                 value: Some(*now as f64 / before as f64 - 1.0),
                 threshold: Some(b.max_growth),
-                evidence: vec![format!("{w}: peak entries {before} → {now}")],
+                evidence: vec![format!(
+                    "{w}: peak entries {} → {}",
+                    thousands(before),
+                    thousands(*now)
+                )],
             });
         }
     }

@@ -2,8 +2,10 @@
 //! the severity of a breach, and overrides per namespace or workload. Read
 //! from TOML; unknown keys are errors (a typo must not turn a rule off).
 
-use super::Rule;
 use serde::Deserialize;
+
+use super::Rule;
+use crate::analysis::attribution::Workload;
 
 /// What a breach of a rule's `fail` threshold is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -100,7 +102,8 @@ impl Default for Rules {
 }
 
 /// Other thresholds for the workload-share rule in some namespaces or for
-/// some workloads (`namespace/name`).
+/// some workloads (`namespace/name`, or `namespace/Kind/name` to tell a
+/// Deployment from a StatefulSet of the same name).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
@@ -120,6 +123,12 @@ pub struct Baseline {
     pub max_growth: f64,
     /// Workloads smaller than this in both runs are not compared.
     pub min_entries: u64,
+    /// Nodes whose peak stayed under this fill of their limit in both runs
+    /// are not compared: 2,021 → 2,942 entries of 131,072 is noise.
+    pub min_fill: f64,
+    /// Without a known limit, nodes under this many entries in both runs
+    /// are not compared.
+    pub min_node_entries: u64,
 }
 
 impl Default for Baseline {
@@ -127,6 +136,8 @@ impl Default for Baseline {
         Baseline {
             max_growth: 0.20,
             min_entries: 1_000,
+            min_fill: 0.10,
+            min_node_entries: 10_000,
         }
     }
 }
@@ -139,10 +150,26 @@ pub struct Policy {
     pub baseline: Baseline,
 }
 
+/// Why a policy cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{0}")]
+    Read(#[from] std::io::Error),
+    /// The TOML error names the line and column.
+    #[error("{}", .0.to_string().trim_end())]
+    Toml(#[from] toml::de::Error),
+    #[error("rules.{rule}: warn ({warn}) is above fail ({fail})")]
+    WarnAboveFail { rule: Rule, warn: f64, fail: f64 },
+}
+
 impl Policy {
-    /// Reads a policy; the error names the line and column.
-    pub fn parse(text: &str) -> Result<Policy, String> {
-        let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    pub fn read(path: &std::path::Path) -> Result<Policy, PolicyError> {
+        Policy::parse(&std::fs::read_to_string(path)?)
+    }
+
+    /// Reads a policy from its text.
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let p: Policy = toml::from_str(text)?;
         for (name, r) in [
             (Rule::Utilization, &p.rules.utilization),
             (Rule::WorkloadShare, &p.rules.workload_share),
@@ -150,21 +177,22 @@ impl Policy {
             (Rule::UnrepliedShare, &p.rules.unreplied_share),
             (Rule::InsertFailedRate, &p.rules.insert_failed_rate),
         ] {
-            if let (Some(w), Some(f)) = (r.warn, r.fail) {
-                if w > f {
-                    return Err(format!("rules.{name}: warn ({w}) is above fail ({f})"));
+            if let (Some(warn), Some(fail)) = (r.warn, r.fail) {
+                if warn > fail {
+                    return Err(PolicyError::WarnAboveFail {
+                        rule: name,
+                        warn,
+                        fail,
+                    });
                 }
             }
         }
         Ok(p)
     }
 
-    /// The workload-share thresholds for `workload` (`namespace/name`).
-    pub fn share_for(
-        &self,
-        namespace: Option<&str>,
-        workload: &str,
-    ) -> (bool, Option<f64>, Option<f64>) {
+    /// The workload-share thresholds for `workload`.
+    pub fn share_for(&self, workload: &Workload) -> (bool, Option<f64>, Option<f64>) {
+        let namespace = workload.namespace.as_deref();
         let base = &self.rules.workload_share;
         let mut out = (base.enabled, base.warn, base.fail);
         // Namespace overrides first, then workload ones (more specific wins).
@@ -179,7 +207,7 @@ impl Policy {
         for o in self
             .overrides
             .iter()
-            .filter(|o| o.workload.as_deref() == Some(workload))
+            .filter(|o| o.workload.as_deref().is_some_and(|p| workload.is_named(p)))
         {
             out = (o.enabled, o.warn.or(out.1), o.fail.or(out.2));
         }
@@ -201,24 +229,42 @@ mod tests {
         .unwrap();
         assert_eq!(p.rules.utilization.fail, Some(0.9));
         assert_eq!(p.rules.utilization.warn, None);
+        let w = |ns, kind, name| Workload::controller(ns, kind, name);
         assert_eq!(
-            p.share_for(Some("mesh"), "mesh/other"),
+            p.share_for(&w("mesh", "Deployment", "other")),
             (true, Some(0.30), Some(0.95))
         );
-        assert!(!p.share_for(Some("mesh"), "mesh/router").0);
+        assert!(!p.share_for(&w("mesh", "Deployment", "router")).0);
         assert_eq!(
-            p.share_for(Some("web"), "web/x"),
+            p.share_for(&w("web", "Deployment", "x")),
             (true, Some(0.30), Some(0.50))
         );
+        // A kind in the override tells two workloads of one name apart.
+        let p = Policy::parse(
+            "[[overrides]]\nworkload = \"mesh/StatefulSet/router\"\nenabled = false\n",
+        )
+        .unwrap();
+        assert!(!p.share_for(&w("mesh", "StatefulSet", "router")).0);
+        assert!(p.share_for(&w("mesh", "Deployment", "router")).0);
     }
 
     #[test]
     fn typos_are_errors_with_a_place() {
-        let e = Policy::parse("[rules.utilisation]\nfail = 0.9\n").unwrap_err();
+        let e = Policy::parse("[rules.utilisation]\nfail = 0.9\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 1"), "{e}");
-        let e = Policy::parse("[rules.utilization]\nfial = 0.9\n").unwrap_err();
+        let e = Policy::parse("[rules.utilization]\nfial = 0.9\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2"), "{e}");
-        assert!(Policy::parse("[rules.close_rate]\nwarn = 9\nfail = 1\n").is_err());
+        assert!(matches!(
+            Policy::parse("[rules.close_rate]\nwarn = 9\nfail = 1\n"),
+            Err(PolicyError::WarnAboveFail {
+                rule: Rule::CloseRate,
+                ..
+            })
+        ));
         assert!(Policy::parse("[rules.drops]\nseverity = \"maybe\"\n").is_err());
     }
 }

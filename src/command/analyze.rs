@@ -120,16 +120,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
         written.push(report::write_file(&dir, "report.html", &body)?);
     }
     if args.format.contains(&ReportFormat::Png) {
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(&dir).map_err(|e| report::WriteError::new(&dir, e))?;
         for spec in &specs {
             let path = dir.join(format!("{}.png", spec.id));
-            charts::png(spec, &path, png_size).map_err(|e| Error::Write {
-                path: path.display().to_string(),
-                source: std::io::Error::other(e),
-            })?;
+            charts::png(spec, &path, png_size)
+                .map_err(|e| report::WriteError::new(&path, std::io::Error::other(e)))?;
             written.push(path);
         }
     }

@@ -3,36 +3,23 @@
 
 use std::io::Write;
 
-use crate::analysis;
-use crate::check::{self, Status, output, policy::Policy};
+use crate::check::{self, Status, baseline::Baseline, output, policy::Policy};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{Error, Exit};
 
 pub fn run(args: &CheckArgs) -> Result<Exit, Error> {
     let policy = match &args.policy {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Error::Usage(format!("--policy {}: {e}", p.display())))?;
-            Policy::parse(&text)
-                .map_err(|e| Error::Usage(format!("--policy {}: {e}", p.display())))?
-        }
+        Some(p) => Policy::read(p).map_err(|source| Error::Policy {
+            path: p.display().to_string(),
+            source,
+        })?,
         None => Policy::default(),
     };
     let previous = match &args.baseline {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| Error::Usage(format!("--baseline {}: {e}", p.display())))?;
-            let v: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| Error::Usage(format!("--baseline {}: not JSON: {e}", p.display())))?;
-            if v["schema"] != analysis::SCHEMA {
-                return Err(Error::Usage(format!(
-                    "--baseline {}: not a {} file",
-                    p.display(),
-                    analysis::SCHEMA
-                )));
-            }
-            Some(v)
-        }
+        Some(p) => Some(Baseline::read(p).map_err(|source| Error::Baseline {
+            path: p.display().to_string(),
+            source,
+        })?),
         None => None,
     };
     let (cfg, read, summary) = super::read_and_analyze(&args.paths, &args.input, &args.time, 10)?;
@@ -42,19 +29,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Error> {
             read.loaded.inputs.len()
         )));
     }
-    let mut report = check::evaluate(&summary, &policy);
-    if let Some(prev) = &previous {
-        report
-            .results
-            .extend(check::baseline(&summary, prev, &policy));
-        report.status = report
-            .results
-            .iter()
-            .map(|r| r.status)
-            .filter(|s| *s != Status::Skip)
-            .max()
-            .unwrap_or(Status::Pass);
-    }
+    let report = check::evaluate(&summary, &policy, previous.as_ref());
     let text = match args.format {
         CheckFormat::Human => output::human(&report),
         CheckFormat::Junit => output::junit(&report),

@@ -224,6 +224,14 @@ fn draw<DB: DrawingBackend>(
     Ok(tips)
 }
 
+/// One series of bars: inset from the bucket edges, colour, legend, value.
+type BarLayer = (
+    f64,
+    RGBColor,
+    &'static str,
+    fn(&crate::analysis::drops::Bucket) -> u64,
+);
+
 /// Logged drops and their upper bound per bucket, bursts shaded, DNS
 /// failures as a second series.
 fn drops_chart<DB: DrawingBackend>(
@@ -270,7 +278,7 @@ fn drops_chart<DB: DrawingBackend>(
                 .cloned()
                 .unwrap_or_default()
         })
-        .y_label_formatter(&|y| crate::report::thousands(crate::numbers::round_u64(*y)))
+        .y_label_formatter(&|y| crate::numbers::thousands(crate::numbers::round_u64(*y)))
         .y_desc("packets per bucket (log)")
         .x_desc(if node.clock == crate::analysis::drops::Clock::Utc {
             "bucket start, UTC"
@@ -297,30 +305,27 @@ fn drops_chart<DB: DrawingBackend>(
             RGBColor(238, 238, 238).filled(),
         )))?;
     }
-    chart
-        .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
-            Rectangle::new(
-                [
-                    (i as f64 + 0.1, 1.0),
-                    (i as f64 + 0.9, (b.upper_bound as f64).max(1.0)),
-                ],
-                SKY.filled(),
-            )
-        }))?
-        .label("logged + suppressed (upper bound)")
-        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], SKY.filled()));
-    chart
-        .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
-            Rectangle::new(
-                [
-                    (i as f64 + 0.25, 1.0),
-                    (i as f64 + 0.75, (b.logged as f64).max(1.0)),
-                ],
-                BLUE.filled(),
-            )
-        }))?
-        .label("logged drops (lower bound)")
-        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], BLUE.filled()));
+    // Upper bounds wide and pale, logged drops narrow and dark in front.
+    let layers: [BarLayer; 2] = [
+        (0.1, SKY, "logged + suppressed (upper bound)", |b| {
+            b.upper_bound
+        }),
+        (0.25, BLUE, "logged drops (lower bound)", |b| b.logged),
+    ];
+    for (inset, colour, label, value) in layers {
+        chart
+            .draw_series(node.buckets.iter().enumerate().map(|(i, b)| {
+                Rectangle::new(
+                    [
+                        (i as f64 + inset, 1.0),
+                        (i as f64 + 1.0 - inset, (value(b) as f64).max(1.0)),
+                    ],
+                    colour.filled(),
+                )
+            }))?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+    }
     if node.buckets.iter().any(|b| b.dns_failures > 0) {
         chart
             .draw_series(
@@ -405,7 +410,7 @@ fn fill_chart<DB: DrawingBackend>(
             DateTime::from_timestamp(crate::numbers::round_i64(*x), 0)
                 .map_or(String::new(), |t| t.format("%m-%d %H:%M").to_string())
         })
-        .y_label_formatter(&|y| crate::report::thousands(crate::numbers::round_u64(y.trunc())))
+        .y_label_formatter(&|y| crate::numbers::thousands(crate::numbers::round_u64(y.trunc())))
         .y_desc("entries")
         .x_desc("capture time, UTC")
         .label_style(label_font.clone())
@@ -416,7 +421,7 @@ fn fill_chart<DB: DrawingBackend>(
                 [((t0 - pad) as f64, l as f64), ((t1 + pad) as f64, l as f64)],
                 VERMILION.stroke_width(px(2.0)),
             ))?
-            .label(format!("nf_conntrack_max {}", crate::report::thousands(l)))
+            .label(format!("nf_conntrack_max {}", crate::numbers::thousands(l)))
             .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], VERMILION.stroke_width(2)));
     }
     let series: Vec<(f64, f64)> = points
@@ -451,10 +456,10 @@ fn fill_chart<DB: DrawingBackend>(
             text: format!(
                 "{}: {} entries{}",
                 t.format("%Y-%m-%d %H:%M:%S UTC"),
-                crate::report::thousands(*e),
+                crate::numbers::thousands(*e),
                 limit.map_or(String::new(), |l| format!(
                     " of {}",
-                    crate::report::thousands(l)
+                    crate::numbers::thousands(l)
                 ))
             ),
         });
@@ -482,7 +487,10 @@ fn workloads_chart<DB: DrawingBackend>(
     let rows: Vec<_> = list.iter().take(6).collect();
     let n = rows.len().max(1);
     let ymax = rows.iter().map(|w| w.entries).max().unwrap_or(1).max(1) as f64 * 1.1;
-    let names: Vec<String> = rows.iter().map(|w| short(&w.workload, 22)).collect();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|w| short(&w.workload.to_string(), 22))
+        .collect();
     let mut chart = ChartBuilder::on(area)
         .caption(c.title, title_font)
         .margin(px(14.0))
@@ -493,7 +501,7 @@ fn workloads_chart<DB: DrawingBackend>(
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(0)
-        .y_label_formatter(&|y| crate::report::thousands(crate::numbers::round_u64(y.trunc())))
+        .y_label_formatter(&|y| crate::numbers::thousands(crate::numbers::round_u64(y.trunc())))
         .y_desc(if answered {
             "entries (reply source)"
         } else {

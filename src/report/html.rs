@@ -217,7 +217,13 @@ pub fn render(
             let start = super::burst_start(b);
             let suspect = b.suspects.first().map_or_else(
                 || escape(b.note.as_deref().unwrap_or("-")),
-                |x| format!("{} ({:.1}%)", escape(&x.workload), x.share * 100.0),
+                |x| {
+                    format!(
+                        "{} ({:.1}%)",
+                        escape(&x.workload.to_string()),
+                        x.share * 100.0
+                    )
+                },
             );
             let _ = writeln!(
                 h,

@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use crate::analysis::Summary;
-use crate::error::Error;
 
 pub fn to_string(summary: &Summary) -> String {
     // Serialising plain data with string keys cannot fail.
@@ -16,6 +15,6 @@ pub fn to_string(summary: &Summary) -> String {
 }
 
 /// Writes `summary.json` into `dir` (created when missing) and returns its path.
-pub fn write(summary: &Summary, dir: &Path) -> Result<std::path::PathBuf, Error> {
+pub fn write(summary: &Summary, dir: &Path) -> Result<std::path::PathBuf, super::WriteError> {
     super::write_file(dir, "summary.json", &to_string(summary))
 }

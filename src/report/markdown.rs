@@ -148,7 +148,7 @@ pub fn render(
                 |x| {
                     format!(
                         "{} ({})",
-                        escape(&x.workload),
+                        escape(&x.workload.to_string()),
                         percent(crate::numbers::round_u64((x.share * 1000.0).trunc()), 1000)
                     )
                 },
@@ -204,7 +204,7 @@ pub fn render(
                 let _ = writeln!(
                     m,
                     "| {} | {} | {} | {} | {} |",
-                    escape(&w.workload),
+                    escape(&w.workload.to_string()),
                     thousands(w.entries),
                     percent(w.entries, p.stats.entries),
                     st("TIME_WAIT"),

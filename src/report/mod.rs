@@ -41,19 +41,33 @@ pub fn verdict(s: &crate::analysis::Summary) -> Verdict<'_> {
 pub const ALL_CLEAR: &str =
     "No conntrack table ran full in these inputs, and nothing points at a table about to fill.";
 
+/// A report file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct WriteError {
+    pub path: String,
+    pub source: std::io::Error,
+}
+
+impl WriteError {
+    pub fn new(path: &std::path::Path, source: std::io::Error) -> WriteError {
+        WriteError {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
 /// Writes a report file atomically (a temporary file renamed into place), so
 /// a reader never sees half a report.
 pub fn write_file(
     dir: &std::path::Path,
     name: &str,
     body: &str,
-) -> Result<std::path::PathBuf, crate::error::Error> {
+) -> Result<std::path::PathBuf, WriteError> {
     use std::io::Write;
     let path = dir.join(name);
-    let werr = |source| crate::error::Error::Write {
-        path: path.display().to_string(),
-        source,
-    };
+    let werr = |source| WriteError::new(&path, source);
     std::fs::create_dir_all(dir).map_err(werr)?;
     let tmp = dir.join(format!(".{name}.tmp"));
     let mut f = std::fs::File::create(&tmp).map_err(werr)?;
