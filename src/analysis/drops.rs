@@ -15,7 +15,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::stats::StatsRow;
-use crate::model::{At, DropEvent, EventKind};
+use crate::model::{At, EventKind, LogEvent};
 
 /// How suppressed counts relate to drops: said once in every report.
 pub const BOUNDS_NOTE: &str = "logged drops are a lower bound of dropped packets; logged + suppressed is an upper bound, because the rate-limit budget behind `callbacks suppressed` is shared with other kernel network messages";
@@ -202,9 +202,9 @@ pub struct CounterCheck {
 /// Keeps suppressed counts that belong to conntrack: its own func's, or a
 /// shared summary within [`SUPPRESSED_NEAR_S`] of a logged drop of the same
 /// node. Returns the events kept and how many summaries were set aside.
-pub fn attach_suppressed(events: Vec<(DropEvent, bool)>) -> (Vec<DropEvent>, u64) {
+pub fn attach_suppressed(events: Vec<(LogEvent, bool)>) -> (Vec<LogEvent>, u64) {
     let mut drops: BTreeMap<(Option<String>, u32), Vec<i64>> = BTreeMap::new();
-    let key_time = |e: &DropEvent| -> Option<i64> {
+    let key_time = |e: &LogEvent| -> Option<i64> {
         e.at.seconds().map(|s| crate::numbers::round_i64(s.floor()))
     };
     for (e, _) in &events {
@@ -257,8 +257,8 @@ const EXPECT: &str = "expectation_full";
 const DNS: &str = "dns";
 
 /// Events → one frame (node, t in ms, clock, boot, kind, count).
-fn events_frame(events: &[DropEvent]) -> PolarsResult<DataFrame> {
-    let placed: Vec<&DropEvent> = events.iter().filter(|e| e.at != At::Unknown).collect();
+fn events_frame(events: &[LogEvent]) -> PolarsResult<DataFrame> {
+    let placed: Vec<&LogEvent> = events.iter().filter(|e| e.at != At::Unknown).collect();
     let node: Vec<Option<&str>> = placed.iter().map(|e| e.node.as_deref()).collect();
     let t: Vec<i64> = placed
         .iter()
@@ -351,7 +351,7 @@ fn ms_to_utc(ms: i64) -> Option<DateTime<Utc>> {
 }
 
 /// Buckets per node and the bursts they form.
-pub fn timeline(events: &[DropEvent], opts: &DropOptions) -> PolarsResult<(Drops, Vec<Burst>)> {
+pub fn timeline(events: &[LogEvent], opts: &DropOptions) -> PolarsResult<(Drops, Vec<Burst>)> {
     let bucket_ms = i64::from(opts.bucket_s.max(1)) * 1000;
     let df = events_frame(events)?;
     let rows = rows(&bucket_query(df, bucket_ms).collect()?)?;
@@ -526,7 +526,7 @@ pub fn recurrences(bursts: &[Burst], opts: &DropOptions) -> Vec<Recurrence> {
 /// captures of a node. `limit` gives each node's `nf_conntrack_max`.
 pub fn counter_checks(
     stats: &[StatsRow],
-    events: &[DropEvent],
+    events: &[LogEvent],
     limit: &dyn Fn(&Option<String>) -> Option<u64>,
 ) -> Vec<CounterCheck> {
     let mut out = Vec::new();
@@ -536,7 +536,7 @@ pub fn counter_checks(
         };
         let from = r.since;
         let inside =
-            |e: &&DropEvent| e.node == s.node && e.at.utc().is_some_and(|t| t >= from && t <= to);
+            |e: &&LogEvent| e.node == s.node && e.at.utc().is_some_and(|t| t >= from && t <= to);
         let logged: u64 = events
             .iter()
             .filter(inside)

@@ -9,7 +9,7 @@ use chrono::DateTime;
 use super::clock::{self, ClockOptions};
 use super::drops::{self, Symptom};
 use super::{Loaded, MAX_SYMPTOMS};
-use crate::model::{DropEvent, EventKind};
+use crate::model::{EventKind, LogEvent};
 use crate::parse::log::Message;
 
 /// The same kernel line read from two captures of one node (`dmesg` and
@@ -18,9 +18,9 @@ use crate::parse::log::Message;
 /// capture with the most lines of a kind is the base; other captures add
 /// only the lines the base does not have. Returns the events and how many
 /// lines were duplicates.
-fn merge_duplicate_captures(events: Vec<(DropEvent, bool, u64)>) -> (Vec<(DropEvent, bool)>, u64) {
+fn merge_duplicate_captures(events: Vec<(LogEvent, bool, u64)>) -> (Vec<(LogEvent, bool)>, u64) {
     type Key = (Option<String>, EventKind, bool, u32, u64);
-    let time = |e: &DropEvent| -> f64 { e.at.seconds().unwrap_or(f64::NAN) };
+    let time = |e: &LogEvent| -> f64 { e.at.seconds().unwrap_or(f64::NAN) };
     let mut groups: BTreeMap<Key, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
     for (i, (e, _, hash)) in events.iter().enumerate() {
         let key = (
@@ -83,7 +83,7 @@ const SAME_LINE_S: f64 = 1.0;
 
 /// Log records → timeline events (time resolved, suppressed counts kept
 /// where they belong) and DNS symptoms.
-pub(super) type LogEvents = (Vec<DropEvent>, Vec<Symptom>, Vec<String>, Vec<String>);
+pub(super) type LogEvents = (Vec<LogEvent>, Vec<Symptom>, Vec<String>, Vec<String>);
 
 pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvents {
     let path = |i: usize| loaded.inputs.get(i).map(|x| x.path.as_str()).unwrap_or("");
@@ -138,7 +138,7 @@ pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvent
                 });
             }
             events.push((
-                DropEvent {
+                LogEvent {
                     node,
                     at: *t,
                     kind,
@@ -179,9 +179,9 @@ mod tests {
     use super::*;
     use crate::model::At;
 
-    fn event(input: usize, secs: i64) -> (DropEvent, bool, u64) {
+    fn event(input: usize, secs: i64) -> (LogEvent, bool, u64) {
         (
-            DropEvent {
+            LogEvent {
                 node: Some("n1".into()),
                 at: DateTime::from_timestamp(1_732_611_600 + secs, 0).map_or(At::Unknown, At::Utc),
                 kind: EventKind::Drop,

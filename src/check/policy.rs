@@ -117,7 +117,7 @@ pub struct Override {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Baseline {
+pub struct BaselineRules {
     /// Fails when a node's peak entries, or a workload's, grew by more than
     /// this fraction over the baseline summary.
     pub max_growth: f64,
@@ -131,9 +131,9 @@ pub struct Baseline {
     pub min_node_entries: u64,
 }
 
-impl Default for Baseline {
+impl Default for BaselineRules {
     fn default() -> Self {
-        Baseline {
+        BaselineRules {
             max_growth: 0.20,
             min_entries: 1_000,
             min_fill: 0.10,
@@ -147,7 +147,7 @@ impl Default for Baseline {
 pub struct Policy {
     pub rules: Rules,
     pub overrides: Vec<Override>,
-    pub baseline: Baseline,
+    pub baseline: BaselineRules,
 }
 
 /// Why a policy cannot be used.

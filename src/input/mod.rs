@@ -23,7 +23,7 @@ pub use sniff::{Format, Kind};
 
 /// Where a file's bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub enum Location {
     Path(PathBuf),
     Stdin,
 }
@@ -31,7 +31,7 @@ pub enum Origin {
 /// One input file and what its location says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputFile {
-    pub origin: Origin,
+    pub location: Location,
     /// The path as the user will recognise it (relative as given), or `-`.
     pub display: String,
     /// Node name taken from the path convention, if any.
@@ -47,12 +47,12 @@ impl InputFile {
     /// The last path component (without `.gz`), which sometimes says what
     /// the file is (`nf_conntrack_max`, `conntrack-C.txt`).
     pub fn file_name(&self) -> String {
-        let name = match &self.origin {
-            Origin::Path(p) => p
+        let name = match &self.location {
+            Location::Path(p) => p
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            Origin::Stdin => String::new(),
+            Location::Stdin => String::new(),
         };
         for ext in [".gz", ".xz", ".zst", ".bz2"] {
             if let Some(stem) = name.strip_suffix(ext) {
@@ -100,7 +100,7 @@ pub fn discover(paths: &[String]) -> (Vec<InputFile>, Vec<PathProblem>) {
     for arg in paths {
         if arg == "-" {
             files.push(InputFile {
-                origin: Origin::Stdin,
+                location: Location::Stdin,
                 display: "-".into(),
                 node: None,
                 captured_at: None,
@@ -240,7 +240,7 @@ fn file_entry(path: &Path, root: Option<&Path>) -> InputFile {
     let display = path.display().to_string();
     let hint = hints::from_path(path, root);
     InputFile {
-        origin: Origin::Path(path.to_path_buf()),
+        location: Location::Path(path.to_path_buf()),
         display,
         node: hint.node,
         captured_at: hint.captured_at,
@@ -264,21 +264,21 @@ impl<R: Read, F: Fn(u64)> Read for Counting<R, F> {
 
 /// Modification time of the file, when known.
 pub fn modified(file: &InputFile) -> Option<DateTime<Utc>> {
-    match &file.origin {
-        Origin::Path(p) => std::fs::metadata(p)
+    match &file.location {
+        Location::Path(p) => std::fs::metadata(p)
             .ok()?
             .modified()
             .ok()
             .map(DateTime::<Utc>::from),
-        Origin::Stdin => None,
+        Location::Stdin => None,
     }
 }
 
 /// Size of the file on disk, when known (for progress).
 pub fn size_hint(file: &InputFile) -> Option<u64> {
-    match &file.origin {
-        Origin::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-        Origin::Stdin => None,
+    match &file.location {
+        Location::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+        Location::Stdin => None,
     }
 }
 
@@ -288,9 +288,9 @@ pub fn open<'a>(
     file: &InputFile,
     on_read: impl Fn(u64) + Send + 'a,
 ) -> io::Result<Box<dyn Read + Send + 'a>> {
-    let raw: Box<dyn Read + Send> = match &file.origin {
-        Origin::Path(p) => Box::new(File::open(p)?),
-        Origin::Stdin => Box::new(io::stdin()),
+    let raw: Box<dyn Read + Send> = match &file.location {
+        Location::Path(p) => Box::new(File::open(p)?),
+        Location::Stdin => Box::new(io::stdin()),
     };
     let mut reader = BufReader::with_capacity(
         1 << 16,

@@ -15,7 +15,7 @@ use super::{InputReport, Item, LoadOptions, Parsed, new_report, parse_input};
 use crate::input::archive::{self, Container, Walker};
 use crate::input::bundle::{self, Collector, Found, NameFacts, Role};
 use crate::input::hints::{is_container_folder, time_in_name, valid_node_name};
-use crate::input::{Counting, Format, InputFile, Kind, Origin, sniff};
+use crate::input::{Counting, Format, InputFile, Kind, Location, sniff};
 
 /// Most bytes read of a small metadata file (hostname, date, manifest).
 const META_BYTES: u64 = 4 << 20;
@@ -212,12 +212,12 @@ fn single(report: InputReport, parsed: Parsed) -> Unit {
 }
 
 fn raw_name(file: &InputFile) -> String {
-    match &file.origin {
-        Origin::Path(p) => p
+    match &file.location {
+        Location::Path(p) => p
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        Origin::Stdin => "-".into(),
+        Location::Stdin => "-".into(),
     }
 }
 
@@ -233,9 +233,9 @@ enum Opened<'a> {
 
 /// Opens an input and tells by its first bytes what it is.
 fn open<'a>(file: &InputFile, on_read: &'a (dyn Fn(u64) + Sync)) -> io::Result<Opened<'a>> {
-    let raw: Box<dyn Read + Send> = match &file.origin {
-        Origin::Path(p) => Box::new(File::open(p)?),
-        Origin::Stdin => Box::new(io::stdin()),
+    let raw: Box<dyn Read + Send> = match &file.location {
+        Location::Path(p) => Box::new(File::open(p)?),
+        Location::Stdin => Box::new(io::stdin()),
     };
     let counted = Counting {
         inner: raw,
@@ -248,12 +248,12 @@ fn open<'a>(file: &InputFile, on_read: &'a (dyn Fn(u64) + Sync)) -> io::Result<O
     match container {
         None => Ok(Opened::Plain(Box::new(reader))),
         Some(Container::Tar) => Ok(Opened::Archive(Box::new(reader), Container::Tar)),
-        Some(Container::Zip) => match &file.origin {
-            Origin::Path(p) => {
+        Some(Container::Zip) => match &file.location {
+            Location::Path(p) => {
                 on_read(std::fs::metadata(p).map(|m| m.len()).unwrap_or(0));
                 Ok(Opened::Zip(File::open(p)?))
             }
-            Origin::Stdin => Ok(Opened::Archive(Box::new(reader), Container::Zip)),
+            Location::Stdin => Ok(Opened::Archive(Box::new(reader), Container::Zip)),
         },
         Some(c) if c.is_encryption() => Ok(Opened::Encrypted(c)),
         Some(c) => {
@@ -301,9 +301,9 @@ fn folder_member(
     );
     scan.members = 1;
     let mut unit = Unit::default();
-    let reader = match &file.origin {
-        Origin::Path(p) => File::open(p),
-        Origin::Stdin => Err(io::Error::other("stdin is not a bundle")),
+    let reader = match &file.location {
+        Location::Path(p) => File::open(p),
+        Location::Stdin => Err(io::Error::other("stdin is not a bundle")),
     };
     match reader {
         Ok(f) => {

@@ -19,7 +19,7 @@ mod resolve;
 mod stream;
 
 pub(crate) use stream::parse_input;
-pub use stream::{parse_dump, parse_log};
+pub use stream::{listing_frame, parse_log};
 
 pub use bundles::{BundleRef, BundleReport};
 

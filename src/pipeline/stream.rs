@@ -177,7 +177,7 @@ fn parse_stream(
             } else {
                 opts.block_size
             };
-            let (frame, listing) = parse_dump(&mut rest, block)?;
+            let (frame, listing) = listing_frame(&mut rest, block)?;
             apply_listing(report, &listing, format);
             // A file of events forced to be a listing is still not a snapshot.
             Ok(
@@ -299,7 +299,7 @@ fn apply_issues(report: &mut InputReport, issues: LineIssues) {
 /// Streams a dump through the listing grammar, block by block, each block
 /// split across the cores. A reader thread fetches (and decompresses) the
 /// next block while the current one is parsed.
-pub fn parse_dump(
+pub fn listing_frame(
     reader: &mut (dyn Read + Send),
     block_size: usize,
 ) -> std::io::Result<(EntriesFrame, ListingReport)> {

@@ -65,9 +65,10 @@ impl At {
     }
 }
 
-/// One event on the timeline.
+/// One event of the logs on the timeline: a drop, a suppressed-count line,
+/// an expectation-table or vmalloc message, or an application's DNS failure.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DropEvent {
+pub struct LogEvent {
     pub node: Option<String>,
     pub at: At,
     pub kind: EventKind,

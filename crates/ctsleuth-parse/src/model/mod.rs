@@ -11,6 +11,6 @@ pub mod settings;
 pub mod stats;
 
 pub use entry::{Counters, Entry, Family, Flags, L4, State, Tuple};
-pub use log::{At, DropEvent, EventKind};
+pub use log::{At, EventKind, LogEvent};
 pub use settings::{Origin, Setting, Settings};
 pub use stats::{StatsCapture, StatsSource};

@@ -229,7 +229,7 @@ pub fn trailer(input: &[u8]) -> IResult<&[u8], (u64, TrailerOf)> {
 
 /// Kind of a `conntrack -E` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
+pub enum EventTag {
     New,
     Update,
     Destroy,
@@ -237,7 +237,7 @@ pub enum EventKind {
 
 /// `[NEW] `, `[UPDATE] `, `[DESTROY] `, optionally after `-o timestamp`'s
 /// `[1732525262.123456]` prefix.
-pub fn event_tag(input: &[u8]) -> IResult<&[u8], EventKind> {
+pub fn event_tag(input: &[u8]) -> IResult<&[u8], EventTag> {
     let stamp = delimited(
         tag(&b"["[..]),
         take_while1(|c: u8| c.is_ascii_digit() || c == b'.'),
@@ -245,9 +245,9 @@ pub fn event_tag(input: &[u8]) -> IResult<&[u8], EventKind> {
     );
     let (rest, _) = opt(terminated(stamp, space0)).parse(input)?;
     let (rest, kind) = alt((
-        tag(&b"[NEW]"[..]).map(|_| EventKind::New),
-        tag(&b"[UPDATE]"[..]).map(|_| EventKind::Update),
-        tag(&b"[DESTROY]"[..]).map(|_| EventKind::Destroy),
+        tag(&b"[NEW]"[..]).map(|_| EventTag::New),
+        tag(&b"[UPDATE]"[..]).map(|_| EventTag::Update),
+        tag(&b"[DESTROY]"[..]).map(|_| EventTag::Destroy),
     ))
     .parse(rest)?;
     let (rest, _) = space1(rest)?;
@@ -382,14 +382,14 @@ mod tests {
 
     #[test]
     fn event_tags() {
-        assert_eq!(event_tag(b"[NEW] tcp"), Ok((&b"tcp"[..], EventKind::New)));
+        assert_eq!(event_tag(b"[NEW] tcp"), Ok((&b"tcp"[..], EventTag::New)));
         assert_eq!(
             event_tag(b"[DESTROY] udp"),
-            Ok((&b"udp"[..], EventKind::Destroy))
+            Ok((&b"udp"[..], EventTag::Destroy))
         );
         assert_eq!(
             event_tag(b"[1732525262.123456]\t [UPDATE] tcp"),
-            Ok((&b"tcp"[..], EventKind::Update))
+            Ok((&b"tcp"[..], EventTag::Update))
         );
         assert!(event_tag(b"[ASSURED] x").is_err());
         assert!(event_tag(b"tcp 6").is_err());

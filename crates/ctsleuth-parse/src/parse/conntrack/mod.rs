@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use crate::model::{Counters, Entry, Flags, L4, Tuple};
 use crate::parse::LineIssues;
 use crate::parse::text::{self, is_noise};
-use grammar::{EventKind, Field};
+use grammar::{EventTag, Field};
 
 /// What a listing held besides its entries.
 #[derive(Debug, Clone, Default)]
@@ -84,9 +84,9 @@ where
                         // An event still has to be a well-formed entry.
                         match parse_entry(rest, &mut report.unknown_keys) {
                             Ok(_) => match kind {
-                                EventKind::New => report.events_new += 1,
-                                EventKind::Update => report.events_update += 1,
-                                EventKind::Destroy => report.events_destroy += 1,
+                                EventTag::New => report.events_new += 1,
+                                EventTag::Update => report.events_update += 1,
+                                EventTag::Destroy => report.events_destroy += 1,
                             },
                             Err(Expected(what)) => report.issues.skip(line.number, what, t),
                         }
