@@ -171,35 +171,10 @@ fn write_stats(dir: &Path, n: &NodeSpec, boot: DateTime<Utc>, t: DateTime<Utc>) 
 }
 
 fn write_sysctl(dir: &Path, n: &NodeSpec, count: u64) -> io::Result<()> {
-    let mut out = create(&dir.join("sysctl-2024-11-26T09:04:05Z.txt"))?;
-    writeln!(out, "kernel.hostname = {}", n.name)?;
-    for (k, v) in [
-        ("nf_conntrack_acct", "0".to_string()),
-        ("nf_conntrack_buckets", "32768".into()),
-        ("nf_conntrack_checksum", "1".into()),
-        ("nf_conntrack_count", count.to_string()),
-        ("nf_conntrack_expect_max", "512".into()),
-        ("nf_conntrack_generic_timeout", "600".into()),
-        ("nf_conntrack_icmp_timeout", "30".into()),
-        ("nf_conntrack_log_invalid", "0".into()),
-        ("nf_conntrack_max", "131072".into()),
-        ("nf_conntrack_tcp_be_liberal", "0".into()),
-        ("nf_conntrack_tcp_loose", "1".into()),
-        ("nf_conntrack_tcp_timeout_close", "10".into()),
-        ("nf_conntrack_tcp_timeout_close_wait", "3600".into()),
-        ("nf_conntrack_tcp_timeout_established", "86400".into()),
-        ("nf_conntrack_tcp_timeout_fin_wait", "120".into()),
-        ("nf_conntrack_tcp_timeout_last_ack", "30".into()),
-        ("nf_conntrack_tcp_timeout_syn_recv", "60".into()),
-        ("nf_conntrack_tcp_timeout_syn_sent", "120".into()),
-        ("nf_conntrack_tcp_timeout_time_wait", "120".into()),
-        ("nf_conntrack_timestamp", "0".into()),
-        ("nf_conntrack_udp_timeout", "30".into()),
-        ("nf_conntrack_udp_timeout_stream", "120".into()),
-    ] {
-        writeln!(out, "net.netfilter.{k} = {v}")?;
-    }
-    out.flush()
+    fs::write(
+        dir.join("sysctl-2024-11-26T09:04:05Z.txt"),
+        synth::sysctl_text(n.name, count, 131_072, 32_768, 512),
+    )
 }
 
 fn write_kube_proxy(dir: &Path, n: &NodeSpec, boot: DateTime<Utc>) -> io::Result<()> {

@@ -125,6 +125,14 @@ pub const KUBE_PROXY_TIMEOUTS: [(Timeout, u32); 2] = [
 pub const KUBE_PROXY_MAX_PER_CORE: u64 = 32_768;
 pub const KUBE_PROXY_MIN: u64 = 131_072;
 
+/// Source ports masquerading (SNAT without `--to-ports`) may give flows from
+/// one address to one destination address and port: 1024–65535 for a
+/// source port of 1024 or more (net/netfilter/nf_nat_proto.c,
+/// `nf_nat_l4proto_unique_tuple`). Every entry to that destination holds
+/// one; when all are taken, new connections fail to insert
+/// (`insert_failed`) although the table has room.
+pub const SNAT_PORTS: u64 = 65_535 - 1024 + 1;
+
 /// Kernel memory per entry, roughly (slab object plus extensions): 300–400 B.
 pub const BYTES_PER_ENTRY: u64 = 320;
 

@@ -227,7 +227,7 @@ fn github_annotations_and_the_human_summary() {
     let out = check(&[BUNDLE]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("FAIL  utilization"));
-    assert!(text.contains("check failed: 18 passed, 8 failed"));
+    assert!(text.contains("check failed: 38 passed, 8 failed"));
 }
 
 #[test]

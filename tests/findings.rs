@@ -178,7 +178,7 @@ fn stats_line(cpu: u32, insert_failed: u64, drop: u64, chaintoolong: u64) -> Str
 }
 
 #[test]
-fn insert_failed_without_a_full_table_is_a_clash_race_and_chaintoolong_is_named() {
+fn insert_failed_without_a_full_table_is_an_insert_race_and_chaintoolong_is_named() {
     let tmp = tempfile::tempdir().unwrap();
     let node = tmp.path().join("node-a");
     std::fs::create_dir(&node).unwrap();
@@ -197,11 +197,11 @@ fn insert_failed_without_a_full_table_is_a_clash_race_and_chaintoolong_is_named(
     let v = analyze(&[tmp.path()], &[]);
     let ids = ids(&v);
     assert!(
-        ids.iter().any(|i| i.starts_with("clash-races-node-a")),
+        ids.iter().any(|i| i.starts_with("insert-races-node-a")),
         "{ids:?}"
     );
     assert!(
-        ids.iter().any(|i| i.starts_with("chaintoolong-node-a")),
+        ids.iter().any(|i| i.starts_with("long-chains-node-a")),
         "{ids:?}"
     );
     assert!(!ids.iter().any(|i| i.starts_with("exhaustion")), "{ids:?}");
@@ -216,7 +216,17 @@ fn insert_failed_without_a_full_table_is_a_clash_race_and_chaintoolong_is_named(
     );
     let v = analyze(&[tmp.path()], &[]);
     assert_eq!(v["counter_checks"][0]["verdict"], "exhaustion");
-    assert!(!self::ids(&v).iter().any(|i| i.starts_with("clash-races")));
+    assert!(!self::ids(&v).iter().any(|i| i.starts_with("insert-races")));
+
+    // A handful of failures in a minute is background: no race, no verdict.
+    write(
+        &node,
+        "conntrack-S-2024-11-26T09:01:00Z.txt",
+        &(stats_line(0, 14, 0, 0) + &stats_line(1, 13, 0, 0)),
+    );
+    let v = analyze(&[tmp.path()], &[]);
+    assert!(!self::ids(&v).iter().any(|i| i.starts_with("insert-races")));
+    assert_eq!(v["counter_checks"][0]["verdict"], "quiet");
 }
 
 #[test]
@@ -237,11 +247,16 @@ fn dns_failures_are_a_finding_only_when_seen() {
         .find(|f| f["id"] == "dns")
         .unwrap();
     assert_eq!(dns["severity"], "warning");
+    // Nothing in an application log alone ties the failures to conntrack.
+    assert_eq!(
+        dns["title"],
+        "DNS lookups failed; no conntrack cause was measured at those times"
+    );
     assert!(
         dns["recommendation"]
             .as_str()
             .unwrap()
-            .contains("NodeLocal DNSCache")
+            .contains("DNS servers themselves")
     );
     // Kernel drops alone, no DNS failures and no snapshot: no DNS finding.
     let v = analyze(&[Path::new("samples/logs/kern.log")], &["--year", "2024"]);

@@ -459,3 +459,36 @@ pub fn entry(
         labels: None,
     }
 }
+
+/// `sysctl net.netfilter` of a node as kube-proxy leaves it (established
+/// 24 h, close_wait 1 h), after a `kernel.hostname` line.
+pub fn sysctl_text(hostname: &str, count: u64, max: u64, buckets: u64, expect_max: u64) -> String {
+    let mut out = format!("kernel.hostname = {hostname}\n");
+    for (k, v) in [
+        ("nf_conntrack_acct", 0),
+        ("nf_conntrack_buckets", buckets),
+        ("nf_conntrack_checksum", 1),
+        ("nf_conntrack_count", count),
+        ("nf_conntrack_expect_max", expect_max),
+        ("nf_conntrack_generic_timeout", 600),
+        ("nf_conntrack_icmp_timeout", 30),
+        ("nf_conntrack_log_invalid", 0),
+        ("nf_conntrack_max", max),
+        ("nf_conntrack_tcp_be_liberal", 0),
+        ("nf_conntrack_tcp_loose", 1),
+        ("nf_conntrack_tcp_timeout_close", 10),
+        ("nf_conntrack_tcp_timeout_close_wait", 3600),
+        ("nf_conntrack_tcp_timeout_established", 86400),
+        ("nf_conntrack_tcp_timeout_fin_wait", 120),
+        ("nf_conntrack_tcp_timeout_last_ack", 30),
+        ("nf_conntrack_tcp_timeout_syn_recv", 60),
+        ("nf_conntrack_tcp_timeout_syn_sent", 120),
+        ("nf_conntrack_tcp_timeout_time_wait", 120),
+        ("nf_conntrack_timestamp", 0),
+        ("nf_conntrack_udp_timeout", 30),
+        ("nf_conntrack_udp_timeout_stream", 120),
+    ] {
+        out.push_str(&format!("net.netfilter.{k} = {v}\n"));
+    }
+    out
+}

@@ -265,6 +265,9 @@ pub struct Directory {
     nodes: HashMap<IpAddr, String>,
     host_network: BTreeMap<String, BTreeSet<Workload>>,
     services: HashMap<IpAddr, (String, String)>,
+    /// Endpoint addresses of each service (namespace, name), when the
+    /// inventory has its Endpoints or EndpointSlices.
+    endpoints: HashMap<(String, String), BTreeSet<IpAddr>>,
     pub pod_count: usize,
     pub node_names: BTreeSet<String>,
 }
@@ -285,6 +288,12 @@ impl Directory {
                     d.services
                         .insert(*ip, (s.namespace.clone(), s.name.clone()));
                 }
+            }
+            for e in &inv.endpoints {
+                d.endpoints
+                    .entry((e.namespace.clone(), e.service.clone()))
+                    .or_default()
+                    .insert(e.ip);
             }
             for p in &inv.pods {
                 // The same pod in two captures counts once.
@@ -334,6 +343,33 @@ impl Directory {
                     .max_by_key(|p| p.created),
                 None => pods.iter().max_by_key(|p| p.created),
             })
+    }
+
+    /// The pod that last had `ip` when no pod had it at `at` (all of its
+    /// pods deleted by then): the address of a backend that is gone.
+    pub fn gone_pod(&self, ip: IpAddr, at: Option<DateTime<Utc>>) -> Option<&Pod> {
+        let pods = self.pods.get(&ip)?;
+        let alive = |p: &&Pod| match at {
+            Some(t) => p.created.is_none_or(|c| c <= t) && p.deleted.is_none_or(|d| d > t),
+            None => p.deleted.is_none(),
+        };
+        if pods.iter().any(|p| alive(&p)) {
+            return None;
+        }
+        pods.iter()
+            .filter(|p| p.deleted.is_some_and(|d| at.is_none_or(|t| d <= t)))
+            .max_by_key(|p| p.deleted)
+    }
+
+    /// The service whose ClusterIP is `ip`, and whether `backend` is among
+    /// its endpoints (`None` when the inventory has none for it).
+    pub fn service_backend(&self, ip: IpAddr, backend: IpAddr) -> Option<(String, Option<bool>)> {
+        let (ns, name) = self.services.get(&ip)?;
+        let known = self
+            .endpoints
+            .get(&(ns.clone(), name.clone()))
+            .map(|set| set.contains(&backend));
+        Some((format!("{ns}/{name}"), known))
     }
 
     /// Who `ip` was at `at`.

@@ -177,8 +177,9 @@ pub struct Symptom {
 pub enum Verdict {
     /// `drop` or `early_drop` rose: the table was full.
     Exhaustion,
-    /// `insert_failed` rose while the table was far from full: races on
-    /// insert (the DNS 5-second-timeout problem), not exhaustion.
+    /// `insert_failed` rose above its threshold rate while the table had
+    /// room: races on insert (the DNS 5-second-timeout problem), not
+    /// exhaustion.
     ClashRaces,
     Quiet,
 }
@@ -528,6 +529,7 @@ pub fn counter_checks(
     stats: &[StatsRow],
     events: &[LogEvent],
     limit: &dyn Fn(&Option<String>) -> Option<u64>,
+    thresholds: &super::thresholds::Thresholds,
 ) -> Vec<CounterCheck> {
     let mut out = Vec::new();
     for s in stats {
@@ -557,7 +559,10 @@ pub fn counter_checks(
         let rose = |k: &str| delta(k).is_some_and(|d| d > 0);
         let verdict = if rose("drop") || rose("early_drop") {
             Verdict::Exhaustion
-        } else if rose("insert_failed") && utilization.is_none_or(|u| u < 0.5) {
+        } else if r.per_s.get("insert_failed").copied().unwrap_or(0.0)
+            > thresholds.insert_failed_per_s
+            && utilization.is_none_or(|u| u < thresholds.full)
+        {
             Verdict::ClashRaces
         } else {
             Verdict::Quiet

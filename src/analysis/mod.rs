@@ -5,13 +5,16 @@
 //! report renders; `summary.json` is its serialisation.
 
 pub mod attribution;
+pub mod causes;
 pub mod clock;
 pub mod count;
 pub mod drops;
 pub mod findings;
+pub mod flows;
 pub mod logs;
 pub mod snapshot;
 pub mod stats;
+pub mod thresholds;
 pub mod workloads;
 
 use std::collections::BTreeMap;
@@ -45,6 +48,8 @@ pub struct AnalyzeOptions {
     pub drops: DropOptions,
     /// Attribute entries to workloads (needs per-address counts).
     pub per_address: bool,
+    /// When a measurement becomes a cause.
+    pub thresholds: thresholds::Thresholds,
 }
 
 impl Default for AnalyzeOptions {
@@ -55,6 +60,7 @@ impl Default for AnalyzeOptions {
             clock: ClockOptions::default(),
             drops: DropOptions::default(),
             per_address: true,
+            thresholds: thresholds::Thresholds::default(),
         }
     }
 }
@@ -112,6 +118,15 @@ pub struct SnapshotSummary {
     /// Entries of every source workload (not only the top ones), for trends.
     #[serde(skip)]
     pub all_workloads: BTreeMap<attribution::Workload, u64>,
+    /// UDP/53 entries, and how many of them were never answered.
+    pub dns: flows::DnsCount,
+    /// The destinations masquerading used the most source ports for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub snat: Vec<flows::SnatRow>,
+    /// Unreplied UDP entries by destination and backend, for stale-entry
+    /// checks against the inventory.
+    #[serde(skip)]
+    pub unreplied_udp: Vec<flows::UdpPair>,
 }
 
 /// The analysis of a set of inputs.
@@ -128,6 +143,8 @@ pub struct Summary {
     pub recurrences: Vec<Recurrence>,
     pub symptoms: Vec<Symptom>,
     pub counter_checks: Vec<CounterCheck>,
+    /// Each cause that crossed its threshold, per node and interval.
+    pub diagnoses: Vec<causes::Diagnosis>,
     /// Workload series across each node's snapshots.
     pub trends: Vec<NodeTrends>,
     /// What the inventories held.
@@ -258,17 +275,23 @@ fn snapshot_summaries(
 ) -> PolarsResult<Vec<SnapshotSummary>> {
     let path = |i: usize| input_path(loaded, i);
     let default_timeouts = Timeouts::default().with(&opts.timeouts);
-    let computed: Vec<PolarsResult<SnapshotStats>> = loaded
+    let computed: Vec<PolarsResult<(SnapshotStats, flows::Flows)>> = loaded
         .snapshots
         .par_iter()
         .map(|s| {
             let t = node_timeouts.get(&s.node).unwrap_or(&default_timeouts);
-            snapshot::summarize(&s.frame, t, opts.top, opts.per_address)
+            let stats = snapshot::summarize(&s.frame, t, opts.top, opts.per_address)?;
+            let flows = if opts.per_address {
+                flows::flows(&s.frame)?
+            } else {
+                flows::Flows::default()
+            };
+            Ok((stats, flows))
         })
         .collect();
     let mut snapshots = Vec::with_capacity(computed.len());
-    for (s, stats) in loaded.snapshots.iter().zip(computed) {
-        let stats = stats?;
+    for (s, computed) in loaded.snapshots.iter().zip(computed) {
+        let (stats, flows) = computed?;
         let node = nodes.iter_mut().find(|n| n.node == s.node);
         let limit = node.as_ref().and_then(|n| n.limit);
         // A cut listing holds fewer entries than the table: no fill from it.
@@ -337,6 +360,9 @@ fn snapshot_summaries(
             top_workloads,
             top_destination_workloads,
             all_workloads,
+            dns: flows.dns,
+            snat: flows.snat,
+            unreplied_udp: flows.unreplied_udp,
         });
     }
     snapshots
@@ -386,7 +412,7 @@ fn drop_stage(
     let (events, symptoms, notes, log_warnings) = log_events(loaded, &opts.clock);
     warnings.extend(log_warnings);
     let (drops, mut bursts) = drops::timeline(&events, &opts.drops)?;
-    let counter_checks = drops::counter_checks(stats, &events, &limit_of);
+    let counter_checks = drops::counter_checks(stats, &events, &limit_of, &opts.thresholds);
     drops::attach_checks(&mut bursts, &counter_checks);
     let recurrences = drops::recurrences(&bursts, &opts.drops);
     Ok(DropStage {
@@ -454,6 +480,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     let socket_views = socket_views(loaded, &directory, &whole);
     let inventory = inventory_counts(loaded, &directory);
     name_suspects(&mut bursts, &whole, &trends, opts.drops.window_s);
+    let diagnoses = causes::diagnose(&nodes, &whole, &stats, &directory, &opts.thresholds);
 
     let findings = findings::findings(&findings::Facts {
         nodes: &nodes,
@@ -467,6 +494,8 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         inventories: loaded.inventories.iter().map(|i| &i.inventory).collect(),
         has_logs: !loaded.logs.is_empty(),
         has_stats: !loaded.stats.is_empty(),
+        diagnoses: &diagnoses,
+        thresholds: &opts.thresholds,
     });
     notes.extend(loaded.identity_notes.iter().cloned());
     warnings.extend(loaded.identity_warnings.iter().cloned());
@@ -484,6 +513,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         symptoms,
         findings,
         counter_checks,
+        diagnoses,
         trends,
         inventory,
         socket_views,

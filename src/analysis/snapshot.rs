@@ -132,18 +132,18 @@ pub fn proto_label(num: u32) -> String {
     }
 }
 
-fn u64_at(df: &DataFrame, name: &str, i: usize) -> PolarsResult<Option<u64>> {
+pub(super) fn u64_at(df: &DataFrame, name: &str, i: usize) -> PolarsResult<Option<u64>> {
     let c = df.column(name)?.cast(&DataType::UInt64)?;
     Ok(c.u64()?.get(i))
 }
 
-fn u32_col(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
+pub(super) fn u32_col(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
     let c = df.column(name)?.cast(&DataType::UInt32)?;
     Ok(c.u32()?.iter().collect())
 }
 
 /// A column without nulls as plain values.
-fn u32_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<u32>> {
+pub(super) fn u32_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<u32>> {
     let c = df.column(name)?.cast(&DataType::UInt32)?;
     Ok(c.u32()?.iter().map(|v| v.unwrap_or(0)).collect())
 }
@@ -153,7 +153,7 @@ fn u32_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<u32>> {
 const DST_SHIFT: u64 = 1 << 25;
 const NO_PORT: u64 = 65_536;
 
-fn counts(df: &DataFrame) -> PolarsResult<Vec<Option<u64>>> {
+pub(super) fn counts(df: &DataFrame) -> PolarsResult<Vec<Option<u64>>> {
     let c = df.column(col::ENTRIES)?.cast(&DataType::UInt64)?;
     Ok(c.u64()?.iter().collect())
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::analysis::causes::Cause;
 use crate::analysis::{SnapshotSummary, Summary};
 use crate::facts;
 use crate::numbers::thousands;
@@ -36,6 +37,11 @@ pub enum Rule {
     CloseRate,
     UnrepliedShare,
     InsertFailedRate,
+    EarlyDropRate,
+    ChaintoolongRate,
+    InvalidRate,
+    StaleUdpEntries,
+    SnatPortShare,
     LimitBelowKubeProxy,
     BaselineNodePeak,
     BaselineWorkloadPeak,
@@ -43,13 +49,18 @@ pub enum Rule {
 
 impl Rule {
     /// The rules judged on every node (the baseline ones need a baseline).
-    pub const PER_NODE: [Rule; 7] = [
+    pub const PER_NODE: [Rule; 12] = [
         Rule::Utilization,
         Rule::Drops,
         Rule::WorkloadShare,
         Rule::CloseRate,
         Rule::UnrepliedShare,
         Rule::InsertFailedRate,
+        Rule::EarlyDropRate,
+        Rule::ChaintoolongRate,
+        Rule::InvalidRate,
+        Rule::StaleUdpEntries,
+        Rule::SnatPortShare,
         Rule::LimitBelowKubeProxy,
     ];
 
@@ -61,6 +72,11 @@ impl Rule {
             Rule::CloseRate => "close_rate",
             Rule::UnrepliedShare => "unreplied_share",
             Rule::InsertFailedRate => "insert_failed_rate",
+            Rule::EarlyDropRate => "early_drop_rate",
+            Rule::ChaintoolongRate => "chaintoolong_rate",
+            Rule::InvalidRate => "invalid_rate",
+            Rule::StaleUdpEntries => "stale_udp_entries",
+            Rule::SnatPortShare => "snat_port_share",
             Rule::LimitBelowKubeProxy => "limit_below_kube_proxy",
             Rule::BaselineNodePeak => "baseline_node_peak",
             Rule::BaselineWorkloadPeak => "baseline_workload_peak",
@@ -116,9 +132,7 @@ fn judge(value: f64, t: &Threshold) -> Status {
     Status::Pass
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
+use crate::numbers::fill as pct;
 
 struct Acc {
     status: Status,
@@ -189,7 +203,21 @@ pub fn evaluate(summary: &Summary, policy: &Policy, previous: Option<&Baseline>)
         unreplied_share(s, policy, &mut per);
     }
     drops(summary, policy, &nodes, &mut per);
-    insert_failed_rate(summary, policy, &mut per);
+    let r = &policy.rules;
+    for (rule, counter, t) in [
+        (
+            Rule::InsertFailedRate,
+            "insert_failed",
+            &r.insert_failed_rate,
+        ),
+        (Rule::EarlyDropRate, "early_drop", &r.early_drop_rate),
+        (Rule::ChaintoolongRate, "chaintoolong", &r.chaintoolong_rate),
+        (Rule::InvalidRate, "invalid", &r.invalid_rate),
+    ] {
+        counter_rate(summary, rule, counter, t, &mut per);
+    }
+    stale_udp_entries(summary, policy, &mut per);
+    snat_port_share(summary, policy, &mut per);
     limit_below_kube_proxy(summary, policy, &mut per);
     // A rule with nothing to measure on a node is skipped, not passed.
     for ((rule, _), acc) in per.iter_mut() {
@@ -380,27 +408,87 @@ fn drops(summary: &Summary, policy: &Policy, nodes: &[Option<String>], per: &mut
 }
 
 /// `insert_failed` per second between counter captures.
-fn insert_failed_rate(summary: &Summary, policy: &Policy, per: &mut Accs) {
-    let r = &policy.rules;
+fn counter_rate(summary: &Summary, rule: Rule, counter: &str, t: &Threshold, per: &mut Accs) {
     for st in &summary.stats {
-        let Some(rate) = st
-            .rates
-            .as_ref()
-            .and_then(|x| x.per_s.get("insert_failed").copied())
-        else {
+        let Some(rates) = st.rates.as_ref() else {
+            continue;
+        };
+        let rate = rates.per_s.get(counter).copied().unwrap_or(0.0);
+        let acc = per.entry((rule, st.node.clone())).or_insert_with(Acc::new);
+        acc.add(
+            judge(rate, t),
+            rate,
+            t.fail,
+            format!(
+                "{counter} {}/s from {} to {} ({})",
+                crate::analysis::causes::rate(rate),
+                rates.since.format("%H:%M:%S"),
+                st.captured_at
+                    .map_or("?".into(), |t| t.format("%H:%M:%S UTC").to_string()),
+                st.path
+            ),
+        );
+    }
+}
+
+/// Unreplied UDP entries pointing at backends that are gone, per snapshot
+/// (measured by the analysis when above its threshold, 0 otherwise).
+fn stale_udp_entries(summary: &Summary, policy: &Policy, per: &mut Accs) {
+    let t = &policy.rules.stale_udp_entries;
+    for s in summary
+        .snapshots
+        .iter()
+        .filter(|s| !s.partial && s.captured_at.is_some())
+    {
+        let stale = summary
+            .diagnoses
+            .iter()
+            .filter(|d| {
+                d.cause == Cause::StaleUdp && d.node == s.node && Some(d.to) == s.captured_at
+            })
+            .map(|d| d.value)
+            .fold(0.0, f64::max);
+        let acc = per
+            .entry((Rule::StaleUdpEntries, s.node.clone()))
+            .or_insert_with(Acc::new);
+        acc.add(
+            judge(stale, t),
+            stale,
+            t.fail,
+            format!(
+                "{stale:.0} unreplied UDP entries to backends that are gone ({})",
+                s.path
+            ),
+        );
+    }
+}
+
+/// The largest share of source ports masquerading used towards one
+/// destination, per snapshot.
+fn snat_port_share(summary: &Summary, policy: &Policy, per: &mut Accs) {
+    let t = &policy.rules.snat_port_share;
+    for s in summary.snapshots.iter().filter(|s| !s.partial) {
+        let Some(top) = s.snat.first() else {
+            // No masqueraded entry: nothing used, nothing at risk.
+            per.entry((Rule::SnatPortShare, s.node.clone()))
+                .or_insert_with(Acc::new)
+                .add(judge(0.0, t), 0.0, t.fail, String::new());
             continue;
         };
         let acc = per
-            .entry((Rule::InsertFailedRate, st.node.clone()))
+            .entry((Rule::SnatPortShare, s.node.clone()))
             .or_insert_with(Acc::new);
         acc.add(
-            judge(rate, &r.insert_failed_rate),
-            rate,
-            r.insert_failed_rate.fail,
+            judge(top.share, t),
+            top.share,
+            t.fail,
             format!(
-                "insert_failed {rate:.2}/s up to {} ({})",
-                st.captured_at.map_or("?".into(), |t| t.to_rfc3339()),
-                st.path
+                "{} of the source ports from {} to {}:{} in use ({})",
+                pct(top.share),
+                top.snat_address,
+                top.destination,
+                top.port,
+                s.path
             ),
         );
     }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::Rule;
 use crate::analysis::attribution::Workload;
+use crate::analysis::thresholds::Thresholds;
 
 /// What a breach of a rule's `fail` threshold is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -74,6 +75,16 @@ pub struct Rules {
     pub unreplied_share: Threshold,
     /// insert_failed per second between counter captures (clash races).
     pub insert_failed_rate: Threshold,
+    /// early_drop per second: the table at its limit, evicting.
+    pub early_drop_rate: Threshold,
+    /// chaintoolong per second: inserts refused on long hash chains.
+    pub chaintoolong_rate: Threshold,
+    /// invalid per second: packets conntrack could not place.
+    pub invalid_rate: Threshold,
+    /// Unreplied UDP entries to backends that are gone.
+    pub stale_udp_entries: Threshold,
+    /// Source ports masquerading used towards one destination.
+    pub snat_port_share: Threshold,
     /// A limit below what kube-proxy's formula would set for the node.
     pub limit_below_kube_proxy: Switch,
 }
@@ -93,6 +104,11 @@ impl Default for Rules {
             close_rate: t(200.0, 500.0),
             unreplied_share: t(0.05, 0.10),
             insert_failed_rate: t(1.0, 10.0),
+            early_drop_rate: t(1.0, 10.0),
+            chaintoolong_rate: t(0.1, 1.0),
+            invalid_rate: t(100.0, 1_000.0),
+            stale_udp_entries: t(20.0, 200.0),
+            snat_port_share: t(0.50, 0.80),
             limit_below_kube_proxy: Switch {
                 enabled: true,
                 severity: OnBreach::Warn,
@@ -176,6 +192,11 @@ impl Policy {
             (Rule::CloseRate, &p.rules.close_rate),
             (Rule::UnrepliedShare, &p.rules.unreplied_share),
             (Rule::InsertFailedRate, &p.rules.insert_failed_rate),
+            (Rule::EarlyDropRate, &p.rules.early_drop_rate),
+            (Rule::ChaintoolongRate, &p.rules.chaintoolong_rate),
+            (Rule::InvalidRate, &p.rules.invalid_rate),
+            (Rule::StaleUdpEntries, &p.rules.stale_udp_entries),
+            (Rule::SnatPortShare, &p.rules.snat_port_share),
         ] {
             if let (Some(warn), Some(fail)) = (r.warn, r.fail) {
                 if warn > fail {
@@ -188,6 +209,26 @@ impl Policy {
             }
         }
         Ok(p)
+    }
+
+    /// The analysis's thresholds with this policy's `warn` values, so that
+    /// findings and rules agree on what is background.
+    pub fn thresholds(&self) -> Thresholds {
+        let d = Thresholds::default();
+        let r = &self.rules;
+        let warn = |t: &Threshold, default: f64| t.warn.unwrap_or(default);
+        Thresholds {
+            insert_failed_per_s: warn(&r.insert_failed_rate, d.insert_failed_per_s),
+            early_drop_per_s: warn(&r.early_drop_rate, d.early_drop_per_s),
+            chaintoolong_per_s: warn(&r.chaintoolong_rate, d.chaintoolong_per_s),
+            invalid_per_s: warn(&r.invalid_rate, d.invalid_per_s),
+            stale_udp_entries: crate::numbers::round_u64(warn(
+                &r.stale_udp_entries,
+                d.stale_udp_entries as f64,
+            )),
+            snat_port_share: warn(&r.snat_port_share, d.snat_port_share),
+            ..d
+        }
     }
 
     /// The workload-share thresholds for `workload`.

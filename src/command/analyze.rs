@@ -92,8 +92,13 @@ pub fn default_output(first: &str) -> PathBuf {
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
-    let (cfg, read, summary) =
-        super::read_and_analyze(&args.paths, &args.input, &args.time, args.rows)?;
+    let (cfg, read, summary) = super::read_and_analyze(
+        &args.paths,
+        &args.input,
+        &args.time,
+        args.rows,
+        Default::default(),
+    )?;
     if read.loaded.usable_inputs() == 0 {
         return Err(Error::NoInput(format!(
             "none of the {} files could be used (see above)",

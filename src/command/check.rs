@@ -22,7 +22,13 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Error> {
         })?),
         None => None,
     };
-    let (cfg, read, summary) = super::read_and_analyze(&args.paths, &args.input, &args.time, 10)?;
+    let (cfg, read, summary) = super::read_and_analyze(
+        &args.paths,
+        &args.input,
+        &args.time,
+        10,
+        policy.thresholds(),
+    )?;
     if read.loaded.usable_inputs() == 0 {
         return Err(Error::NoInput(format!(
             "none of the {} files could be used",

@@ -89,6 +89,7 @@ pub fn read_and_analyze(
     input: &crate::cli::InputArgs,
     time: &crate::cli::TimeArgs,
     top: usize,
+    thresholds: crate::analysis::thresholds::Thresholds,
 ) -> Result<(InputConfig, Read, crate::analysis::Summary), Error> {
     let cfg = InputConfig::from_args(input)?;
     let (clock, drops) = crate::config::time_options(time)?;
@@ -100,6 +101,7 @@ pub fn read_and_analyze(
             timeouts: cfg.timeouts.clone(),
             clock,
             drops,
+            thresholds,
             ..crate::analysis::AnalyzeOptions::default()
         },
     )?;

@@ -7,7 +7,8 @@ use crate::error::{Error, Exit};
 use crate::report::timeline;
 
 pub fn run(args: &TimelineArgs) -> Result<Exit, Error> {
-    let (cfg, read, summary) = super::read_and_analyze(&args.paths, &args.input, &args.time, 10)?;
+    let (cfg, read, summary) =
+        super::read_and_analyze(&args.paths, &args.input, &args.time, 10, Default::default())?;
     if read.loaded.logs.is_empty() {
         return Err(Error::NoInput(
             "no log among the inputs (dmesg, syslog, journal, serial console or Cloud Logging)"

@@ -4,6 +4,8 @@
 //! and a recommendation. A finding never claims more than its inputs show:
 //! when something is missing, the evidence says what, and what it would add.
 
+mod causes;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -11,6 +13,7 @@ use serde::Serialize;
 use super::attribution::{AddrKind, Workload, workload_of};
 use super::drops::{Burst, CounterCheck, Drops, Recurrence, Symptom, Verdict};
 use super::{NodeSummary, SnapshotSummary, WorkloadRow};
+use crate::analysis::causes::rate as rate_text;
 use crate::facts::{self, BYTES_PER_ENTRY};
 use crate::model::inventory::Inventory;
 use crate::numbers::{fill as pct, thousands};
@@ -44,6 +47,10 @@ pub struct Finding {
     pub title: String,
     pub evidence: Vec<Evidence>,
     pub recommendation: String,
+    /// What ranks findings of one severity: packets or flows affected per
+    /// second, or entries held; not written out.
+    #[serde(skip)]
+    pub impact: f64,
 }
 
 /// What the findings are drawn from.
@@ -59,6 +66,8 @@ pub struct Facts<'a> {
     pub inventories: Vec<&'a Inventory>,
     pub has_logs: bool,
     pub has_stats: bool,
+    pub diagnoses: &'a [crate::analysis::causes::Diagnosis],
+    pub thresholds: &'a crate::analysis::thresholds::Thresholds,
 }
 
 fn ev(text: impl Into<String>, sources: impl IntoIterator<Item = String>) -> Evidence {
@@ -93,7 +102,14 @@ fn workload_list(rows: &[WorkloadRow], min_share: f64) -> String {
         .iter()
         .filter(|w| w.share >= min_share)
         .take(4)
-        .map(|w| format!("{} {} ({})", w.workload, thousands(w.entries), pct(w.share)))
+        .map(|w| {
+            format!(
+                "{} {} ({} of the entries)",
+                w.workload,
+                thousands(w.entries),
+                pct(w.share)
+            )
+        })
         .collect();
     if parts.is_empty() {
         "no workload above 10 %".into()
@@ -109,12 +125,13 @@ pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
     let have_inventory = f.inventories.iter().any(|i| !i.pods.is_empty());
 
     exhaustion(f, &peaks, have_inventory, &mut out);
-    churn(&peaks, &mut out);
+    churn(&peaks, f.thresholds, &mut out);
     hot_destinations(f, &peaks, &mut out);
     outliers(&peaks, &mut out);
-    dns(f, &mut out);
+    causes::dns(f, &mut out);
     limits(f, &peaks, &mut out);
-    counters(f, &mut out);
+    causes::causes(f, &mut out);
+    expectations(f, &mut out);
     for r in f.recurrences {
         let nodes: Vec<&str> = r.nodes.iter().map(node_name).collect();
         out.push(Finding {
@@ -126,10 +143,18 @@ pub fn findings(f: &Facts<'_>) -> Vec<Finding> {
                 "Look for what runs every day at {} UTC (cron jobs, batch or backup windows, CDN or cache purges, client retries after a scheduled deploy) and take a conntrack -L snapshot during the next occurrence.",
                 r.time_of_day
             ),
+            impact: r.bursts as f64,
         });
     }
+    causes::healthy(f, &mut out);
     missing_inputs(f, have_inventory, &mut out);
-    out.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.id.cmp(&b.id)));
+    // Most severe first; within a severity, most impact first.
+    out.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| b.impact.total_cmp(&a.impact))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     out
 }
 
@@ -141,7 +166,7 @@ fn exhaustion(
 ) {
     for n in f.nodes {
         let bursts: Vec<&Burst> = f.bursts.iter().filter(|b| b.node == n.node).collect();
-        let full = n.peak_utilization.is_some_and(|u| u >= 0.9);
+        let full = n.peak_utilization.is_some_and(|u| u >= f.thresholds.full);
         let counted: u64 = f
             .checks
             .iter()
@@ -210,14 +235,45 @@ fn exhaustion(
         out.push(Finding {
             id: format!("exhaustion-{}", node_name(&n.node)),
             severity: Severity::Critical,
-            title: format!("Conntrack table of {} ran full and dropped packets", node_name(&n.node)),
+            // "Full" only when a snapshot or the log says so, "dropped"
+            // only when the log or the drop counter does.
+            title: if !bursts.is_empty() || (full && counted > 0) {
+                format!("Conntrack table of {} ran full and dropped packets", node_name(&n.node))
+            } else if full {
+                format!(
+                    "Conntrack table of {} reached {} of its limit",
+                    node_name(&n.node),
+                    n.peak_utilization.map_or("?".into(), pct)
+                )
+            } else {
+                format!(
+                    "Conntrack on {} dropped {} packets (drop counter); no snapshot or log shows the table full",
+                    node_name(&n.node),
+                    thousands(counted)
+                )
+            },
             evidence,
             recommendation: "Stop what fills the table (see the churn and hot-destination findings), then give the node headroom (see the limit finding). New flows are dropped while the table is full: DNS lookups, health checks and new RPCs fail first.".into(),
+            impact: bursts.iter().map(|b| b.upper_bound).sum::<u64>().max(counted) as f64,
         });
     }
 }
 
-fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Finding>) {
+/// How serious a finding about who holds a table is, by how full it was:
+/// below the notable fill, the largest holder of a small table is context.
+fn by_fill(s: &SnapshotSummary, t: &crate::analysis::thresholds::Thresholds) -> Severity {
+    match s.utilization {
+        Some(u) if u >= t.full => Severity::Critical,
+        Some(u) if u < t.notable_fill => Severity::Info,
+        _ => Severity::Warning,
+    }
+}
+
+fn churn(
+    peaks: &BTreeMap<Option<String>, &SnapshotSummary>,
+    t: &crate::analysis::thresholds::Thresholds,
+    out: &mut Vec<Finding>,
+) {
     // A workload counts as churning on its worst node.
     let mut worst: BTreeMap<&Workload, (&SnapshotSummary, &WorkloadRow, u64)> = BTreeMap::new();
     for s in peaks.values() {
@@ -235,7 +291,11 @@ fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Findi
     }
     for (name, (s, w, tw)) in worst {
         let window = s.stats.close_history.window_s.max(1);
-        let rate = tw as f64 / f64::from(window);
+        // A part never exceeds its whole: the node's close rate counts
+        // every closing state, this only the workload's TIME_WAIT.
+        let raw = tw as f64 / f64::from(window);
+        let node_rate = s.stats.close_rate_per_s;
+        let rate = node_rate.map_or(raw, |n| raw.min(n));
         let nodes: Vec<String> = peaks
             .values()
             .filter(|p| {
@@ -247,23 +307,25 @@ fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Findi
             .collect();
         out.push(Finding {
             id: format!("churn-{name}"),
-            severity: if s.utilization.is_some_and(|u| u >= 0.9) { Severity::Critical } else { Severity::Warning },
-            title: format!("{name} opens and closes connections at ~{rate:.0}/s; each lingers {window} s in TIME_WAIT"),
+            severity: by_fill(s, t),
+            title: format!("{name} opens and closes connections at ~{}/s; each lingers {window} s in TIME_WAIT", rate_text(rate)),
             evidence: vec![
                 ev(
                     format!(
-                        "{} of its {} entries on {} are TIME_WAIT ({} of the table)",
+                        "{} of its {} entries on {} are TIME_WAIT; the workload holds {} of the node's {} entries",
                         thousands(tw),
                         thousands(w.entries),
                         node_name(&s.node),
-                        pct(w.share)
+                        pct(w.share),
+                        thousands(s.stats.entries)
                     ),
                     [s.path.clone()],
                 ),
                 ev(
                     format!(
-                        "TIME_WAIT / {window} s ≈ {rate:.0} closes per second from this workload; the node closes {:.0}/s in all",
-                        s.stats.close_rate_per_s.unwrap_or(0.0)
+                        "TIME_WAIT / {window} s ≈ {} closes per second from this workload over the last {window} s; the node closes {}/s in all",
+                        rate_text(rate),
+                        node_rate.map_or("?".into(), rate_text)
                     ),
                     [],
                 ),
@@ -272,6 +334,7 @@ fn churn(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Findi
             recommendation: format!(
                 "Make {name} reuse connections (connection pooling, HTTP keep-alive, HTTP/2 or gRPC multiplexing) and find what drives its request rate (retries, a misconfigured upstream, a traffic surge)."
             ),
+            impact: rate,
         });
     }
 }
@@ -299,7 +362,7 @@ fn hot_destinations(
             .map(|(s, w)| {
                 ev(
                     format!(
-                        "{} entries on {} are answered by {} ({} of the table, {} of its pods seen)",
+                        "{} entries on {} are answered by {} ({} of the node's entries, {} of its pods seen)",
                         thousands(w.entries),
                         node_name(&s.node),
                         name,
@@ -351,9 +414,17 @@ fn hot_destinations(
         } else {
             "collocation"
         };
+        // As serious as the fullest table it shows up in.
+        let severity = seen
+            .iter()
+            .map(|(s, _)| by_fill(s, f.thresholds))
+            .min()
+            .unwrap_or(Severity::Info)
+            .max(Severity::Warning);
+        let entries: u64 = seen.iter().map(|(_, w)| w.entries).sum();
         out.push(Finding {
             id: format!("{id_kind}-{name}"),
-            severity: Severity::Warning,
+            severity,
             title: if collocated.is_empty() {
                 format!("{name} receives a large share of its nodes' connections")
             } else {
@@ -361,6 +432,7 @@ fn hot_destinations(
             },
             evidence,
             recommendation,
+            impact: entries as f64,
         });
     }
 }
@@ -436,91 +508,7 @@ fn outliers(peaks: &BTreeMap<Option<String>, &SnapshotSummary>, out: &mut Vec<Fi
         title: format!("{} of {} nodes hold far more entries than the rest", hot.len(), peaks.len()),
         evidence,
         recommendation: "What the outlier nodes share is where to look first: a proxy or gateway workload pinned to them, or replicas collocated by the scheduler.".into(),
-    });
-}
-
-fn dns(f: &Facts<'_>, out: &mut Vec<Finding>) {
-    let mut evidence = Vec::new();
-    let mut worst = 0.0_f64;
-    // Each node's largest DNS share.
-    let mut per_node: BTreeMap<Option<String>, (f64, u64, &SnapshotSummary)> = BTreeMap::new();
-    for s in f.snapshots {
-        let dns: u64 = s
-            .stats
-            .top_ports
-            .iter()
-            .filter(|p| p.port == 53 && p.proto == "udp")
-            .map(|p| p.entries)
-            .sum();
-        let share = if s.stats.entries > 0 {
-            dns as f64 / s.stats.entries as f64
-        } else {
-            0.0
-        };
-        if share >= 0.05 && per_node.get(&s.node).is_none_or(|(b, _, _)| share > *b) {
-            per_node.insert(s.node.clone(), (share, dns, s));
-        }
-    }
-    for (node, (share, dns, s)) in &per_node {
-        worst = worst.max(*share);
-        evidence.push(ev(
-            format!(
-                "up to {} UDP/53 entries on {} ({} of the table)",
-                thousands(*dns),
-                node_name(node),
-                pct(*share)
-            ),
-            [s.path.clone()],
-        ));
-    }
-    if !f.symptoms.is_empty() {
-        let first = f.symptoms.iter().filter_map(|s| s.ts).min();
-        let last = f.symptoms.iter().filter_map(|s| s.ts).max();
-        let during = f
-            .symptoms
-            .iter()
-            .filter(|s| {
-                s.ts.is_some_and(|t| {
-                    f.bursts.iter().any(|b| match (b.start, b.end) {
-                        (Some(a), Some(e)) => t >= a && t <= e,
-                        _ => false,
-                    })
-                })
-            })
-            .count();
-        evidence.push(ev(
-            format!(
-                "{} DNS failures in application logs{}; {} of them during drop bursts",
-                f.symptoms.len(),
-                match (first, last) {
-                    (Some(a), Some(b)) => format!(
-                        " between {} and {}",
-                        a.format("%Y-%m-%d %H:%M"),
-                        b.format("%Y-%m-%d %H:%M UTC")
-                    ),
-                    _ => String::new(),
-                },
-                during
-            ),
-            f.symptoms
-                .iter()
-                .take(3)
-                .map(|s| format!("{}:{}", s.path, s.line)),
-        ));
-    }
-    if evidence.is_empty() {
-        return;
-    }
-    out.push(Finding {
-        id: "dns".into(),
-        severity: if f.symptoms.is_empty() { Severity::Info } else { Severity::Warning },
-        title: if f.symptoms.is_empty() {
-            format!("DNS takes up to {} of a table", pct(worst))
-        } else {
-            "DNS lookups failed while tables were full".into()
-        },
-        evidence,
-        recommendation: "Run NodeLocal DNSCache: its NOTRACK rules keep UDP/53 out of the conntrack table, and lookups stop failing when the table fills. Make clients cache and retry lookups.".into(),
+        impact: hot.iter().map(|s| s.stats.entries).sum::<u64>() as f64,
     });
 }
 
@@ -577,8 +565,12 @@ fn limits(
             let kernel = facts::kernel_default_max(mem);
             evidence.push(ev(
                 format!(
-                    "the kernel's default for {} GiB of RAM would be {}",
-                    mem >> 30,
+                    "the kernel's default for {} of RAM would be {}",
+                    if mem >= 1 << 30 {
+                        format!("{} GiB", mem >> 30)
+                    } else {
+                        format!("{} MiB", mem >> 20)
+                    },
                     thousands(kernel)
                 ),
                 [],
@@ -606,46 +598,13 @@ fn limits(
                 "After fixing the cause, raise nf_conntrack_max to {} (kube-proxy: --conntrack-min, or --conntrack-max-per-core × cores) and the hash size to a quarter of it; a larger table only buys time if connections keep churning.",
                 thousands(wanted)
             ),
+            impact: peak_entries as f64,
         });
     }
 }
 
-fn counters(f: &Facts<'_>, out: &mut Vec<Finding>) {
-    for c in f.checks.iter().filter(|c| c.verdict == Verdict::ClashRaces) {
-        out.push(Finding {
-            id: format!("clash-races-{}-{}", node_name(&c.node), c.to.format("%Y%m%dT%H%M")),
-            severity: Severity::Warning,
-            title: format!("Insert races on {} while the table was not full", node_name(&c.node)),
-            evidence: vec![ev(
-                format!(
-                    "insert_failed +{} between {} and {}, with drop +{} and the table at {}",
-                    c.insert_failed.unwrap_or(0),
-                    c.from.format("%H:%M:%S"),
-                    c.to.format("%H:%M:%S UTC"),
-                    c.drop.unwrap_or(0),
-                    c.utilization.map_or("an unknown fill".into(), pct)
-                ),
-                [],
-            )],
-            recommendation: "These are races between packets of the same new flow (classically parallel A and AAAA lookups over UDP), not exhaustion: use NodeLocal DNSCache, `single-request-reopen` in resolv.conf, or TCP for DNS.".into(),
-        });
-    }
-    for r in f.stats {
-        let Some(rates) = &r.rates else { continue };
-        let Some(&d) = rates.delta.get("chaintoolong").filter(|d| **d > 0) else {
-            continue;
-        };
-        out.push(Finding {
-            id: format!("chaintoolong-{}-{}", node_name(&r.node), r.captured_at.map_or(String::new(), |t| t.format("%Y%m%dT%H%M").to_string())),
-            severity: Severity::Warning,
-            title: format!("Inserts refused on {}: hash chains too long", node_name(&r.node)),
-            evidence: vec![ev(
-                format!("chaintoolong +{d} in {:.0} s", rates.interval_s),
-                [r.path.clone()],
-            )],
-            recommendation: "Packets were dropped without a full table because a hash bucket's chain grew too long: raise nf_conntrack_buckets (hashsize) so chains stay short, and look for many flows that hash alike (one client to one server port).".into(),
-        });
-    }
+/// A helper's expectation table, from the logs.
+fn expectations(f: &Facts<'_>, out: &mut Vec<Finding>) {
     if f.drops.expectation_full > 0 {
         out.push(Finding {
             id: "expectation-table-full".into(),
@@ -653,6 +612,7 @@ fn counters(f: &Facts<'_>, out: &mut Vec<Finding>) {
             title: "A conntrack helper ran out of expectations".into(),
             evidence: vec![ev(format!("{} `expectation table full` lines in the logs", thousands(f.drops.expectation_full)), [])],
             recommendation: "This is the helpers' table (FTP, SIP, ...), not the main one: raise nf_conntrack_expect_max or turn off the helper that is not needed.".into(),
+            impact: f.drops.expectation_full as f64,
         });
     }
 }
@@ -688,5 +648,6 @@ fn missing_inputs(f: &Facts<'_>, have_inventory: bool, out: &mut Vec<Finding>) {
         evidence: missing,
         recommendation:
             "Capture the missing inputs during the next occurrence to confirm the findings.".into(),
+        impact: 0.0,
     });
 }
