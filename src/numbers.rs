@@ -14,18 +14,33 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// A share as a percentage with one decimal: `0.7953` → `79.5%`.
+/// `part` of `whole` as a percentage, by the one rule of [`fill`]:
+/// `7953` of `10000` → `79.5%`.
 pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
         return "-".into();
     }
-    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    fill(part as f64 / whole as f64)
 }
 
-/// A fill ratio as a percentage, rounded down so a table one entry short of
-/// its limit does not read "100.0%".
+/// A share or fill as a percentage with one decimal, rounded down, so a
+/// table one entry short of its limit does not read "100.0%" and a part
+/// never reads more than its whole. Every percentage of every output goes
+/// through here: the same value reads the same everywhere.
 pub fn fill(u: f64) -> String {
-    format!("{:.1}%", (u * 1000.0).floor() / 10.0)
+    // The small nudge keeps 0.2 (stored as 0.19999…) at 20.0%.
+    format!("{:.1}%", ((u * 1000.0) + 1e-6).floor() / 10.0)
+}
+
+/// A rate per second: whole numbers from 10 up (`37`, `1,204`), one
+/// decimal below (`0.4`, `9.2`). Every rate of every output goes through
+/// here.
+pub fn rate(per_s: f64) -> String {
+    if per_s >= 10.0 {
+        thousands(round_u64(per_s))
+    } else {
+        format!("{per_s:.1}")
+    }
 }
 
 /// `v` rounded to a whole number, held within `u64`: NaN and negatives are

@@ -350,14 +350,7 @@ fn explain_insert_failures_by_snat(out: &mut Vec<Diagnosis>) {
     });
 }
 
-/// A rate as people read it: `37/s`, `0.4/s`.
-pub fn rate(per_s: f64) -> String {
-    if per_s >= 10.0 {
-        format!("{}", crate::numbers::round_u64(per_s))
-    } else {
-        format!("{per_s:.1}")
-    }
-}
+pub use crate::numbers::rate;
 
 /// Unreplied UDP entries of a snapshot whose backend is gone: a pod the
 /// inventory saw deleted (and no pod has its address now), or an address a

@@ -566,10 +566,10 @@ fn workloads_chart<DB: DrawingBackend>(
             x1,
             y1,
             text: format!(
-                "{}: {} entries ({:.1}%): {}",
+                "{}: {} entries ({} of the node's): {}",
                 w.workload,
-                w.entries,
-                w.share * 100.0,
+                crate::numbers::thousands(w.entries),
+                crate::numbers::fill(w.share),
                 states.join(", ")
             ),
         });

@@ -219,9 +219,9 @@ pub fn render(
                 || escape(b.note.as_deref().unwrap_or("-")),
                 |x| {
                     format!(
-                        "{} ({:.1}%)",
+                        "{} ({} of the entries)",
                         escape(&x.workload.to_string()),
-                        x.share * 100.0
+                        crate::numbers::fill(x.share)
                     )
                 },
             );

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use super::{percent, thousands};
 use crate::analysis::{SnapshotSummary, Summary};
+use crate::numbers::rate;
 use crate::pipeline::InputReport;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -26,12 +27,42 @@ pub fn sparkline(values: &[f64]) -> String {
         .collect()
 }
 
-fn rate(r: f64) -> String {
-    if r >= 100.0 {
-        thousands(crate::numbers::round_u64(r))
-    } else {
-        format!("{r:.1}")
-    }
+/// A node's drop rate and the window it was measured over: its fastest
+/// burst in the logs, else its fastest counter interval.
+fn drop_rate(s: &Summary, node: &Option<String>) -> Option<(f64, String)> {
+    let minutes = |secs: f64| {
+        let m = crate::numbers::round_u64(secs / 60.0).max(1);
+        if m >= 120 {
+            format!("{} h", m / 60)
+        } else {
+            format!("{m} min")
+        }
+    };
+    let burst = s
+        .bursts
+        .iter()
+        .filter(|b| &b.node == node && b.duration_s > 0)
+        .map(|b| {
+            let secs = b.duration_s as f64;
+            (
+                b.upper_bound as f64 / secs,
+                format!("{} burst", minutes(secs)),
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    burst.or_else(|| {
+        s.stats
+            .iter()
+            .filter(|x| &x.node == node)
+            .filter_map(|x| x.rates.as_ref())
+            .map(|r| {
+                (
+                    r.per_s.get("drop").copied().unwrap_or(0.0),
+                    format!("{} of counters", minutes(r.interval_s)),
+                )
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    })
 }
 
 /// A titled table of labels with their entries and share of `total`.
@@ -337,8 +368,8 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  TOP SOURCE WORKLOAD",
-            "NODE", "PEAK", "LIMIT", "FULL", "CLOSES/S", "DROPS/S"
+            "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  {:<18}  TOP SOURCE WORKLOAD",
+            "NODE", "PEAK", "LIMIT", "FULL", "CLOSES/S", "DROPS/S", "DROPS OVER"
         )?;
         for n in &s.nodes {
             let peak = s
@@ -346,14 +377,7 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
                 .iter()
                 .filter(|x| x.node == n.node)
                 .max_by_key(|x| x.stats.entries);
-            // The worst interval between two counter captures.
-            let drops = s
-                .stats
-                .iter()
-                .filter(|x| x.node == n.node)
-                .filter_map(|x| x.rates.as_ref())
-                .filter_map(|r| r.per_s.get("drop").copied())
-                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+            let drops = drop_rate(s, &n.node);
             // The workload holding most of the fullest snapshot (an address
             // or a network when there is no inventory).
             let top = peak.and_then(|p| {
@@ -369,7 +393,7 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             });
             writeln!(
                 out,
-                "{:<name_w$}{:>9}{:>9}{}{:>10}{:>9}  {}",
+                "{:<name_w$}{:>9}{:>9}{}{:>10}{:>9}  {:<18}  {}",
                 n.node.as_deref().unwrap_or("(unknown)"),
                 n.peak_entries.map(thousands).unwrap_or_else(|| "-".into()),
                 n.limit.map(thousands).unwrap_or_else(|| "-".into()),
@@ -379,10 +403,15 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
                 peak.and_then(|p| p.stats.close_rate_per_s)
                     .map(rate)
                     .unwrap_or_else(|| "-".into()),
-                drops.map(rate).unwrap_or_else(|| "-".into()),
+                drops.as_ref().map_or_else(|| "-".into(), |(r, _)| rate(*r)),
+                drops.map_or_else(|| "-".into(), |(_, w)| w),
                 top.unwrap_or_else(|| "-".into())
             )?;
         }
+        writeln!(
+            out,
+            "DROPS/S: the fastest burst in the logs (upper bound, over its own minutes), else the fastest interval between conntrack -S captures"
+        )?;
     }
     if s.drops.total_logged > 0 || !s.bursts.is_empty() {
         writeln!(out)?;

@@ -109,7 +109,7 @@ fn burst_line(b: &Burst, n: usize) -> String {
                 .take(3)
                 .map(|x| {
                     let tw = x.by_state.get("TIME_WAIT").copied().unwrap_or(0);
-                    let mut t = format!("{} {:.1}%", x.workload, x.share * 100.0);
+                    let mut t = format!("{} {}", x.workload, crate::numbers::fill(x.share));
                     if x.entries > 0 && tw * 2 > x.entries {
                         t.push_str(&format!(" ({}% TIME_WAIT)", tw * 100 / x.entries));
                     }
