@@ -229,7 +229,7 @@ fn timeline_without_logs_is_an_input_error() {
 }
 
 #[test]
-fn a_timestamp_less_drop_line_is_a_bad_line() {
+fn a_timestamp_less_drop_line_still_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("kern.log");
     std::fs::write(
@@ -237,19 +237,22 @@ fn a_timestamp_less_drop_line_is_a_bad_line() {
         "Nov 26 08:57:40 node-a kernel: [ 1.0] nf_conntrack: table full, dropping packet\nnf_conntrack: table full, dropping packet\n",
     )
     .unwrap();
+    // Counted with its time unknown, named by line; not a skipped line, so
+    // --strict has nothing to fail on.
     common::ctsleuth()
         .args(["timeline", "--year", "2024"])
         .arg(&f)
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "kern.log:2: expected a log timestamp",
-        ));
+            "1 message that matters had no readable time (line 2)",
+        ))
+        .stdout(predicate::str::contains("time unknown: 1 drop logged"));
     common::ctsleuth()
         .args(["timeline", "--strict", "--year", "2024"])
         .arg(&f)
         .assert()
-        .code(2);
+        .success();
 }
 
 #[test]
@@ -274,4 +277,54 @@ fn a_dmesg_t_capture_gives_raw_dmesg_its_boot_time() {
     // The second day is in both captures: counted once.
     assert_eq!(v["drops"]["lower_bound"], 81);
     assert!(v["warnings"].to_string().contains("counted once"));
+}
+
+#[test]
+fn a_quoted_paste_with_damaged_stamps_loses_no_drop() {
+    // Quoted twice in an e-mail; two of the six table-full lines lost their
+    // time to an editor's `[...]`.
+    let v = timeline_json(&["--year", "2024", "samples/logs/pasted-email-quoted.txt"]);
+    let d = &v["drops"];
+    assert_eq!(d["total_logged"], 6, "{d}");
+    assert_eq!(d["lower_bound"], 6);
+    assert_eq!(d["upper_bound"], 6 + 412);
+    let unknown = &d["time_unknown"][0];
+    assert_eq!(unknown["node"], "ip-10-0-21-77", "{unknown}");
+    assert_eq!(unknown["logged"], 2);
+    // The four placed ones make the burst; the others stay out of it.
+    let bursts = v["bursts"].as_array().unwrap();
+    assert_eq!(bursts.len(), 1);
+    assert_eq!(bursts[0]["logged"], 4);
+    let out = common::ctsleuth()
+        .args([
+            "timeline",
+            "--year",
+            "2024",
+            "samples/logs/pasted-email-quoted.txt",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("time unknown: 2 drops logged"), "{text}");
+    // The input says which lines had no time, and skips none.
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::ctsleuth()
+        .args([
+            "analyze", "--quiet", "--year", "2024", "--format", "json", "-o",
+        ])
+        .arg(dir.path())
+        .arg("samples/logs/pasted-email-quoted.txt")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let input = &v["inputs"][0];
+    assert_eq!(input["skipped"], 0, "{input}");
+    assert!(
+        input["warnings"]
+            .to_string()
+            .contains("no readable time (lines 8, 9)"),
+        "{input}"
+    );
 }

@@ -87,6 +87,7 @@ pub struct NodeDrops {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Drops {
+    /// Every logged drop, those whose time could not be read included.
     pub total_logged: u64,
     pub total_suppressed: u64,
     pub lower_bound: u64,
@@ -95,6 +96,20 @@ pub struct Drops {
     pub bucket_s: u32,
     pub note: &'static str,
     pub per_node: Vec<NodeDrops>,
+    /// Per node, the messages whose time could not be read: in the totals
+    /// and bounds above, in no bucket or burst.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub time_unknown: Vec<UnplacedDrops>,
+}
+
+/// Log messages of one node whose time could not be read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct UnplacedDrops {
+    pub node: Option<String>,
+    pub logged: u64,
+    pub suppressed: u64,
+    pub expectation_full: u64,
+    pub dns_failures: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -256,6 +271,25 @@ const LOGGED: &str = "logged";
 const SUPPRESSED: &str = "suppressed";
 const EXPECT: &str = "expectation_full";
 const DNS: &str = "dns";
+
+/// Sums of the events whose time is unknown, per node.
+fn unplaced(events: &[LogEvent]) -> Vec<UnplacedDrops> {
+    let mut by: BTreeMap<Option<String>, UnplacedDrops> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.at == At::Unknown) {
+        let u = by.entry(e.node.clone()).or_insert_with(|| UnplacedDrops {
+            node: e.node.clone(),
+            ..UnplacedDrops::default()
+        });
+        match e.kind {
+            EventKind::Drop => u.logged += e.count,
+            EventKind::Suppressed => u.suppressed += e.count,
+            EventKind::ExpectationFull => u.expectation_full += e.count,
+            EventKind::DnsFailure => u.dns_failures += e.count,
+            EventKind::Vmalloc => {}
+        }
+    }
+    by.into_values().collect()
+}
 
 /// Events → one frame (node, t in ms, clock, boot, kind, count).
 fn events_frame(events: &[LogEvent]) -> PolarsResult<DataFrame> {
@@ -447,15 +481,20 @@ pub fn timeline(events: &[LogEvent], opts: &DropOptions) -> PolarsResult<(Drops,
         }
     }
 
+    let time_unknown = unplaced(events);
+    let (u_logged, u_suppressed, u_expect) = time_unknown.iter().fold((0, 0, 0), |(a, b, c), u| {
+        (a + u.logged, b + u.suppressed, c + u.expectation_full)
+    });
     let drops = Drops {
-        total_logged: per_node.iter().map(|n| n.logged).sum(),
-        total_suppressed: per_node.iter().map(|n| n.suppressed).sum(),
-        lower_bound: per_node.iter().map(|n| n.logged).sum(),
-        upper_bound: per_node.iter().map(|n| n.upper_bound).sum(),
-        expectation_full: per_node.iter().map(|n| n.expectation_full).sum(),
+        total_logged: per_node.iter().map(|n| n.logged).sum::<u64>() + u_logged,
+        total_suppressed: per_node.iter().map(|n| n.suppressed).sum::<u64>() + u_suppressed,
+        lower_bound: per_node.iter().map(|n| n.logged).sum::<u64>() + u_logged,
+        upper_bound: per_node.iter().map(|n| n.upper_bound).sum::<u64>() + u_logged + u_suppressed,
+        expectation_full: per_node.iter().map(|n| n.expectation_full).sum::<u64>() + u_expect,
         bucket_s: opts.bucket_s,
         note: BOUNDS_NOTE,
         per_node,
+        time_unknown,
     };
     Ok((drops, bursts))
 }

@@ -116,8 +116,19 @@ pub(super) fn log_events(loaded: &Loaded, clock_opts: &ClockOptions) -> LogEvent
     let mut events = Vec::new();
     let mut symptoms = Vec::new();
     for (l, times) in loaded.logs.iter().zip(&resolved) {
+        // A line that lost its prefix (a damaged paste) belongs to the one
+        // host the rest of its file names, when there is exactly one.
+        let hosts: std::collections::BTreeSet<&String> =
+            l.records.iter().filter_map(|r| r.host.as_ref()).collect();
+        let only_host = (hosts.len() == 1)
+            .then(|| hosts.into_iter().next().cloned())
+            .flatten();
         for (r, t) in l.records.iter().zip(times) {
-            let node = l.node.clone().or_else(|| r.host.clone());
+            let node = l
+                .node
+                .clone()
+                .or_else(|| r.host.clone())
+                .or_else(|| only_host.clone());
             let (kind, count, conntrack_func) = match r.message {
                 Message::TableFull => (EventKind::Drop, 1, true),
                 Message::Suppressed { count, conntrack } => {

@@ -472,6 +472,28 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
         counter_checks,
         mut notes,
     } = drop_stage(loaded, opts, &stats, &nodes, &mut warnings)?;
+    // A node known only from its logs is a node too.
+    let logged_nodes: Vec<Option<String>> = bursts
+        .iter()
+        .map(|b| b.node.clone())
+        .chain(drops.time_unknown.iter().map(|u| u.node.clone()))
+        .collect();
+    for node in logged_nodes {
+        if !nodes.iter().any(|n| n.node == node) {
+            nodes.push(NodeSummary {
+                node,
+                limit: None,
+                limit_evidence: Vec::new(),
+                buckets: None,
+                timeouts: BTreeMap::new(),
+                snapshots: 0,
+                peak_entries: None,
+                peak_utilization: None,
+                cores: None,
+            });
+        }
+    }
+    nodes.sort_by(|a, b| a.node.cmp(&b.node));
 
     // Partial views (filtered listings, cut captures) are reported, but no
     // share, trend, suspect or finding rests on them.

@@ -231,6 +231,20 @@ fn parse_stream(
                 parse_log(&mut rest, block)?
             };
             apply_issues(report, scan.issues);
+            if scan.unstamped > 0 {
+                let lines: Vec<String> = scan.unstamped_lines.iter().map(u64::to_string).collect();
+                report.warnings.push(format!(
+                    "{} no readable time (line{} {}{}): counted in the totals and bounds, left out of the timeline and its bursts",
+                    if scan.unstamped == 1 {
+                        "1 message that matters had".to_string()
+                    } else {
+                        format!("{} messages that matter had", scan.unstamped)
+                    },
+                    if lines.len() == 1 { "" } else { "s" },
+                    lines.join(", "),
+                    if scan.unstamped > lines.len() as u64 { ", …" } else { "" }
+                ));
+            }
             let settings = apply_outcome(report, scan.limits);
             report.records += scan.records.len() as u64;
             Ok(Parsed::Log(scan.records, settings))

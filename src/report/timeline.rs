@@ -227,7 +227,7 @@ fn node_block(
 
 /// The whole timeline view.
 pub fn render(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if s.drops.per_node.is_empty() {
+    if s.drops.per_node.is_empty() && s.drops.time_unknown.is_empty() {
         writeln!(
             out,
             "no conntrack drops, rate-limit summaries or DNS failures in the logs"
@@ -240,6 +240,19 @@ pub fn render(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             .filter(|b| b.node == n.node && b.clock == n.clock)
             .collect();
         node_block(out, n, &bursts, s.drops.bucket_s)?;
+    }
+    for u in &s.drops.time_unknown {
+        writeln!(
+            out,
+            "{} — time unknown: {} logged, ≤ {} with suppressed, in no bucket or burst (their stamps could not be read)",
+            u.node.as_deref().unwrap_or("(node unknown)"),
+            if u.logged == 1 {
+                "1 drop".to_string()
+            } else {
+                format!("{} drops", thousands(u.logged))
+            },
+            thousands(u.logged + u.suppressed)
+        )?;
     }
     for r in &s.recurrences {
         let nodes: Vec<&str> = r

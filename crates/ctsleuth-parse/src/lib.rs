@@ -32,4 +32,5 @@
 pub mod hints;
 pub mod model;
 pub mod parse;
+pub mod replay;
 pub mod sniff;

@@ -79,6 +79,15 @@ fn ev(text: impl Into<String>, sources: impl IntoIterator<Item = String>) -> Evi
 
 /// A share as a percentage, rounded down: a table one entry short of full
 /// does not read 100 %.
+/// `1 burst`, `2 bursts`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 fn node_name(n: &Option<String>) -> &str {
     n.as_deref().unwrap_or("(node unknown)")
 }
@@ -173,7 +182,15 @@ fn exhaustion(
             .filter(|c| c.node == n.node && c.verdict == Verdict::Exhaustion)
             .filter_map(|c| c.drop)
             .sum();
-        if !full && bursts.is_empty() && counted == 0 {
+        // `table full` lines whose time could not be read still say so.
+        let unplaced: u64 = f
+            .drops
+            .time_unknown
+            .iter()
+            .filter(|u| u.node == n.node)
+            .map(|u| u.logged)
+            .sum();
+        if !full && bursts.is_empty() && counted == 0 && unplaced == 0 {
             continue;
         }
         let mut evidence = Vec::new();
@@ -214,11 +231,20 @@ fn exhaustion(
                 .collect();
             evidence.push(ev(
                 format!(
-                    "{} bursts of `table full, dropping packet`: {} logged, ≤ {} with suppressed; {}",
-                    bursts.len(),
+                    "{} of `table full, dropping packet`: {} logged, ≤ {} with suppressed; {}",
+                    plural(bursts.len(), "burst"),
                     thousands(logged),
                     thousands(upper),
                     when.join(", ")
+                ),
+                [],
+            ));
+        }
+        if unplaced > 0 {
+            evidence.push(ev(
+                format!(
+                    "{} `table full, dropping packet` lines whose time could not be read: counted, but in no burst",
+                    thousands(unplaced)
                 ),
                 [],
             ));
@@ -237,7 +263,7 @@ fn exhaustion(
             severity: Severity::Critical,
             // "Full" only when a snapshot or the log says so, "dropped"
             // only when the log or the drop counter does.
-            title: if !bursts.is_empty() || (full && counted > 0) {
+            title: if !bursts.is_empty() || unplaced > 0 || (full && counted > 0) {
                 format!("Conntrack table of {} ran full and dropped packets", node_name(&n.node))
             } else if full {
                 format!(
@@ -254,7 +280,7 @@ fn exhaustion(
             },
             evidence,
             recommendation: "Stop what fills the table (see the churn and hot-destination findings), then give the node headroom (see the limit finding). New flows are dropped while the table is full: DNS lookups, health checks and new RPCs fail first.".into(),
-            impact: bursts.iter().map(|b| b.upper_bound).sum::<u64>().max(counted) as f64,
+            impact: (bursts.iter().map(|b| b.upper_bound).sum::<u64>() + unplaced).max(counted) as f64,
         });
     }
 }
@@ -634,7 +660,7 @@ fn missing_inputs(f: &Facts<'_>, have_inventory: bool, out: &mut Vec<Finding>) {
     let unmatched = f.bursts.iter().filter(|b| b.snapshot.is_none()).count();
     if unmatched > 0 {
         missing.push(ev(
-            format!("{unmatched} bursts have no snapshot of their node nearby: their culprits are inferred from other times, if at all"),
+            format!("{} no snapshot of their node nearby: their culprits are inferred from other times, if at all", if unmatched == 1 { "1 burst has".to_string() } else { format!("{unmatched} bursts have") }),
             [],
         ));
     }

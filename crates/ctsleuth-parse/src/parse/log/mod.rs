@@ -49,13 +49,26 @@ pub struct LogScan {
     pub issues: LineIssues,
     /// Candidate lines read (after the prefilter).
     pub candidates: u64,
+    /// Messages that matter whose time could not be read: kept (with no
+    /// stamp) so every drop counts, and their first line numbers.
+    pub unstamped: u64,
+    pub unstamped_lines: Vec<u64>,
 }
+
+/// Line numbers of unstamped messages kept for the report.
+const UNSTAMPED_SHOWN: usize = 5;
 
 impl LogScan {
     /// Adds the scan of the next block of the same file.
     pub fn merge(&mut self, other: LogScan) {
         self.records.extend(other.records);
         self.candidates += other.candidates;
+        self.unstamped += other.unstamped;
+        for l in other.unstamped_lines {
+            if self.unstamped_lines.len() < UNSTAMPED_SHOWN {
+                self.unstamped_lines.push(l);
+            }
+        }
         self.issues.merge(other.issues);
         merge_settings(&mut self.limits, other.limits);
     }
@@ -115,6 +128,7 @@ pub fn scan_block(buf: &[u8], first_line: u64) -> LogScan {
         if line_no == 1 {
             text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
         }
+        let text = unquote(text);
         if !is_noise(text) {
             scan.candidates += 1;
             read_line(&mut scan, line_no, text);
@@ -124,13 +138,22 @@ pub fn scan_block(buf: &[u8], first_line: u64) -> LogScan {
     scan
 }
 
+/// A line quoted in an e-mail or a ticket (`> `, `>> `, `> > `), without
+/// its quoting.
+pub fn unquote(mut text: &[u8]) -> &[u8] {
+    while let Some(rest) = text.strip_prefix(b">") {
+        text = trim(rest);
+    }
+    text
+}
+
 /// Frames and reads one candidate line.
 fn read_line(scan: &mut LogScan, number: u64, text: &[u8]) {
     let framed = framing::frame_line(text);
-    take(scan, number, framed, text);
+    take(scan, number, framed);
 }
 
-fn take(scan: &mut LogScan, number: u64, framed: Framed<'_>, raw: &[u8]) {
+fn take(scan: &mut LogScan, number: u64, framed: Framed<'_>) {
     let msg: &[u8] = &framed.message;
     if memchr::memmem::find(msg, b"onntrack").is_some() {
         settings::log_limit_line(&mut scan.limits, number, msg);
@@ -140,12 +163,12 @@ fn take(scan: &mut LogScan, number: u64, framed: Framed<'_>, raw: &[u8]) {
         return;
     }
     if framed.stamp.is_none() {
-        scan.issues.skip(
-            number,
-            "a log timestamp (dmesg, syslog, ISO 8601, journal or Cloud Logging JSON) before the message",
-            raw,
-        );
-        return;
+        // The message counts even when its time cannot be read: a drop
+        // without a time is still a drop (kept out of the timeline).
+        scan.unstamped += 1;
+        if scan.unstamped_lines.len() < UNSTAMPED_SHOWN {
+            scan.unstamped_lines.push(number);
+        }
     }
     let text = (message == Message::DnsFailure).then(|| excerpt(&String::from_utf8_lossy(msg)));
     let host = trusted_host(&framed);
@@ -218,7 +241,7 @@ pub fn scan_json_array(doc: &[u8]) -> Result<LogScan, String> {
         let msg = framed.message.clone();
         if finder().find(&msg[..]).is_some() {
             scan.candidates += 1;
-            take(&mut scan, number, framed, &msg);
+            take(&mut scan, number, framed);
         }
     }
     if skipped > 0 {
@@ -227,4 +250,26 @@ pub fn scan_json_array(doc: &[u8]) -> Result<LogScan, String> {
         ));
     }
     Ok(scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_is_stripped_and_unstamped_drops_are_kept() {
+        assert_eq!(unquote(b"> > Nov 26 x"), b"Nov 26 x");
+        assert_eq!(unquote(b">>   dmesg"), b"dmesg");
+        assert_eq!(unquote(b"no quote"), b"no quote");
+        let block = b"> Nov 26 09:04:01 n1 kernel: nf_conntrack: table full, dropping packet\n\
+            garbage: nf_conntrack: table full, dropping packet\n\
+            Nov 26 09:04:02 n1 kernel: eth0: link up\n";
+        let scan = scan_block(block, 1);
+        assert_eq!(scan.records.len(), 2);
+        assert!(scan.records.iter().all(|r| r.message == Message::TableFull));
+        assert!(scan.records[0].stamp.is_some());
+        assert!(scan.records[1].stamp.is_none());
+        assert_eq!((scan.unstamped, scan.unstamped_lines.clone()), (1, vec![2]));
+        assert_eq!(scan.issues.skipped, 0);
+    }
 }

@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzz target `inventory_tables`: see `ctsleuth_parse::replay::inventory`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    ctsleuth_parse::replay::inventory(data);
+});
