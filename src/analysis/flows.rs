@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::snapshot::{counts, u32_col, u64_at};
+use super::snapshot::{counts, u32_col, u32_values, u64_at};
 use crate::facts;
 use crate::frame::{EntriesFrame, col};
 
@@ -17,7 +17,7 @@ const DNS_PORT: u32 = 53;
 /// find every stale backend of a real incident, bounded on absurd inputs.
 const MAX_UDP_PAIRS: u32 = 500;
 /// SNAT destinations kept per snapshot, most ports used first.
-const MAX_SNAT_ROWS: u32 = 5;
+const MAX_SNAT_ROWS: usize = 5;
 
 /// UDP/53 entries of a snapshot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -60,6 +60,63 @@ pub struct Flows {
     pub dns: DnsCount,
     pub unreplied_udp: Vec<UdpPair>,
     pub snat: Vec<SnatRow>,
+}
+
+/// Source NAT: the reply goes to another address than the one that sent.
+/// One pass over the columns with a hash map of (protocol, SNAT address,
+/// destination, port): faster than a four-key group-by on large tables.
+fn snat_rows(frame: &EntriesFrame) -> PolarsResult<Vec<SnatRow>> {
+    let df = &frame.df;
+    let src = u32_values(df, col::SRC)?;
+    let reply_dst = u32_values(df, col::REPLY_DST)?;
+    let reply_src = u32_values(df, col::REPLY_SRC)?;
+    let proto = u32_values(df, col::PROTO)?;
+    let sport = u32_col(df, col::REPLY_SPORT)?;
+    let dport = u32_col(df, col::REPLY_DPORT)?;
+    // (entries, lowest port, highest port) per packed key.
+    let mut by: rustc_hash::FxHashMap<u128, (u64, u32, u32)> = rustc_hash::FxHashMap::default();
+    for i in 0..src.len() {
+        let (Some(&s), Some(&rd), Some(&rs), Some(&p)) =
+            (src.get(i), reply_dst.get(i), reply_src.get(i), proto.get(i))
+        else {
+            continue;
+        };
+        let (Some(Some(sp)), Some(Some(dp))) = (sport.get(i), dport.get(i)) else {
+            continue;
+        };
+        if s == rd {
+            continue;
+        }
+        // Ties sort by SNAT address, destination, port: the key's order.
+        let key = (u128::from(rd) << 96)
+            | (u128::from(rs) << 64)
+            | (u128::from(*sp) << 32)
+            | u128::from(p);
+        let slot = by.entry(key).or_insert((0, u32::MAX, 0));
+        slot.0 += 1;
+        slot.1 = slot.1.min(*dp);
+        slot.2 = slot.2.max(*dp);
+    }
+    let mut rows: Vec<(u128, (u64, u32, u32))> = by.into_iter().collect();
+    rows.sort_unstable_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+    let port = |p: u32| u16::try_from(p).ok();
+    let part = |k: u128, shift: u32| u32::try_from((k >> shift) & 0xffff_ffff).ok();
+    Ok(rows
+        .into_iter()
+        .take(MAX_SNAT_ROWS)
+        .filter_map(|(k, (used, lo, hi))| {
+            Some(SnatRow {
+                proto: super::snapshot::proto_label(part(k, 0)?),
+                snat_address: frame.ip(part(k, 96)?)?,
+                destination: frame.ip(part(k, 64)?)?,
+                port: port(part(k, 32)?)?,
+                ports_used: used,
+                lowest_port: port(lo),
+                highest_port: port(hi),
+                share: super::ratio(used, facts::SNAT_PORTS).unwrap_or(0.0),
+            })
+        })
+        .collect())
 }
 
 pub fn flows(frame: &EntriesFrame) -> PolarsResult<Flows> {
@@ -116,61 +173,7 @@ pub fn flows(frame: &EntriesFrame) -> PolarsResult<Flows> {
         })
         .collect();
 
-    // Source NAT: the reply goes to another address than the one that sent.
-    let df = lf
-        .filter(
-            col(col::SRC)
-                .neq(col(col::REPLY_DST))
-                .and(col(col::REPLY_SPORT).is_not_null())
-                .and(col(col::REPLY_DPORT).is_not_null()),
-        )
-        .group_by([
-            col(col::PROTO),
-            col(col::REPLY_DST),
-            col(col::REPLY_SRC),
-            col(col::REPLY_SPORT),
-        ])
-        .agg([
-            len().alias(col::ENTRIES),
-            col(col::REPLY_DPORT).min().alias("lowest"),
-            col(col::REPLY_DPORT).max().alias("highest"),
-        ])
-        .sort_by_exprs(
-            [
-                col(col::ENTRIES),
-                col(col::REPLY_DST),
-                col(col::REPLY_SRC),
-                col(col::REPLY_SPORT),
-            ],
-            SortMultipleOptions::default()
-                .with_order_descending_multi([true, false, false, false])
-                .with_nulls_last(true),
-        )
-        .limit(MAX_SNAT_ROWS)
-        .collect()?;
-    let port = |p: Option<u32>| p.and_then(|p| u16::try_from(p).ok());
-    let snat = u32_col(&df, col::PROTO)?
-        .into_iter()
-        .zip(u32_col(&df, col::REPLY_DST)?)
-        .zip(u32_col(&df, col::REPLY_SRC)?)
-        .zip(u32_col(&df, col::REPLY_SPORT)?)
-        .zip(u32_col(&df, "lowest")?)
-        .zip(u32_col(&df, "highest")?)
-        .zip(counts(&df)?)
-        .filter_map(|((((((proto, snat), dst), dport), lo), hi), c)| {
-            let used = c.unwrap_or(0);
-            Some(SnatRow {
-                proto: super::snapshot::proto_label(proto?),
-                snat_address: ip(snat)?,
-                destination: ip(dst)?,
-                port: port(dport)?,
-                ports_used: used,
-                lowest_port: port(lo),
-                highest_port: port(hi),
-                share: super::ratio(used, facts::SNAT_PORTS).unwrap_or(0.0),
-            })
-        })
-        .collect();
+    let snat = snat_rows(frame)?;
     Ok(Flows {
         dns,
         unreplied_udp,
