@@ -52,6 +52,9 @@ pub enum WorkloadKind {
     Node,
     /// A public address: the world outside the cluster.
     External,
+    /// An address inside a node's pod range that no pod of the inventory
+    /// claims: a pod on that node (`name`) the inventory does not list.
+    UnlistedPod,
     /// A private address the inventory does not name.
     Unattributed,
     /// No address to go by.
@@ -82,7 +85,9 @@ impl Workload {
             WorkloadKind::Service => AddrKind::Service,
             WorkloadKind::Node => AddrKind::Node,
             WorkloadKind::External => AddrKind::External,
-            WorkloadKind::Unattributed | WorkloadKind::Unknown => AddrKind::Unknown,
+            WorkloadKind::UnlistedPod | WorkloadKind::Unattributed | WorkloadKind::Unknown => {
+                AddrKind::Unknown
+            }
         }
     }
 
@@ -95,6 +100,7 @@ impl Workload {
             WorkloadKind::Service => format!("Service/{n}"),
             WorkloadKind::Node => format!("Node/{n}"),
             WorkloadKind::External => format!("external {n}"),
+            WorkloadKind::UnlistedPod => format!("unlisted pod on {n}"),
             WorkloadKind::Unattributed => format!("unattributed {n}"),
             WorkloadKind::Unknown => return None,
         })
@@ -258,6 +264,44 @@ fn is_private(ip: IpAddr) -> bool {
     }
 }
 
+/// An address range: `10.4.1.0/24`, `fd00:10:4::/64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    fn parse(s: &str) -> Option<IpNet> {
+        let (a, p) = s.trim().split_once('/')?;
+        let addr: IpAddr = a.parse().ok()?;
+        let prefix: u8 = p.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        (prefix <= max).then_some(IpNet { addr, prefix })
+    }
+
+    fn bits(ip: IpAddr) -> (u128, u8) {
+        match ip {
+            IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
+            IpAddr::V6(a) => (u128::from(a), 128),
+        }
+    }
+
+    fn contains(&self, ip: IpAddr) -> bool {
+        let ((net, width), (x, w)) = (Self::bits(self.addr), Self::bits(ip));
+        if width != w {
+            return false;
+        }
+        let shift = u32::from(width - self.prefix.min(width));
+        let mask = if shift >= 128 { 0 } else { u128::MAX << shift };
+        (net & mask) == (x & mask)
+    }
+
+    fn overlaps(&self, other: &IpNet) -> bool {
+        self.contains(other.addr) || other.contains(self.addr)
+    }
+}
+
 /// Every inventory of the inputs, indexed by address.
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
@@ -265,6 +309,9 @@ pub struct Directory {
     nodes: HashMap<IpAddr, String>,
     host_network: BTreeMap<String, BTreeSet<Workload>>,
     services: HashMap<IpAddr, (String, String)>,
+    /// Pod ranges of nodes: `spec.podCIDR` of the inventory, else the /24
+    /// (IPv4) every listed pod of one node falls in.
+    pod_ranges: Vec<(IpNet, String)>,
     /// Endpoint addresses of each service (namespace, name), when the
     /// inventory has its Endpoints or EndpointSlices.
     endpoints: HashMap<(String, String), BTreeSet<IpAddr>>,
@@ -274,7 +321,9 @@ pub struct Directory {
 
 impl Directory {
     pub fn build<'a>(inventories: impl IntoIterator<Item = &'a Inventory>) -> Directory {
+        let inventories: Vec<&Inventory> = inventories.into_iter().collect();
         let mut d = Directory::default();
+        d.learn_pod_ranges(&inventories);
         let mut seen: BTreeSet<(String, String, Option<DateTime<Utc>>)> = BTreeSet::new();
         for inv in inventories {
             for n in &inv.nodes {
@@ -319,6 +368,52 @@ impl Directory {
             }
         }
         d
+    }
+
+    /// Node pod ranges from the inventory's `spec.podCIDR`, then /24s
+    /// learned from the pods seen on one node only.
+    fn learn_pod_ranges(&mut self, inventories: &[&Inventory]) {
+        let mut declared: Vec<(IpNet, String)> = inventories
+            .iter()
+            .flat_map(|i| i.nodes.iter())
+            .filter_map(|n| Some((IpNet::parse(n.pod_cidr.as_deref()?)?, n.name.clone())))
+            .collect();
+        let mut learned: BTreeMap<[u8; 3], BTreeSet<&str>> = BTreeMap::new();
+        for p in inventories.iter().flat_map(|i| i.pods.iter()) {
+            let Some(node) = p.node.as_deref() else {
+                continue;
+            };
+            if p.host_network {
+                continue;
+            }
+            for ip in &p.ips {
+                if let IpAddr::V4(a) = ip {
+                    let o = a.octets();
+                    learned.entry([o[0], o[1], o[2]]).or_default().insert(node);
+                }
+            }
+        }
+        for (net, nodes) in learned {
+            let mut it = nodes.into_iter();
+            if let (Some(node), None) = (it.next(), it.next()) {
+                let range = IpNet {
+                    addr: IpAddr::V4(std::net::Ipv4Addr::new(net[0], net[1], net[2], 0)),
+                    prefix: 24,
+                };
+                if !declared.iter().any(|(r, _)| r.overlaps(&range)) {
+                    declared.push((range, node.to_string()));
+                }
+            }
+        }
+        self.pod_ranges = declared;
+    }
+
+    fn node_of_pod_range(&self, ip: IpAddr) -> Option<&str> {
+        self.pod_ranges
+            .iter()
+            .filter(|(r, _)| r.contains(ip))
+            .max_by_key(|(r, _)| r.prefix)
+            .map(|(_, n)| n.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -405,6 +500,17 @@ impl Directory {
                     kind: WorkloadKind::Service,
                     name: name.clone(),
                 },
+                ..Who::unknown()
+            };
+        }
+        if let Some(node) = self.node_of_pod_range(ip) {
+            return Who {
+                workload: Workload {
+                    namespace: None,
+                    kind: WorkloadKind::UnlistedPod,
+                    name: node.to_string(),
+                },
+                node: Some(node.to_string()),
                 ..Who::unknown()
             };
         }
@@ -589,5 +695,49 @@ mod tests {
         let empty = Directory::build(std::iter::empty::<&Inventory>());
         assert!(empty.is_empty());
         assert_eq!(empty.who(ip("10.8.0.10"), None).kind(), AddrKind::Unknown);
+    }
+
+    #[test]
+    fn an_address_in_a_node_pod_range_is_an_unlisted_pod_there() {
+        let node = |name: &str, cidr: Option<&str>| Node {
+            name: name.into(),
+            internal_ips: vec![],
+            external_ips: vec![],
+            cpu_millis: None,
+            memory_bytes: None,
+            kernel: None,
+            os_image: None,
+            pod_cidr: cidr.map(str::to_string),
+            provider_id: None,
+            hostnames: Vec::new(),
+        };
+        let mut listed = pod("web", "api-7c9f8b5d4-x8k2q", "10.4.7.12", None);
+        listed.node = Some("node-b".into());
+        let inv = Inventory {
+            nodes: vec![node("node-a", Some("10.4.1.0/24")), node("node-b", None)],
+            pods: vec![listed],
+            ..Default::default()
+        };
+        let d = Directory::build([&inv]);
+        // Declared range.
+        let w = d.who(ip("10.4.1.77"), None);
+        assert_eq!(w.label(), "unlisted pod on node-a");
+        assert_eq!(w.node.as_deref(), Some("node-a"));
+        // Learned from the pods listed on node-b.
+        assert_eq!(
+            d.who(ip("10.4.7.200"), None).label(),
+            "unlisted pod on node-b"
+        );
+        // The listed pod is itself; anything else stays unattributed.
+        assert_eq!(
+            d.who(ip("10.4.7.12"), None).label(),
+            "web/api-7c9f8b5d4-x8k2q"
+        );
+        assert_eq!(
+            d.who(ip("10.9.0.5"), None).label(),
+            "unattributed 10.9.0.0/24"
+        );
+        assert!(IpNet::parse("10.4.1.0/33").is_none());
+        assert!(IpNet::parse("fd00::/64").is_some_and(|n| n.contains(ip("fd00::1"))));
     }
 }
