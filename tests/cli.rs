@@ -651,3 +651,19 @@ fn the_timeline_marks_drops_and_bursts_in_colour_when_asked() {
     assert!(!never.contains('\u{1b}'));
     assert!(never.contains("◀ burst 1"));
 }
+
+#[test]
+fn look_alikes_are_refused_with_a_reason() {
+    for (file, reason) in [
+        ("conntrackd-i.txt", "a conntrackd cache dump"),
+        ("conntrackd-s.txt", "conntrackd statistics"),
+        ("netstat-windows.txt", "Windows netstat"),
+    ] {
+        let path = format!("samples/formats/{file}");
+        let out = ctsleuth().args(["top", &path]).output().unwrap();
+        // Not read as a table: nothing usable, and the reason is named.
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(reason), "{file}: {err}");
+    }
+}

@@ -277,6 +277,14 @@ fn parse_stream(
             report.unusable = true;
             Ok(Parsed::Nothing)
         }
+        Format::ConntrackdCache | Format::ConntrackdStats | Format::WindowsNetstat => {
+            report.warnings.push(format!(
+                "{}: skipped",
+                format.refusal().unwrap_or("not read")
+            ));
+            report.unusable = true;
+            Ok(Parsed::Nothing)
+        }
         Format::Unknown => {
             report
                 .warnings

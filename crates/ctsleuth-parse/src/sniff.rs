@@ -73,6 +73,12 @@ pub enum Format {
     BootTime,
     Log,
     Inventory,
+    /// `conntrackd -i`/`-e`/`-c`: the daemon's cache, not the kernel's table.
+    ConntrackdCache,
+    /// `conntrackd -s`: the daemon's statistics, not the kernel's counters.
+    ConntrackdStats,
+    /// Windows `netstat`: not a Linux node's capture.
+    WindowsNetstat,
     Empty,
     Binary,
     Unknown,
@@ -87,8 +93,29 @@ impl Format {
             Format::Sysctl | Format::BareValue | Format::BootTime => Kind::Sysctl,
             Format::Log => Kind::KernelLog,
             Format::Inventory => Kind::Inventory,
-            Format::Empty | Format::Binary | Format::Unknown => Kind::Unknown,
+            Format::ConntrackdCache
+            | Format::ConntrackdStats
+            | Format::WindowsNetstat
+            | Format::Empty
+            | Format::Binary
+            | Format::Unknown => Kind::Unknown,
         }
+    }
+
+    /// Why a look-alike is not read, and what to capture instead.
+    pub fn refusal(self) -> Option<&'static str> {
+        Some(match self {
+            Format::ConntrackdCache => {
+                "a conntrackd cache dump (conntrackd -i/-e/-c): the daemon's copy of the table, not the kernel's; capture `conntrack -L` on the node"
+            }
+            Format::ConntrackdStats => {
+                "conntrackd statistics (conntrackd -s): the daemon's cache and sync counters, not the kernel's; capture `conntrack -S`"
+            }
+            Format::WindowsNetstat => {
+                "Windows netstat: not a capture of a Linux node (ctsleuth reads `netstat -tan` or `ss -tan` from Linux)"
+            }
+            _ => return None,
+        })
     }
 }
 
@@ -190,34 +217,48 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
             break;
         }
         first_data.get_or_insert(t);
-        let vote =
-            if t.starts_with(b"<?xml") || t.starts_with(b"<conntrack") || t.starts_with(b"<flow") {
-                Some(Format::ConntrackXml)
-            } else if grammar::event_tag(t).is_ok() {
-                Some(Format::ConntrackEvents)
-            } else if t.starts_with(b"conntrack v") {
-                None
-            } else if parse_entry(t, &mut unknown).is_ok() {
-                Some(Format::ConntrackListing)
-            } else if t.starts_with(b"cpu=") {
-                Some(Format::ConntrackS)
-            } else if t.starts_with(b"entries") && contains(t, b"insert_failed") {
-                Some(Format::ProcStat)
-            } else if t.starts_with(b"btime ") {
-                // `/proc/stat`: its other lines (`cpu ...`, `intr ...`) say nothing.
-                Some(Format::BootTime)
-            } else if is_sysctl_line(t) {
-                Some(Format::Sysctl)
-            } else if is_inventory_line(t) {
-                Some(Format::Inventory)
-            } else if is_log_line(t)
-                || crate::parse::log::framing::frame_line(t).framing
-                    != crate::parse::log::Framing::Bare
-            {
-                Some(Format::Log)
-            } else {
-                None
-            };
+        let vote = if contains(t, b"[active since ") {
+            Some(Format::ConntrackdCache)
+        } else if t.starts_with(b"cache internal:")
+            || t.starts_with(b"cache external:")
+            || t.starts_with(b"current active connections:")
+            || t.starts_with(b"traffic processed:")
+        {
+            Some(Format::ConntrackdStats)
+        } else if t == b"Active Connections"
+            || ((t.starts_with(b"TCP ") || t.starts_with(b"UDP "))
+                && (contains(t, b"LISTENING")
+                    || contains(t, b"ESTABLISHED")
+                    || contains(t, b"*:*")))
+        {
+            Some(Format::WindowsNetstat)
+        } else if t.starts_with(b"<?xml") || t.starts_with(b"<conntrack") || t.starts_with(b"<flow")
+        {
+            Some(Format::ConntrackXml)
+        } else if grammar::event_tag(t).is_ok() {
+            Some(Format::ConntrackEvents)
+        } else if t.starts_with(b"conntrack v") {
+            None
+        } else if parse_entry(t, &mut unknown).is_ok() {
+            Some(Format::ConntrackListing)
+        } else if t.starts_with(b"cpu=") {
+            Some(Format::ConntrackS)
+        } else if t.starts_with(b"entries") && contains(t, b"insert_failed") {
+            Some(Format::ProcStat)
+        } else if t.starts_with(b"btime ") {
+            // `/proc/stat`: its other lines (`cpu ...`, `intr ...`) say nothing.
+            Some(Format::BootTime)
+        } else if is_sysctl_line(t) {
+            Some(Format::Sysctl)
+        } else if is_inventory_line(t) {
+            Some(Format::Inventory)
+        } else if is_log_line(t)
+            || crate::parse::log::framing::frame_line(t).framing != crate::parse::log::Framing::Bare
+        {
+            Some(Format::Log)
+        } else {
+            None
+        };
         if let Some(v) = vote {
             *votes.entry(v).or_default() += 1;
         }
@@ -287,6 +328,18 @@ mod tests {
     use super::*;
 
     const ENTRY: &str = "tcp      6 117 TIME_WAIT src=10.4.1.23 dst=10.8.3.114 sport=41822 dport=8080 src=10.4.2.17 dst=10.4.1.23 sport=8080 dport=41822 [ASSURED] mark=0 use=1\n";
+
+    #[test]
+    fn look_alikes_are_named_not_half_read() {
+        let cache = "tcp      6 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=0 [active since 5s]\n";
+        assert_eq!(sniff(cache.as_bytes(), "x", None), Format::ConntrackdCache);
+        let stats = "cache internal:\ncurrent active connections:\t    4\n";
+        assert_eq!(sniff(stats.as_bytes(), "x", None), Format::ConntrackdStats);
+        let win = "Active Connections\n\n  Proto  Local Address  Foreign Address  State\n  TCP    0.0.0.0:135  0.0.0.0:0  LISTENING\n";
+        assert_eq!(sniff(win.as_bytes(), "x", None), Format::WindowsNetstat);
+        assert!(Format::WindowsNetstat.refusal().is_some());
+        assert!(Format::ConntrackListing.refusal().is_none());
+    }
 
     #[test]
     fn listings_and_events() {
