@@ -187,6 +187,7 @@ fn is_inventory_line(t: &[u8]) -> bool {
         || starts(b"Active Internet connections")
         || starts(b"Netid ")
         || (starts(b"State ") && contains(t, b"Recv-Q"))
+        || crate::parse::inventory::sockets::is_headerless_row(t)
 }
 
 /// Decides the format of a file from its first bytes and its name.

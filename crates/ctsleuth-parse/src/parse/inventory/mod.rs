@@ -30,7 +30,7 @@ mod objects;
 mod owner;
 mod quantity;
 mod rows;
-mod sockets;
+pub(crate) mod sockets;
 mod table;
 
 pub use owner::{infer_owner, workload};
@@ -146,7 +146,20 @@ impl Reader {
             Section::Sockets(t) => t.row(line, out),
             Section::Ignored { rows, .. } => *rows += 1,
             Section::BrokenJson | Section::UnixSockets => {}
-            Section::Idle => loose_line(line, out),
+            Section::Idle => match sockets::headerless(line) {
+                Some(t) => {
+                    out.warnings.push(format!(
+                        "line {}: socket rows without their header (a filtered paste): read as {}",
+                        line.number,
+                        t.tool_name()
+                    ));
+                    self.section = Section::Sockets(t);
+                    if let Section::Sockets(t) = &mut self.section {
+                        t.row(line, out);
+                    }
+                }
+                None => loose_line(line, out),
+            },
         }
     }
 

@@ -68,6 +68,44 @@ pub(super) fn header(line: Line<'_>) -> Option<SocketTable> {
     })
 }
 
+/// The tool that printed a socket row pasted without its header
+/// (`ss -tan | grep TIME-WAIT`, `netstat -tan | grep 8080`), when the row
+/// is one: protocol or state, two queue sizes, two `address:port` words.
+fn headerless_tool(text: &str) -> Option<Tool> {
+    let mut w = text.split_ascii_whitespace();
+    let (a, b, c, d, e) = (w.next()?, w.next()?, w.next()?, w.next()?, w.next()?);
+    let num = |s: &str| !s.is_empty() && s.bytes().all(|x| x.is_ascii_digit());
+    let addr = |s: &str| {
+        s.rsplit_once(':')
+            .is_some_and(|(h, p)| !h.is_empty() && (p == "*" || num(p)))
+    };
+    let ip_family = |s: &str| family(s).is_some_and(|f| f != Family::Other);
+    if ip_family(a) && num(b) && num(c) && addr(d) && addr(e) {
+        return Some(Tool::Netstat);
+    }
+    if state(a, false).is_some() && num(b) && num(c) && addr(d) && addr(e) {
+        return Some(Tool::Ss { netid: false });
+    }
+    let f = w.next()?;
+    (ip_family(a) && state(b, true).is_some() && num(c) && num(d) && addr(e) && addr(f))
+        .then_some(Tool::Ss { netid: true })
+}
+
+/// Whether a line is a socket row without its header.
+pub(crate) fn is_headerless_row(text: &[u8]) -> bool {
+    std::str::from_utf8(text).is_ok_and(|t| headerless_tool(t).is_some())
+}
+
+/// A socket table for rows pasted without their header.
+pub(super) fn headerless(line: Line<'_>) -> Option<SocketTable> {
+    let tool = headerless_tool(std::str::from_utf8(line.text).ok()?)?;
+    Some(SocketTable {
+        tool,
+        line: line.number,
+        other: 0,
+    })
+}
+
 /// Blank-separated words, with what is left after each.
 struct Words<'a> {
     rest: &'a str,
@@ -294,6 +332,13 @@ fn ss_row(text: &str, netid: bool) -> Result<Row, &'static str> {
 
 impl SocketTable {
     /// Reads one row into `out`, or records why it cannot be read.
+    pub(super) fn tool_name(&self) -> &'static str {
+        match self.tool {
+            Tool::Netstat => "netstat",
+            Tool::Ss { .. } => "ss",
+        }
+    }
+
     pub(super) fn row(&mut self, line: Line<'_>, out: &mut Outcome<Inventory>) {
         let Ok(text) = std::str::from_utf8(line.text) else {
             out.issues
@@ -330,6 +375,32 @@ impl SocketTable {
 mod tests {
     use super::*;
     use crate::parse::inventory::parse_inventory;
+
+    #[test]
+    fn rows_pasted_without_their_header_are_read() {
+        let ss = b"TIME-WAIT 0      0      10.4.5.23:41822     10.8.3.114:8080\nESTAB     0      0      10.4.5.23:41830     10.8.3.114:8080\n";
+        let out = parse_inventory(ss);
+        assert_eq!(out.value.sockets.len(), 2);
+        assert_eq!(out.value.sockets[0].state, "TIME_WAIT");
+        assert!(
+            out.warnings
+                .iter()
+                .any(|w| w.contains("without their header"))
+        );
+        let netstat =
+            b"tcp        0      0 10.4.5.23:52114         10.8.3.114:8080         ESTABLISHED\n";
+        assert_eq!(parse_inventory(netstat).value.sockets.len(), 1);
+        let netid = "tcp   ESTAB 0 0 10.4.5.23:52114 10.8.3.114:8080";
+        assert_eq!(headerless_tool(netid), Some(Tool::Ss { netid: true }));
+        // Not rows: a conntrack entry, a log line, prose.
+        assert!(!is_headerless_row(
+            b"tcp      6 117 TIME_WAIT src=10.4.1.23 dst=10.8.3.114 sport=41822 dport=8080"
+        ));
+        assert!(!is_headerless_row(
+            b"Nov 26 09:04:01 n1 kernel: TIME-WAIT 0 0"
+        ));
+        assert!(!is_headerless_row(b"the TIME-WAIT sockets were 0 0 many"));
+    }
 
     fn addr(text: &str) -> SocketAddr {
         text.parse().unwrap()
