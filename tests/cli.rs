@@ -667,3 +667,30 @@ fn look_alikes_are_refused_with_a_reason() {
         assert!(err.contains(reason), "{file}: {err}");
     }
 }
+
+#[test]
+fn a_listing_quoted_in_an_email_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ctsleuth()
+        .args(["analyze", "--quiet", "--format", "json", "-o"])
+        .arg(dir.path())
+        .arg("samples/formats/pasted-email-quoted.txt")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let input = &v["inputs"][0];
+    assert_eq!(input["kind"], "conntrack_dump");
+    // Every quoted entry (one quoted twice) is read; the prose around them is
+    // skipped with its line number, not silently.
+    assert_eq!(input["records"], 6, "{input}");
+    assert_eq!(input["skipped"], 3, "{input}");
+    assert!(
+        input["warnings"]
+            .to_string()
+            .contains("12 lines were quoted"),
+        "{input}"
+    );
+    assert_eq!(v["snapshots"][0]["by_state"]["TIME_WAIT"], 4);
+}

@@ -462,6 +462,12 @@ fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Form
     for m in &listing.tool_messages {
         report.warnings.push(format!("conntrack said: {m}"));
     }
+    if listing.quoted > 0 {
+        report.warnings.push(format!(
+            "{} lines were quoted (`> `, as in an e-mail): read without the quoting",
+            listing.quoted
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -209,7 +209,7 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
     let mut first_data: Option<&[u8]> = None;
     let mut unknown = BTreeMap::new();
     for line in text::lines(head, 1).take(SNIFF_LINES * 4) {
-        let t = line.text;
+        let t = text::unquote(line.text);
         if is_noise(t) {
             continue;
         }

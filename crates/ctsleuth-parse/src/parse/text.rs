@@ -61,6 +61,15 @@ impl<'a> Iterator for Lines<'a> {
 }
 
 /// Trims ASCII blanks, `\r` and NUL padding at both ends.
+/// A line quoted in an e-mail or a ticket (`> `, `>> `, `> > `), without
+/// its quoting.
+pub fn unquote(mut text: &[u8]) -> &[u8] {
+    while let Some(rest) = text.strip_prefix(b">") {
+        text = trim(rest);
+    }
+    text
+}
+
 pub fn trim(mut s: &[u8]) -> &[u8] {
     while let [first, rest @ ..] = s {
         if first.is_ascii_whitespace() || *first == 0 {

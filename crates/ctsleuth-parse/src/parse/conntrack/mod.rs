@@ -34,6 +34,8 @@ pub struct ListingReport {
     /// Other messages of the conntrack tool itself (`Operation failed`, ...).
     pub tool_messages: Vec<String>,
     pub issues: LineIssues,
+    /// Lines quoted in an e-mail or a ticket (`> `), read without the quote.
+    pub quoted: u64,
 }
 
 impl ListingReport {
@@ -50,6 +52,7 @@ impl ListingReport {
         self.events_update += other.events_update;
         self.events_destroy += other.events_destroy;
         self.xml_lines += other.xml_lines;
+        self.quoted += other.quoted;
         for (k, v) in other.unknown_keys {
             *self.unknown_keys.entry(k).or_default() += v;
         }
@@ -73,7 +76,12 @@ where
 {
     let mut report = ListingReport::default();
     for line in text::lines(buf, first_line) {
-        let t = line.text;
+        let mut t = line.text;
+        if t.first() == Some(&b'>') {
+            // Quoted in an e-mail or a ticket.
+            report.quoted += 1;
+            t = text::unquote(t);
+        }
         if is_noise(t) {
             continue;
         }

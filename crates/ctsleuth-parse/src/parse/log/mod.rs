@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 use crate::model::Settings;
-use crate::parse::text::{is_noise, trim};
+use crate::parse::text::{is_noise, trim, unquote};
 use crate::parse::{LineIssues, Outcome, settings};
 pub use framing::{Framed, Framing, Stamp};
 pub use message::Message;
@@ -136,15 +136,6 @@ pub fn scan_block(buf: &[u8], first_line: u64) -> LogScan {
         from = end + 1;
     }
     scan
-}
-
-/// A line quoted in an e-mail or a ticket (`> `, `>> `, `> > `), without
-/// its quoting.
-pub fn unquote(mut text: &[u8]) -> &[u8] {
-    while let Some(rest) = text.strip_prefix(b">") {
-        text = trim(rest);
-    }
-    text
 }
 
 /// Frames and reads one candidate line.
