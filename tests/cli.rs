@@ -694,3 +694,32 @@ fn a_listing_quoted_in_an_email_is_read() {
     );
     assert_eq!(v["snapshots"][0]["by_state"]["TIME_WAIT"], 4);
 }
+
+#[test]
+fn skipped_lines_are_counted_per_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("conntrack-L.txt");
+    let good = "tcp      6 117 TIME_WAIT src=10.4.1.23 dst=10.8.3.114 sport=41822 dport=8080 src=10.4.2.17 dst=10.4.1.23 sport=8080 dport=41822 [ASSURED] mark=0 use=1\n";
+    let bad_ip = "tcp      6 117 TIME_WAIT src=10.4.1.999 dst=10.8.3.114 sport=41822 dport=8080 src=10.4.2.17 dst=10.4.1.23 sport=8080 dport=41822 [ASSURED] mark=0 use=1\n";
+    let bad_port = "udp      17 22 src=10.4.1.40 dst=10.8.0.10 sport=4587l dport=53 src=10.4.2.9 dst=10.4.1.40 sport=53 dport=45871 mark=0 use=1\n";
+    let text = good.repeat(20) + &bad_ip.repeat(5) + &bad_port.repeat(3);
+    std::fs::write(&f, text).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = ctsleuth()
+        .args(["analyze", "--format", "json", "-o"])
+        .arg(&out_dir)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("… 3 more skipped lines (8 skipped in all: 5 expected an IPv4 or IPv6 address after src=; 3 expected a port (0-65535) after sport=)"),
+        "{err}"
+    );
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("summary.json")).unwrap()).unwrap();
+    let by = &v["inputs"][0]["skipped_by_reason"];
+    assert_eq!(by["an IPv4 or IPv6 address after src="], 5, "{by}");
+    assert_eq!(by["a port (0-65535) after sport="], 3, "{by}");
+}

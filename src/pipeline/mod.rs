@@ -129,6 +129,9 @@ pub struct InputReport {
     pub captured_at: Option<DateTime<Utc>>,
     pub records: u64,
     pub skipped: u64,
+    /// Skipped lines by what was expected of them.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub skipped_by_reason: std::collections::BTreeMap<String, u64>,
     pub bad_lines: Vec<BadLine>,
     pub warnings: Vec<String>,
     /// The file could not be used at all (unreadable, binary, unrecognised).
@@ -348,6 +351,7 @@ pub(crate) fn new_report(
         captured_at: opts.captured_at_for(display).or(captured_at),
         records: 0,
         skipped: 0,
+        skipped_by_reason: Default::default(),
         bad_lines: Vec::new(),
         warnings: Vec::new(),
         unusable: false,

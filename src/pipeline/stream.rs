@@ -316,6 +316,9 @@ fn apply_outcome<T>(report: &mut InputReport, out: Outcome<T>) -> T {
 fn apply_issues(report: &mut InputReport, issues: LineIssues) {
     report.skipped += issues.skipped;
     report.bad_lines.extend(issues.first);
+    for (reason, n) in issues.by_reason {
+        *report.skipped_by_reason.entry(reason).or_default() += n;
+    }
 }
 
 /// Streams a dump through the listing grammar, block by block, each block

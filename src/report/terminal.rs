@@ -223,11 +223,20 @@ pub fn diagnostics(err: &mut dyn Write, inputs: &[InputReport], quiet: bool) -> 
         }
         let shown = i.bad_lines.len() as u64;
         if i.skipped > shown {
+            // Most frequent first.
+            let mut by: Vec<(&String, &u64)> = i.skipped_by_reason.iter().collect();
+            by.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            let reasons: Vec<String> = by
+                .iter()
+                .map(|(why, n)| format!("{} expected {why}", thousands(**n)))
+                .collect();
             writeln!(
                 err,
-                "{}: … {} more skipped lines",
+                "{}: … {} more skipped lines ({} skipped in all: {})",
                 i.path,
-                i.skipped - shown
+                thousands(i.skipped - shown),
+                thousands(i.skipped),
+                reasons.join("; ")
             )?;
         }
         if !quiet {

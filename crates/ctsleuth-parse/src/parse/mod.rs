@@ -29,29 +29,37 @@ pub struct BadLine {
     pub snippet: String,
 }
 
-/// Lines skipped in one file: how many, and the first few.
+/// Lines skipped in one file: how many, how many for each reason, and the
+/// first few.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineIssues {
     pub skipped: u64,
     pub first: Vec<BadLine>,
+    /// Skipped lines by what was expected of them.
+    pub by_reason: std::collections::BTreeMap<String, u64>,
 }
 
 impl LineIssues {
     /// Records a skipped line.
     pub fn skip(&mut self, line: u64, expected: impl Into<String>, text: &[u8]) {
         self.skipped += 1;
+        let expected = expected.into();
         if self.first.len() < SHOWN_BAD_LINES {
             self.first.push(BadLine {
                 line,
-                expected: expected.into(),
+                expected: expected.clone(),
                 snippet: snippet(text),
             });
         }
+        *self.by_reason.entry(expected).or_default() += 1;
     }
 
     /// Adds another chunk's issues (chunks must be merged in file order).
     pub fn merge(&mut self, other: LineIssues) {
         self.skipped += other.skipped;
+        for (reason, n) in other.by_reason {
+            *self.by_reason.entry(reason).or_default() += n;
+        }
         for b in other.first {
             if self.first.len() < SHOWN_BAD_LINES {
                 self.first.push(b);
