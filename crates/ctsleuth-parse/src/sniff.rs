@@ -242,6 +242,8 @@ pub fn sniff(head: &[u8], file_name: &str, forced: Option<Kind>) -> Format {
             None
         } else if parse_entry(t, &mut unknown).is_ok() {
             Some(Format::ConntrackListing)
+        } else if crate::parse::stats::wc_count(t).is_some() {
+            Some(Format::Count)
         } else if t.starts_with(b"cpu=") {
             Some(Format::ConntrackS)
         } else if t.starts_with(b"entries") && contains(t, b"insert_failed") {

@@ -370,7 +370,23 @@ fn count_line(i: &[u8]) -> Res<'_, u64> {
     terminated(decimal, eof).parse(i)
 }
 
-/// Parses `conntrack -C` output or a `nf_conntrack_count` file.
+/// `wc -l` of a listing or of `/proc/net/nf_conntrack`: the count, blanks,
+/// and the file it counted (`131004 /proc/net/nf_conntrack`).
+pub fn wc_count(t: &[u8]) -> Option<u64> {
+    let digits = t.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (n, rest) = t.split_at(digits);
+    let file = crate::parse::text::trim(rest);
+    let counted = memchr::memmem::find(file, b"conntrack").is_some();
+    let one_word = !file.iter().any(u8::is_ascii_whitespace);
+    if digits == 0 || rest.first().is_none_or(|c| !c.is_ascii_whitespace()) || !counted || !one_word
+    {
+        return None;
+    }
+    std::str::from_utf8(n).ok()?.parse().ok()
+}
+
+/// Parses `conntrack -C` output, a `nf_conntrack_count` file, or `wc -l` of
+/// a listing.
 pub fn parse_count(buf: &[u8]) -> Outcome<Option<StatsCapture>> {
     let mut out = Outcome::default();
     let mut counts: Vec<u64> = Vec::new();
@@ -378,14 +394,18 @@ pub fn parse_count(buf: &[u8]) -> Outcome<Option<StatsCapture>> {
         if is_noise(line.text) {
             continue;
         }
-        match count_line(line.text) {
-            Ok((_, n)) => {
+        match count_line(line.text)
+            .ok()
+            .map(|(_, n)| n)
+            .or_else(|| wc_count(line.text))
+        {
+            Some(n) => {
                 counts.push(n);
                 out.records += 1;
             }
-            Err(_) => out.issues.skip(
+            None => out.issues.skip(
                 line.number,
-                "one decimal number (the entry count)",
+                "one decimal number (the entry count), or `wc -l`'s count and file",
                 line.text,
             ),
         }
@@ -408,6 +428,18 @@ pub fn parse_count(buf: &[u8]) -> Outcome<Option<StatsCapture>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wc_counts_are_the_tables_size() {
+        assert_eq!(wc_count(b"131004 /proc/net/nf_conntrack"), Some(131_004));
+        assert_eq!(wc_count(b"  2817 conntrack-L.txt"), None); // leading blanks: not wc's layout
+        assert_eq!(wc_count(b"2817 conntrack-L.txt"), Some(2_817));
+        assert_eq!(wc_count(b"2817 lines of conntrack"), None);
+        assert_eq!(wc_count(b"2817 /etc/passwd"), None);
+        let out = parse_count(b"131004 /proc/net/nf_conntrack\n");
+        assert_eq!(out.value.and_then(|c| c.entries), Some(131_004));
+        assert_eq!(out.issues.skipped, 0);
+    }
 
     /// The capture on one line: source, cpus, entries, then every counter.
     fn summary(c: &Option<StatsCapture>) -> String {
