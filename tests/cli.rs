@@ -723,3 +723,35 @@ fn skipped_lines_are_counted_per_reason() {
     assert_eq!(by["an IPv4 or IPv6 address after src="], 5, "{by}");
     assert_eq!(by["a port (0-65535) after sport="], 3, "{by}");
 }
+
+#[test]
+fn redacted_addresses_keep_their_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ctsleuth()
+        .args(["analyze", "--quiet", "--format", "json", "-o"])
+        .arg(dir.path())
+        .arg("samples/formats/pasted-redacted.txt")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let input = &v["inputs"][0];
+    assert_eq!(
+        (input["records"].as_u64(), input["skipped"].as_u64()),
+        (Some(4), Some(0))
+    );
+    assert!(
+        input["warnings"]
+            .to_string()
+            .contains("3 entries have an address redacted by hand")
+    );
+    let top = &v["snapshots"][0]["top_workloads"];
+    assert!(
+        top.as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["workload"] == "redacted address"),
+        "{top}"
+    );
+}

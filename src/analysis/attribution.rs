@@ -57,6 +57,8 @@ pub enum WorkloadKind {
     UnlistedPod,
     /// A private address the inventory does not name.
     Unattributed,
+    /// An address redacted by hand in the capture.
+    Redacted,
     /// No address to go by.
     Unknown,
 }
@@ -85,9 +87,10 @@ impl Workload {
             WorkloadKind::Service => AddrKind::Service,
             WorkloadKind::Node => AddrKind::Node,
             WorkloadKind::External => AddrKind::External,
-            WorkloadKind::UnlistedPod | WorkloadKind::Unattributed | WorkloadKind::Unknown => {
-                AddrKind::Unknown
-            }
+            WorkloadKind::UnlistedPod
+            | WorkloadKind::Unattributed
+            | WorkloadKind::Redacted
+            | WorkloadKind::Unknown => AddrKind::Unknown,
         }
     }
 
@@ -101,6 +104,7 @@ impl Workload {
             WorkloadKind::Node => format!("Node/{n}"),
             WorkloadKind::External => format!("external {n}"),
             WorkloadKind::UnlistedPod => format!("unlisted pod on {n}"),
+            WorkloadKind::Redacted => "redacted address".to_string(),
             WorkloadKind::Unattributed => format!("unattributed {n}"),
             WorkloadKind::Unknown => return None,
         })
@@ -469,6 +473,16 @@ impl Directory {
 
     /// Who `ip` was at `at`.
     pub fn who(&self, ip: IpAddr, at: Option<DateTime<Utc>>) -> Who {
+        if crate::parse::conntrack::is_redacted(ip) {
+            return Who {
+                workload: Workload {
+                    namespace: None,
+                    kind: WorkloadKind::Redacted,
+                    name: String::new(),
+                },
+                ..Who::unknown()
+            };
+        }
         if let Some(p) = self.pod_at(&ip, at) {
             return Who {
                 workload: workload_of(p),

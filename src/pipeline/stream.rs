@@ -465,6 +465,12 @@ fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Form
     for m in &listing.tool_messages {
         report.warnings.push(format!("conntrack said: {m}"));
     }
+    if listing.redacted > 0 {
+        report.warnings.push(format!(
+            "{} entries have an address redacted by hand (x.x.x.x, <redacted>): kept, with that address unknown",
+            listing.redacted
+        ));
+    }
     if listing.quoted > 0 {
         report.warnings.push(format!(
             "{} lines were quoted (`> `, as in an e-mail): read without the quoting",

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use super::{percent, thousands};
 use crate::analysis::{SnapshotSummary, Summary};
 use crate::numbers::rate;
+use crate::parse::conntrack::is_redacted;
 use crate::pipeline::InputReport;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -25,6 +26,15 @@ pub fn sparkline(values: &[f64]) -> String {
             }
         })
         .collect()
+}
+
+/// An address as printed: one redacted by hand in the capture reads so.
+fn addr(ip: std::net::IpAddr) -> String {
+    if is_redacted(ip) {
+        "(redacted)".into()
+    } else {
+        ip.to_string()
+    }
 }
 
 /// A node's drop rate and the window it was measured over: its fastest
@@ -125,7 +135,7 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
         out,
         "TOP SOURCES",
         total,
-        st.top_sources.iter().map(|r| (r.ip.to_string(), r.entries)),
+        st.top_sources.iter().map(|r| (addr(r.ip), r.entries)),
     )?;
     section(
         out,
@@ -133,9 +143,11 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
         total,
         st.top_destinations.iter().map(|r| {
             let dst = match r.port {
-                Some(p) if r.ip.is_ipv6() => format!("[{}]:{p}/{}", r.ip, r.proto),
-                Some(p) => format!("{}:{p}/{}", r.ip, r.proto),
-                None => format!("{}/{}", r.ip, r.proto),
+                Some(p) if r.ip.is_ipv6() && !is_redacted(r.ip) => {
+                    format!("[{}]:{p}/{}", r.ip, r.proto)
+                }
+                Some(p) => format!("{}:{p}/{}", addr(r.ip), r.proto),
+                None => format!("{}/{}", addr(r.ip), r.proto),
             };
             (dst, r.entries)
         }),
@@ -154,7 +166,7 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
         total,
         st.top_pairs
             .iter()
-            .map(|r| (format!("{} → {}", r.src, r.dst), r.entries)),
+            .map(|r| (format!("{} → {}", addr(r.src), addr(r.dst)), r.entries)),
     )?;
 
     writeln!(out)?;
@@ -394,10 +406,9 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
                     .first()
                     .map(|w| format!("{} ({})", w.workload, percent(w.entries, p.stats.entries)))
                     .or_else(|| {
-                        p.stats
-                            .top_sources
-                            .first()
-                            .map(|t| format!("{} ({})", t.ip, percent(t.entries, p.stats.entries)))
+                        p.stats.top_sources.first().map(|t| {
+                            format!("{} ({})", addr(t.ip), percent(t.entries, p.stats.entries))
+                        })
                     })
             });
             writeln!(

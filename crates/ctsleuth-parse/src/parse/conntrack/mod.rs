@@ -36,6 +36,8 @@ pub struct ListingReport {
     pub issues: LineIssues,
     /// Lines quoted in an e-mail or a ticket (`> `), read without the quote.
     pub quoted: u64,
+    /// Entries with an address redacted by hand (kept, as [`REDACTED`]).
+    pub redacted: u64,
 }
 
 impl ListingReport {
@@ -53,6 +55,7 @@ impl ListingReport {
         self.events_destroy += other.events_destroy;
         self.xml_lines += other.xml_lines;
         self.quoted += other.quoted;
+        self.redacted += other.redacted;
         for (k, v) in other.unknown_keys {
             *self.unknown_keys.entry(k).or_default() += v;
         }
@@ -130,12 +133,67 @@ where
         match parse_entry(t, &mut report.unknown_keys) {
             Ok(entry) => {
                 report.entries += 1;
+                if has_redacted(&entry) {
+                    report.redacted += 1;
+                }
                 sink(&entry);
             }
             Err(Expected(what)) => report.issues.skip(line.number, what, t),
         }
     }
     report
+}
+
+/// What an address redacted by hand becomes, in the family of the entry:
+/// `240.0.0.0` (reserved, RFC 1112 §4) or `100::` (discard-only, RFC 6666),
+/// addresses no tracked flow uses, so the entry is kept with its address
+/// unknown and can be told apart.
+pub const REDACTED: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(240, 0, 0, 0));
+pub const REDACTED_V6: std::net::IpAddr =
+    std::net::IpAddr::V6(std::net::Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0));
+
+/// Whether an address is one redacted by hand.
+pub fn is_redacted(ip: std::net::IpAddr) -> bool {
+    ip == REDACTED || ip == REDACTED_V6
+}
+
+/// A redacted address takes the family of the address beside it.
+fn aligned(a: std::net::IpAddr, b: std::net::IpAddr) -> std::net::IpAddr {
+    match (is_redacted(a), b.is_ipv4()) {
+        (true, true) => REDACTED,
+        (true, false) => REDACTED_V6,
+        _ => a,
+    }
+}
+
+/// An address redacted by hand before a paste: `x.x.x.x`, `1.2.3.xxx`,
+/// `10.4.*.*`, `a.b.c.d`, `<redacted>`, `[REDACTED]`, `<ip>`.
+fn redacted(v: &[u8]) -> Option<std::net::IpAddr> {
+    let lower = v.to_ascii_lowercase();
+    if memchr::memmem::find(&lower, b"redact").is_some()
+        || lower == b"<ip>"
+        || lower == b"<ip-address>"
+    {
+        return Some(REDACTED);
+    }
+    let parts: Vec<&[u8]> = v.split(|&c| c == b'.').collect();
+    let masked = |p: &&[u8]| p.iter().all(|c| matches!(c, b'x' | b'X' | b'*' | b'#'));
+    let letter = |p: &&[u8]| p.len() == 1 && p.iter().all(u8::is_ascii_lowercase);
+    let ok = parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && (p.iter().all(u8::is_ascii_digit) || masked(p) || letter(p))
+        })
+        && parts.iter().any(|p| masked(p) || letter(p));
+    ok.then_some(REDACTED)
+}
+
+/// Whether an entry has an address redacted by hand.
+pub fn has_redacted(e: &Entry<'_>) -> bool {
+    [e.orig.src, e.orig.dst, e.reply.src, e.reply.dst]
+        .into_iter()
+        .any(is_redacted)
 }
 
 /// One direction's fields while a line is read.
@@ -159,6 +217,7 @@ impl TupleParts {
     fn finish(self) -> Result<(Tuple, Option<Counters>), Expected> {
         let src = self.src.ok_or(Expected("src= in each direction"))?;
         let dst = self.dst.ok_or(Expected("dst= after src="))?;
+        let (src, dst) = (aligned(src, dst), aligned(dst, src));
         if src.is_ipv4() != dst.is_ipv4() {
             return Err(Expected("src= and dst= of one family"));
         }
@@ -288,10 +347,18 @@ pub fn parse_entry<'a>(
                 let d = if dir == 0 { orig } else { reply };
                 match key {
                     b"src" => {
-                        d.src = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after src="))?);
+                        d.src = Some(
+                            ip(v)
+                                .or_else(|| redacted(v))
+                                .ok_or(Expected("an IPv4 or IPv6 address after src="))?,
+                        );
                     }
                     b"dst" => {
-                        d.dst = Some(ip(v).ok_or(Expected("an IPv4 or IPv6 address after dst="))?)
+                        d.dst = Some(
+                            ip(v)
+                                .or_else(|| redacted(v))
+                                .ok_or(Expected("an IPv4 or IPv6 address after dst="))?,
+                        )
                     }
                     b"sport" => {
                         d.sport = Some(dec(v).ok_or(Expected("a port (0-65535) after sport="))?)
@@ -352,8 +419,17 @@ pub fn parse_entry<'a>(
         });
     }
     let [orig, reply] = dirs;
-    let (orig, oc) = orig.finish()?;
-    let (reply, rc) = reply.finish()?;
+    let (mut orig, oc) = orig.finish()?;
+    let (mut reply, rc) = reply.finish()?;
+    // A tuple redacted whole takes the family of the other one.
+    if is_redacted(orig.src) && is_redacted(orig.dst) {
+        orig.src = aligned(orig.src, reply.src);
+        orig.dst = aligned(orig.dst, reply.src);
+    }
+    if is_redacted(reply.src) && is_redacted(reply.dst) {
+        reply.src = aligned(reply.src, orig.src);
+        reply.dst = aligned(reply.dst, orig.src);
+    }
     if orig.src.is_ipv4() != reply.src.is_ipv4() {
         return Err(Expected("both tuples of one family"));
     }

@@ -415,3 +415,43 @@ proptest! {
         prop_assert!(unknown.is_empty());
     }
 }
+
+#[test]
+fn addresses_redacted_by_hand_keep_their_entry() {
+    let mut unknown = BTreeMap::new();
+    for (line, n) in [
+        (
+            "tcp      6 117 TIME_WAIT src=x.x.x.x dst=10.8.3.114 sport=41822 dport=8080 src=10.4.2.17 dst=x.x.x.x sport=8080 dport=41822 [ASSURED] mark=0 use=1",
+            2,
+        ),
+        (
+            "tcp      6 117 TIME_WAIT src=10.4.1.xxx dst=10.8.3.114 sport=41822 dport=8080 src=10.4.2.17 dst=10.4.1.xxx sport=8080 dport=41822 [ASSURED] mark=0 use=1",
+            2,
+        ),
+        (
+            "tcp      6 117 TIME_WAIT src=2001:db8::1 dst=<redacted> sport=41822 dport=8080 src=<redacted> dst=2001:db8::1 sport=8080 dport=41822 [ASSURED] mark=0 use=1",
+            2,
+        ),
+        (
+            "udp      17 27 src=a.b.c.d dst=10.8.0.10 sport=48211 dport=53 src=10.4.0.2 dst=a.b.c.d sport=53 dport=48211 mark=0 use=1",
+            2,
+        ),
+    ] {
+        let e = parse_entry(line.as_bytes(), &mut unknown).unwrap();
+        assert!(has_redacted(&e), "{line}");
+        let redacted = [e.orig.src, e.orig.dst, e.reply.src, e.reply.dst]
+            .into_iter()
+            .filter(|a| is_redacted(*a))
+            .count();
+        assert_eq!(redacted, n, "{line}");
+        // The sentinel takes the entry's family.
+        assert_eq!(e.orig.src.is_ipv4(), e.orig.dst.is_ipv4());
+    }
+    // Typos stay errors: these are not redactions.
+    for bad in ["10.4.1.999", "10.4.1", "x.x.x", "hello", "1.2.3.4.5"] {
+        let line = format!(
+            "tcp      6 117 TIME_WAIT src={bad} dst=10.8.3.114 sport=1 dport=2 src=10.8.3.114 dst=10.4.1.1 sport=2 dport=1 mark=0 use=1"
+        );
+        assert!(parse_entry(line.as_bytes(), &mut unknown).is_err(), "{bad}");
+    }
+}
