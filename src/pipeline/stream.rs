@@ -471,6 +471,12 @@ fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Form
             listing.redacted
         ));
     }
+    if listing.rejoined > 0 {
+        report.warnings.push(format!(
+            "{} entries were wrapped over two lines (or continued with ` \\`): read as one",
+            listing.rejoined
+        ));
+    }
     if listing.quoted > 0 {
         report.warnings.push(format!(
             "{} lines were quoted (`> `, as in an e-mail): read without the quoting",

@@ -140,6 +140,32 @@ fn is_prompt_prefix(prefix: &[u8]) -> bool {
 /// Splits `buf` into about `parts` pieces that end on line boundaries, each
 /// with the 1-based number of its first line (counted relative to
 /// `first_line`). Used to parse a large capture on several cores.
+/// Lines a piece boundary moves over to start at an entry.
+const MAX_CONTINUATION_LINES: usize = 8;
+
+/// Whether a line starts an entry of a listing or an event stream: its first
+/// word is a protocol or layer-3 name, or an event tag.
+fn starts_entry(line: &[u8]) -> bool {
+    let word = line
+        .split(|c| c.is_ascii_whitespace())
+        .next()
+        .unwrap_or_default();
+    matches!(
+        word,
+        b"tcp"
+            | b"udp"
+            | b"udplite"
+            | b"icmp"
+            | b"icmpv6"
+            | b"sctp"
+            | b"dccp"
+            | b"gre"
+            | b"unknown"
+            | b"ipv4"
+            | b"ipv6"
+    ) || line.first() == Some(&b'[')
+}
+
 pub fn chunks(buf: &[u8], parts: usize, first_line: u64) -> Vec<(u64, &[u8])> {
     let parts = parts.max(1);
     let target = buf.len().div_ceil(parts).max(1);
@@ -153,6 +179,18 @@ pub fn chunks(buf: &[u8], parts: usize, first_line: u64) -> Vec<(u64, &[u8])> {
                 Some(i) => end + i + 1,
                 None => buf.len(),
             };
+            // A piece starts with an entry, not with the second half of
+            // one wrapped over two lines (looked for over a few lines).
+            for _ in 0..MAX_CONTINUATION_LINES {
+                let next = buf.get(end..).unwrap_or_default();
+                if next.is_empty() || starts_entry(next) {
+                    break;
+                }
+                end = match memchr(b'\n', next) {
+                    Some(i) => end + i + 1,
+                    None => buf.len(),
+                };
+            }
         }
         let piece = buf.get(start..end).unwrap_or_default();
         out.push((line, piece));

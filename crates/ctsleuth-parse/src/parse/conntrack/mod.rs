@@ -38,6 +38,8 @@ pub struct ListingReport {
     pub quoted: u64,
     /// Entries with an address redacted by hand (kept, as [`REDACTED`]).
     pub redacted: u64,
+    /// Entries wrapped over two lines (or continued with ` \`), read as one.
+    pub rejoined: u64,
 }
 
 impl ListingReport {
@@ -56,6 +58,7 @@ impl ListingReport {
         self.xml_lines += other.xml_lines;
         self.quoted += other.quoted;
         self.redacted += other.redacted;
+        self.rejoined += other.rejoined;
         for (k, v) in other.unknown_keys {
             *self.unknown_keys.entry(k).or_default() += v;
         }
@@ -78,6 +81,7 @@ where
     F: FnMut(&Entry<'_>),
 {
     let mut report = ListingReport::default();
+    let mut pending: Option<(u64, &[u8], &'static str)> = None;
     for line in text::lines(buf, first_line) {
         let mut t = line.text;
         if t.first() == Some(&b'>') {
@@ -87,6 +91,31 @@ where
         }
         if is_noise(t) {
             continue;
+        }
+        // A line that did not parse waits for the next: an entry
+        // hard-wrapped by a terminal or a mail client, or continued with
+        // ` \`, reads as one when its pieces do.
+        if let Some((number, first, why)) = pending.take() {
+            let head = text::trim(first.strip_suffix(b"\\").unwrap_or(first));
+            // Cut mid-word at a fixed width, or at a blank.
+            let mut joined = false;
+            for sep in [&b""[..], b" "] {
+                let line = [head, sep, t].concat();
+                if let Ok(entry) = parse_entry(&line, &mut report.unknown_keys) {
+                    report.entries += 1;
+                    report.rejoined += 1;
+                    if has_redacted(&entry) {
+                        report.redacted += 1;
+                    }
+                    sink(&entry);
+                    joined = true;
+                    break;
+                }
+            }
+            if joined {
+                continue;
+            }
+            report.issues.skip(number, why, first);
         }
         match t.first().copied().unwrap_or(b' ') {
             b'[' => {
@@ -138,8 +167,11 @@ where
                 }
                 sink(&entry);
             }
-            Err(Expected(what)) => report.issues.skip(line.number, what, t),
+            Err(Expected(what)) => pending = Some((line.number, t, what)),
         }
+    }
+    if let Some((number, first, why)) = pending {
+        report.issues.skip(number, why, first);
     }
     report
 }

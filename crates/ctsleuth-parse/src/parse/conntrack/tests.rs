@@ -455,3 +455,25 @@ fn addresses_redacted_by_hand_keep_their_entry() {
         assert!(parse_entry(line.as_bytes(), &mut unknown).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn wrapped_and_continued_entries_are_rejoined() {
+    let text = "tcp      6 117 TIME_WAIT src=10.4.5.23 dst=10.8.3.114 sport=41822 dport=8080 src=10.4.7.12\n dst=10.4.5.23 sport=8080 dport=41822 [ASSURED] mark=0 use=1\n\
+tcp      6 86399 ESTABLISHED src=10.4.5.23 dst=10.8.3.114 sport=52114 dport=8080 \\\n    src=10.4.7.12 dst=10.4.5.23 sport=8080 dport=52114 [ASSURED] mark=0 use=1\n\
+tcp      6 58 TIME_WAIT src=10.4.5.23 dst=10.8.3.114 sport=41852 dport=8080 src=10.4.7.14 dst=10.4.5.23 sport=8080 dpo\nrt=41852 [ASSURED] mark=0 use=1\n\
+tcp      6 58 TIME_WAIT src=10.4.5.23 dst=10.8.3.114 sport=41852\n\
+Nov 26 09:00:01 node systemd[1]: Started Session 4172 of User root.\n";
+    let mut ports = Vec::new();
+    let report = parse_listing(text.as_bytes(), 1, |e| {
+        if let L4::Ports { sport, .. } = e.orig.l4 {
+            ports.push(sport);
+        }
+    });
+    assert_eq!(ports, [41822, 52114, 41852]);
+    assert_eq!(report.rejoined, 3);
+    // A cut entry followed by an unrelated line: both skipped, each with its
+    // own reason and line.
+    assert_eq!(report.issues.skipped, 2);
+    let lines: Vec<u64> = report.issues.first.iter().map(|b| b.line).collect();
+    assert_eq!(lines, [7, 8]);
+}
