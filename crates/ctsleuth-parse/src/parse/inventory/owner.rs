@@ -176,8 +176,15 @@ fn deployment_of<'a>(replicaset: &'a str, labels: &BTreeMap<String, String>) -> 
         let head = replicaset.strip_suffix(hash.as_str())?.strip_suffix('-')?;
         return (!head.is_empty()).then_some(head);
     }
+    // Without the label, the ReplicaSet's last part is the hash whatever
+    // characters it uses: decimal before Kubernetes 1.8, the safe alphabet
+    // since, hex in some controllers.
     let (head, hash) = split_last(replicaset)?;
-    is_template_hash(hash).then_some(head)
+    let any_hash = (6..=10).contains(&hash.len())
+        && hash
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (is_template_hash(hash) || any_hash).then_some(head)
 }
 
 /// The CronJob of a Job named `<cronjob>-<scheduled time>`.
@@ -340,6 +347,14 @@ mod tests {
             Some(("ReplicaSet", "coredns-5d78c9869d")),
         );
         assert_eq!(wl(&rs), pair("Deployment", "coredns"));
+        // Hashes of other alphabets: decimal (Kubernetes before 1.8), hex.
+        let decimal = pod(
+            "nginx-2035384211-7ci7o",
+            Some(("ReplicaSet", "nginx-2035384211")),
+        );
+        assert_eq!(wl(&decimal), pair("Deployment", "nginx"));
+        let hex = pod("api-6f9a0c1e-abcde", Some(("ReplicaSet", "api-6f9a0c1e")));
+        assert_eq!(wl(&hex), pair("Deployment", "api"));
         let bare_rs = pod("legacy-x8k2q", Some(("ReplicaSet", "legacy")));
         assert_eq!(wl(&bare_rs), pair("ReplicaSet", "legacy"));
         let cron = pod("backup-28871520-v7x2k", Some(("Job", "backup-28871520")));
