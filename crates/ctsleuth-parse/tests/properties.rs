@@ -239,3 +239,53 @@ mod tables {
         }
     }
 }
+
+mod reasons {
+    use ctsleuth_parse::parse::inventory::parse_inventory;
+    use ctsleuth_parse::parse::settings::parse_proc_stat_btime;
+
+    fn reasons(out_first: &[ctsleuth_parse::parse::BadLine]) -> Vec<(u64, String)> {
+        out_first
+            .iter()
+            .map(|b| (b.line, b.expected.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn rows_that_are_not_text_say_so() {
+        let ss = [
+            &b"State  Recv-Q Send-Q Local Address:Port Peer Address:Port\n"[..],
+            b"ESTAB  0      0      10.4.5.23:41822    10.8.3.114:8080\n",
+            b"ESTAB  0      0      10.4.5.\xff:41830  10.8.3.114:8080\n",
+        ]
+        .concat();
+        let out = parse_inventory(&ss);
+        assert_eq!(out.value.sockets.len(), 1);
+        assert_eq!(
+            reasons(&out.issues.first),
+            [(3, "a socket row in UTF-8".to_string())]
+        );
+        let pods = [
+            &b"NAMESPACE   NAME    READY   STATUS    RESTARTS   AGE   IP          NODE\n"[..],
+            b"web         api-1   1/1     Running   0          4d    10.4.1.2    node-a\n",
+            b"web         api-\xff  1/1     Running   0          4d    10.4.1.3    node-a\n",
+        ]
+        .concat();
+        let out = parse_inventory(&pods);
+        assert_eq!(out.value.pods.len(), 1);
+        assert_eq!(
+            reasons(&out.issues.first),
+            [(3, "a table row in UTF-8".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_btime_without_seconds_says_so() {
+        let out = parse_proc_stat_btime(b"cpu  1 2 3\nbtime soon\nprocesses 12\n");
+        assert_eq!(out.value.boot_time, None);
+        assert_eq!(
+            reasons(&out.issues.first),
+            [(2, "epoch seconds after btime".to_string())]
+        );
+    }
+}

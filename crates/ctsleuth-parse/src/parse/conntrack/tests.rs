@@ -477,3 +477,62 @@ Nov 26 09:00:01 node systemd[1]: Started Session 4172 of User root.\n";
     let lines: Vec<u64> = report.issues.first.iter().map(|b| b.line).collect();
     assert_eq!(lines, [7, 8]);
 }
+
+#[test]
+fn every_field_error_names_what_was_expected() {
+    const T: &str = "tcp      6 117 TIME_WAIT";
+    const O: &str = "src=10.4.1.23 dst=10.8.0.1 sport=41822 dport=8080";
+    const R: &str = "src=10.8.0.1 dst=10.4.1.23 sport=8080 dport=41822";
+    let cases: Vec<(String, &str)> = vec![
+        (format!("{T} {O} {R} mark=x use=1"), "a number after mark="),
+        (format!("{T} {O} {R} mark=0 use=x"), "a number after use="),
+        (format!("{T} {O} {R} secmark=x mark=0 use=1"), "a number after secmark="),
+        (format!("{T} {O} {R} mark=0 id=abc use=1"), "a conntrack id after id="),
+        (format!("{T} {O} packets=x bytes=1 {R} mark=0 use=1"), "a number after packets="),
+        (format!("{T} {O} packets=1 bytes=x {R} mark=0 use=1"), "a number after bytes="),
+        (format!("{T} {O} packets=1 {R} mark=0 use=1"), "packets= and bytes= together"),
+        (format!("{T} {O} {R} mark=0 delta-time=x use=1"), "seconds after delta-time="),
+        (
+            format!("{T} src=10.4.1.23 dst=10.8.0.1 dport=8080 {R} mark=0 use=1"),
+            "sport= before dport=",
+        ),
+        (
+            format!("{T} src=10.4.1.23 sport=41822 dport=8080 {R} mark=0 use=1"),
+            "dst= after src=",
+        ),
+        (
+            format!("{T} {O} src=2001:db8::1 dst=2001:db8::2 sport=8080 dport=41822 mark=0 use=1"),
+            "both tuples of one family",
+        ),
+        (
+            "icmp     1 29 src=10.4.1.23 dst=10.8.0.1 type=256 code=0 id=7 src=10.8.0.1 dst=10.4.1.23 type=0 code=0 id=7 mark=0 use=1".into(),
+            "an ICMP type (0-255)",
+        ),
+        (
+            "icmp     1 29 src=10.4.1.23 dst=10.8.0.1 type=8 code=300 id=7 src=10.8.0.1 dst=10.4.1.23 type=0 code=0 id=7 mark=0 use=1".into(),
+            "an ICMP code (0-255)",
+        ),
+        (
+            "icmp     1 29 src=10.4.1.23 dst=10.8.0.1 type=8 code=0 id=70000 src=10.8.0.1 dst=10.4.1.23 type=0 code=0 id=7 mark=0 use=1".into(),
+            "an ICMP id (0-65535)",
+        ),
+        (
+            format!("{T} src=10.4.1.23 dst=10.8.0.1 sport=41822 dport=8080 type=8 {R} mark=0 use=1"),
+            "one set of layer-4 fields per direction",
+        ),
+    ];
+    for (line, want) in &cases {
+        assert_eq!(fails(line), *want, "{line}");
+    }
+    let mut unknown = BTreeMap::new();
+    let bad_utf8 = [
+        format!("{T} {O} {R} helper=").as_bytes(),
+        &[0xff, 0xfe][..],
+        b" mark=0 use=1",
+    ]
+    .concat();
+    assert!(matches!(
+        parse_entry(&bad_utf8, &mut unknown),
+        Err(Expected("UTF-8 text in a field value"))
+    ));
+}
