@@ -298,56 +298,30 @@ const SNAT_NEAR_S: i64 = 600;
 /// time, the failures are that, not races: they become evidence of the
 /// SNAT diagnosis instead of a diagnosis of their own.
 fn explain_insert_failures_by_snat(out: &mut Vec<Diagnosis>) {
-    let snat: Vec<(Option<String>, DateTime<Utc>)> = out
-        .iter()
-        .filter(|d| d.cause == Cause::SnatPorts)
-        .map(|d| (d.node.clone(), d.to))
-        .collect();
-    let near = |d: &Diagnosis, node: &Option<String>, t: DateTime<Utc>| {
-        &d.node == node
-            && t >= d.from - chrono::Duration::seconds(SNAT_NEAR_S)
-            && t <= d.to + chrono::Duration::seconds(SNAT_NEAR_S)
+    let near = |race: &Diagnosis, snat: &Diagnosis| {
+        race.node == snat.node
+            && snat.to >= race.from - chrono::Duration::seconds(SNAT_NEAR_S)
+            && snat.to <= race.to + chrono::Duration::seconds(SNAT_NEAR_S)
     };
-    let mut moved: Vec<(usize, String)> = Vec::new();
-    for (i, d) in out.iter().enumerate() {
-        if d.cause != Cause::InsertRaces {
-            continue;
-        }
-        if let Some((node, t)) = snat.iter().find(|(n, t)| near(d, n, *t)) {
-            if let Some(j) = out
-                .iter()
-                .position(|x| x.cause == Cause::SnatPorts && &x.node == node && x.to == *t)
-            {
-                moved.push((
-                    j,
-                    format!(
-                        "insert_failed +{} ({}/s) between {} and {} UTC: connections that found no free source port",
-                        crate::numbers::thousands(d.delta.unwrap_or(0)),
-                        rate(d.value),
-                        d.from.format("%H:%M:%S"),
-                        d.to.format("%H:%M:%S")
-                    ),
-                ));
-                moved.push((i, String::new()));
-            }
+    let (races, mut rest): (Vec<Diagnosis>, Vec<Diagnosis>) = std::mem::take(out)
+        .into_iter()
+        .partition(|d| d.cause == Cause::InsertRaces);
+    for race in races {
+        match rest
+            .iter_mut()
+            .find(|x| x.cause == Cause::SnatPorts && near(&race, x))
+        {
+            Some(snat) => snat.context.push(format!(
+                "insert_failed +{} ({}/s) between {} and {} UTC: connections that found no free source port",
+                crate::numbers::thousands(race.delta.unwrap_or(0)),
+                rate(race.value),
+                race.from.format("%H:%M:%S"),
+                race.to.format("%H:%M:%S")
+            )),
+            None => rest.push(race),
         }
     }
-    let drop: Vec<usize> = moved
-        .iter()
-        .filter(|(_, c)| c.is_empty())
-        .map(|(i, _)| *i)
-        .collect();
-    for (j, c) in moved.into_iter().filter(|(_, c)| !c.is_empty()) {
-        if let Some(d) = out.get_mut(j) {
-            d.context.push(c);
-        }
-    }
-    let mut i = 0;
-    out.retain(|_| {
-        let keep = !drop.contains(&i);
-        i += 1;
-        keep
-    });
+    *out = rest;
 }
 
 pub use crate::numbers::rate;
