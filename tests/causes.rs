@@ -56,19 +56,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// The analysis of one case, as summary.json.
 fn analyze(case: &str) -> Value {
-    let out = tempfile::tempdir().unwrap();
-    let run = common::ctsleuth()
-        .args(["analyze", "--quiet", "--format", "json", "-o"])
-        .arg(out.path())
-        .arg(sample(case))
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap()
+    common::analyze_summary(&[], &[sample(case).to_str().unwrap()])
 }
 
 fn findings(v: &Value) -> Vec<(String, String, String, String)> {

@@ -670,16 +670,7 @@ fn look_alikes_are_refused_with_a_reason() {
 
 #[test]
 fn a_listing_quoted_in_an_email_is_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = ctsleuth()
-        .args(["analyze", "--quiet", "--format", "json", "-o"])
-        .arg(dir.path())
-        .arg("samples/formats/pasted-email-quoted.txt")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let v = common::analyze_summary(&[], &["samples/formats/pasted-email-quoted.txt"]);
     let input = &v["inputs"][0];
     assert_eq!(input["kind"], "conntrack_dump");
     // Every quoted entry (one quoted twice) is read; the prose around them is
@@ -726,16 +717,7 @@ fn skipped_lines_are_counted_per_reason() {
 
 #[test]
 fn redacted_addresses_keep_their_entries() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = ctsleuth()
-        .args(["analyze", "--quiet", "--format", "json", "-o"])
-        .arg(dir.path())
-        .arg("samples/formats/pasted-redacted.txt")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let v = common::analyze_summary(&[], &["samples/formats/pasted-redacted.txt"]);
     let input = &v["inputs"][0];
     assert_eq!(
         (input["records"].as_u64(), input["skipped"].as_u64()),

@@ -307,18 +307,10 @@ fn a_quoted_paste_with_damaged_stamps_loses_no_drop() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("time unknown: 2 drops logged"), "{text}");
     // The input says which lines had no time, and skips none.
-    let dir = tempfile::tempdir().unwrap();
-    let out = common::ctsleuth()
-        .args([
-            "analyze", "--quiet", "--year", "2024", "--format", "json", "-o",
-        ])
-        .arg(dir.path())
-        .arg("samples/logs/pasted-email-quoted.txt")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let v = common::analyze_summary(
+        &["--year", "2024"],
+        &["samples/logs/pasted-email-quoted.txt"],
+    );
     let input = &v["inputs"][0];
     assert_eq!(input["skipped"], 0, "{input}");
     assert!(

@@ -9,3 +9,23 @@ use assert_cmd::Command;
 pub fn ctsleuth() -> Command {
     Command::cargo_bin("ctsleuth").expect("cargo builds the ctsleuth binary for its tests")
 }
+
+/// `ctsleuth analyze --quiet --format json` of `paths` (with `args` before
+/// them): its summary.json, after asserting the run succeeded.
+pub fn analyze_summary(args: &[&str], paths: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let out = ctsleuth()
+        .args(["analyze", "--quiet", "--format", "json", "-o"])
+        .arg(dir.path())
+        .args(args)
+        .args(paths)
+        .output()
+        .expect("ctsleuth runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read(dir.path().join("summary.json")).expect("summary.json is written");
+    serde_json::from_slice(&text).expect("summary.json is JSON")
+}
