@@ -380,20 +380,25 @@ pub fn parse_uptime(text: &str) -> Option<u64> {
         let (Some(n), unit) = (words.next(), words.next()) else {
             continue;
         };
+        // Checked: a number too large for seconds is no uptime.
         let secs = if let Some((h, m)) = n.split_once(':') {
-            h.parse::<u64>().ok()? * 3600 + m.parse::<u64>().ok()? * 60
+            h.parse::<u64>()
+                .ok()?
+                .checked_mul(3600)?
+                .checked_add(m.parse::<u64>().ok()?.checked_mul(60)?)?
         } else {
             let n: u64 = n.parse().ok()?;
-            match unit.unwrap_or("").trim_end_matches('s') {
-                "week" => n * 7 * 86_400,
-                "day" => n * 86_400,
-                "hour" => n * 3600,
-                "min" | "minute" => n * 60,
-                "sec" | "second" => n,
+            let unit_s: u64 = match unit.unwrap_or("").trim_end_matches('s') {
+                "week" => 7 * 86_400,
+                "day" => 86_400,
+                "hour" => 3600,
+                "min" | "minute" => 60,
+                "sec" | "second" => 1,
                 _ => return None,
-            }
+            };
+            n.checked_mul(unit_s)?
         };
-        total += secs;
+        total = total.checked_add(secs)?;
         any = true;
     }
     any.then_some(total)
@@ -402,6 +407,23 @@ pub fn parse_uptime(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_uptime_too_large_for_seconds_is_none() {
+        // Found by the sysctl fuzz target: it overflowed.
+        assert_eq!(
+            parse_uptime(" 09:04:05 up 99999999999999999 weeks, 1 user"),
+            None
+        );
+        assert_eq!(
+            parse_uptime(" 09:04:05 up 18446744073709551615:59, 1 user"),
+            None
+        );
+        assert_eq!(
+            parse_uptime(" 09:04:05 up 3 days,  2:17,  1 user"),
+            Some(3 * 86_400 + 2 * 3600 + 17 * 60)
+        );
+    }
 
     /// Every field that is set, one per line, for exact comparison.
     fn summary(s: &Settings) -> String {
