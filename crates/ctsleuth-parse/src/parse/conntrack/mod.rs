@@ -231,6 +231,9 @@ pub fn has_redacted(e: &Entry<'_>) -> bool {
 /// One direction's fields while a line is read.
 #[derive(Default)]
 struct TupleParts {
+    /// An address of this direction was redacted by hand (rare: only then
+    /// are families aligned).
+    redacted: bool,
     src: Option<std::net::IpAddr>,
     dst: Option<std::net::IpAddr>,
     sport: Option<u16>,
@@ -249,7 +252,11 @@ impl TupleParts {
     fn finish(self) -> Result<(Tuple, Option<Counters>), Expected> {
         let src = self.src.ok_or(Expected("src= in each direction"))?;
         let dst = self.dst.ok_or(Expected("dst= after src="))?;
-        let (src, dst) = (aligned(src, dst), aligned(dst, src));
+        let (src, dst) = if self.redacted {
+            (aligned(src, dst), aligned(dst, src))
+        } else {
+            (src, dst)
+        };
         if src.is_ipv4() != dst.is_ipv4() {
             return Err(Expected("src= and dst= of one family"));
         }
@@ -379,18 +386,22 @@ pub fn parse_entry<'a>(
                 let d = if dir == 0 { orig } else { reply };
                 match key {
                     b"src" => {
-                        d.src = Some(
-                            ip(v)
-                                .or_else(|| redacted(v))
-                                .ok_or(Expected("an IPv4 or IPv6 address after src="))?,
-                        );
+                        d.src = Some(match ip(v) {
+                            Some(a) => a,
+                            None => {
+                                d.redacted = true;
+                                redacted(v).ok_or(Expected("an IPv4 or IPv6 address after src="))?
+                            }
+                        });
                     }
                     b"dst" => {
-                        d.dst = Some(
-                            ip(v)
-                                .or_else(|| redacted(v))
-                                .ok_or(Expected("an IPv4 or IPv6 address after dst="))?,
-                        )
+                        d.dst = Some(match ip(v) {
+                            Some(a) => a,
+                            None => {
+                                d.redacted = true;
+                                redacted(v).ok_or(Expected("an IPv4 or IPv6 address after dst="))?
+                            }
+                        })
                     }
                     b"sport" => {
                         d.sport = Some(dec(v).ok_or(Expected("a port (0-65535) after sport="))?)
@@ -451,14 +462,15 @@ pub fn parse_entry<'a>(
         });
     }
     let [orig, reply] = dirs;
+    let any_redacted = orig.redacted || reply.redacted;
     let (mut orig, oc) = orig.finish()?;
     let (mut reply, rc) = reply.finish()?;
     // A tuple redacted whole takes the family of the other one.
-    if is_redacted(orig.src) && is_redacted(orig.dst) {
+    if any_redacted && is_redacted(orig.src) && is_redacted(orig.dst) {
         orig.src = aligned(orig.src, reply.src);
         orig.dst = aligned(orig.dst, reply.src);
     }
-    if is_redacted(reply.src) && is_redacted(reply.dst) {
+    if any_redacted && is_redacted(reply.src) && is_redacted(reply.dst) {
         reply.src = aligned(reply.src, orig.src);
         reply.dst = aligned(reply.dst, orig.src);
     }
