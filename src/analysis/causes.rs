@@ -17,6 +17,7 @@ use super::stats::StatsRow;
 use super::thresholds::Thresholds;
 use super::{NodeSummary, SnapshotSummary, ratio};
 use crate::facts;
+use crate::numbers::rate;
 
 /// What went wrong, as an SRE would name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -323,8 +324,6 @@ fn explain_insert_failures_by_snat(out: &mut Vec<Diagnosis>) {
     }
     *out = rest;
 }
-
-pub use crate::numbers::rate;
 
 /// Unreplied UDP entries of a snapshot whose backend is gone: a pod the
 /// inventory saw deleted (and no pod has its address now), or an address a

@@ -421,7 +421,7 @@ fn counter_rate(summary: &Summary, rule: Rule, counter: &str, t: &Threshold, per
             t.fail,
             format!(
                 "{counter} {}/s from {} to {} ({})",
-                crate::analysis::causes::rate(rate),
+                crate::numbers::rate(rate),
                 rates.since.format("%H:%M:%S"),
                 st.captured_at
                     .map_or("?".into(), |t| t.format("%H:%M:%S UTC").to_string()),

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::{Facts, Finding, Severity, ev, node_name};
-use crate::analysis::causes::{Cause, Diagnosis, Fill, rate};
-use crate::numbers::{fill as pct, thousands};
+use crate::analysis::causes::{Cause, Diagnosis, Fill};
+use crate::numbers::{fill as pct, rate, thousands};
 
 /// `during the interval`, `40 s before it`, `12 min after it`.
 fn distance(fill: &Fill, from: DateTime<Utc>) -> String {

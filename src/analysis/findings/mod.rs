@@ -13,10 +13,9 @@ use serde::Serialize;
 use super::attribution::{AddrKind, Workload, workload_of};
 use super::drops::{Burst, CounterCheck, Drops, Recurrence, Symptom, Verdict};
 use super::{NodeSummary, SnapshotSummary, WorkloadRow};
-use crate::analysis::causes::rate as rate_text;
 use crate::facts::{self, BYTES_PER_ENTRY};
 use crate::model::inventory::Inventory;
-use crate::numbers::{fill as pct, thousands};
+use crate::numbers::{fill as pct, rate as rate_text, thousands};
 
 /// TIME_WAIT entries below which a workload's churn is not worth a finding
 /// (120 of them is one close per second over the default 120 s).
