@@ -687,6 +687,61 @@ fn a_listing_quoted_in_an_email_is_read() {
 }
 
 #[test]
+fn a_kube_proxy_log_with_deleted_entries_is_read_as_log_and_listings() {
+    let v = common::analyze_summary(&[], &["samples/logs/kube-proxy-v4-conntrack-deleted.log"]);
+    let inputs = v["inputs"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|i| {
+            let path = i["path"].as_str().unwrap();
+            let section = path.split_once(" [").map_or("", |(_, s)| s);
+            (section, i["kind"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("log]", "kernel_log"),
+            (
+                "conntrack -D output logged at I1126 08:58:49.958716 (line 15)]",
+                "conntrack_dump"
+            ),
+            ("log from line 23]", "kernel_log"),
+            (
+                "conntrack -D output logged at I1126 08:59:21.029904 (line 32)]",
+                "conntrack_dump"
+            ),
+            ("log from line 37]", "kernel_log"),
+        ]
+    );
+    // The deleted entries are kept as partial views, not as the table; the
+    // iptables error block stays in the log; nothing is skipped.
+    for i in inputs {
+        assert_eq!(i["skipped"], 0, "{i}");
+    }
+    let deleted: Vec<_> = inputs
+        .iter()
+        .filter(|i| i["kind"] == "conntrack_dump")
+        .collect();
+    assert_eq!(deleted[0]["records"], 5);
+    assert_eq!(deleted[1]["records"], 2);
+    assert!(deleted.iter().all(|i| i["partial"] == true));
+    assert!(
+        deleted[0]["warnings"]
+            .to_string()
+            .contains("the entries kube-proxy deleted")
+    );
+    let snaps = v["snapshots"].as_array().unwrap();
+    assert_eq!(snaps.len(), 2);
+    assert!(snaps.iter().all(|s| s["partial"] == true), "{snaps:?}");
+    // kube-proxy's own setting of the limit still comes from the log, with
+    // its line in the file.
+    let evidence = &v["nodes"][0]["limit_evidence"][0];
+    assert_eq!(evidence["value"], 262144);
+    assert_eq!(evidence["line"], 5);
+}
+
+#[test]
 fn skipped_lines_are_counted_per_reason() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("conntrack-L.txt");

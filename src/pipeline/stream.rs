@@ -34,7 +34,7 @@ pub(crate) fn parse_input(
         cannot_read(&mut report, &e);
         return vec![(report, Parsed::Nothing)];
     }
-    if !sections::is_sectioned(&head) {
+    let Some(split) = sections::split_of(&head) else {
         let mut report = base.clone();
         let parsed = match parse_stream(head, reader, name, forced, opts, &mut report) {
             Ok(p) => p,
@@ -44,7 +44,7 @@ pub(crate) fn parse_input(
             }
         };
         return vec![(report, parsed)];
-    }
+    };
     let mut out = Vec::new();
     let chained = std::io::Cursor::new(head).chain(reader);
     let mut secs = sections::Sections::new(std::io::BufReader::with_capacity(1 << 16, chained));
@@ -73,7 +73,10 @@ pub(crate) fn parse_input(
         }
         let mut report = base.clone();
         report.path = if title.is_empty() {
-            format!("{} [before the first command]", base.path)
+            match split {
+                sections::Split::Commands => format!("{} [before the first command]", base.path),
+                sections::Split::LogBlocks => format!("{} [log]", base.path),
+            }
         } else {
             format!("{} [{}]", base.path, title)
         };
@@ -90,7 +93,13 @@ pub(crate) fn parse_input(
         for b in &mut report.bad_lines {
             b.line += line - 1;
         }
-        if report.kind == Kind::ConntrackDump && filtered_listing(&title) {
+        if report.kind == Kind::ConntrackDump && title.starts_with(sections::DELETED_TITLE) {
+            report.partial = true;
+            report.warnings.push(
+                "the entries kube-proxy deleted (`conntrack -D`), not the table: kept as a partial view"
+                    .into(),
+            );
+        } else if report.kind == Kind::ConntrackDump && filtered_listing(&title) {
             report.partial = true;
             report.warnings.push(format!(
                 "`{title}` lists part of the table (a filter or one address family): a partial view, whose count is not the table's size"
@@ -137,7 +146,11 @@ fn kind_of_command(title: &str) -> Option<Kind> {
         Some(Kind::ConntrackStats)
     } else if has("conntrack -E") {
         Some(Kind::ConntrackEvents)
-    } else if has("conntrack -L") || has("nf_conntrack") || has("ip_conntrack") {
+    } else if has("conntrack -L")
+        || t.starts_with(sections::DELETED_TITLE)
+        || has("nf_conntrack")
+        || has("ip_conntrack")
+    {
         Some(Kind::ConntrackDump)
     } else if t.starts_with("sysctl") {
         Some(Kind::Sysctl)

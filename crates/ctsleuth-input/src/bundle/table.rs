@@ -2,7 +2,7 @@
 //! sources each entry was read from are listed in the module above.
 
 use super::{Collector, CollectorDef, Evidence, Role, Spec};
-use crate::input::sniff::Kind;
+use crate::sniff::Kind;
 
 const fn spec(pattern: &'static str, role: Role) -> Spec {
     Spec {

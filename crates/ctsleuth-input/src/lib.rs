@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod bundle;
+pub mod replay;
 pub mod sections;
 
 pub use ctsleuth_parse::{hints, sniff};
