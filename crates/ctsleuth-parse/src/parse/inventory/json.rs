@@ -224,8 +224,11 @@ fn item(
         None => *kinds.entry(kind).or_default() += 1,
         Some(Ok(n)) => out.records += n,
         Some(Err(why)) => {
-            let expected = format!("a readable {kind} ({why})");
-            let shown = format!("{kind} {name}");
+            let expected = format!("a readable {kind} ({})", why.expected);
+            let shown = match why.found {
+                Some(found) => format!("{kind} {name}: {found:?}"),
+                None => format!("{kind} {name}"),
+            };
             out.issues.skip(line, expected, shown.as_bytes());
         }
     }
