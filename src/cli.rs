@@ -198,6 +198,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SUMMARY.json")]
     pub baseline: Option<PathBuf>,
 
+    /// In the human output, list every passed and skipped rule on every
+    /// node. Without it, failures and warnings are listed one by one and
+    /// passes and skips one line per rule.
+    #[arg(long)]
+    pub all: bool,
+
     #[command(flatten)]
     pub time: TimeArgs,
 
@@ -371,6 +377,12 @@ pub struct AnalyzeArgs {
     /// Rows in each top list.
     #[arg(short = 'n', long = "rows", default_value_t = 10, value_name = "N")]
     pub rows: usize,
+
+    /// List every node in the terminal digest. Without it the digest shows
+    /// the worst 15 nodes (drops, then fill, then closes) and one line for
+    /// the rest; the reports always hold every node.
+    #[arg(long)]
+    pub all: bool,
 
     #[command(flatten)]
     pub time: TimeArgs,

@@ -226,7 +226,21 @@ fn github_annotations_and_the_human_summary() {
     )));
     let out = check(&[BUNDLE]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("FAIL  utilization"));
+    // Failures first, passes one line per rule.
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert!(lines[0].starts_with("STATUS"), "{text}");
+    assert!(
+        lines[1].starts_with("FAIL") && lines[1].contains("utilization"),
+        "{text}"
+    );
+    let first_pass = lines.iter().position(|l| l.starts_with("pass")).unwrap();
+    assert!(lines[first_pass..].iter().all(|l| !l.starts_with("FAIL")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("pass") && l.contains("4 nodes")),
+        "{text}"
+    );
     assert!(text.contains("check failed: 38 passed, 8 failed"));
 }
 

@@ -152,7 +152,7 @@ fn without_inventory_findings_say_what_is_missing() {
     assert!(ids.contains(&format!("exhaustion-{HOT}")));
     // Churn is still seen, by source network; collocation needs the inventory.
     assert!(
-        ids.iter().any(|i| i.starts_with("churn-unattributed")),
+        ids.iter().any(|i| i.starts_with("churn-addresses in")),
         "{ids:?}"
     );
     assert!(!ids.iter().any(|i| i.starts_with("collocation")));

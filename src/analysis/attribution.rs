@@ -80,6 +80,15 @@ impl Workload {
         }
     }
 
+    /// Whether it is an owner one can act on (a controller, a service,
+    /// a node), rather than a network, an outside address or nothing known.
+    pub fn is_owner(&self) -> bool {
+        matches!(
+            self.kind,
+            WorkloadKind::Controller(_) | WorkloadKind::Service | WorkloadKind::Node
+        )
+    }
+
     /// What kind of address holds it.
     pub fn addr_kind(&self) -> AddrKind {
         match self.kind {
@@ -105,7 +114,7 @@ impl Workload {
             WorkloadKind::External => format!("external {n}"),
             WorkloadKind::UnlistedPod => format!("unlisted pod on {n}"),
             WorkloadKind::Redacted => "redacted address".to_string(),
-            WorkloadKind::Unattributed => format!("unattributed {n}"),
+            WorkloadKind::Unattributed => format!("addresses in {n}"),
             WorkloadKind::Unknown => return None,
         })
     }
@@ -703,7 +712,7 @@ mod tests {
         let unknown = d.who(ip("10.4.9.12"), None);
         assert_eq!(
             (unknown.kind(), unknown.label()),
-            (AddrKind::Unknown, "unattributed 10.4.9.0/24".to_string())
+            (AddrKind::Unknown, "addresses in 10.4.9.0/24".to_string())
         );
         // No inventory at all: the same rules, nothing named.
         let empty = Directory::build(std::iter::empty::<&Inventory>());
@@ -749,7 +758,7 @@ mod tests {
         );
         assert_eq!(
             d.who(ip("10.9.0.5"), None).label(),
-            "unattributed 10.9.0.0/24"
+            "addresses in 10.9.0.0/24"
         );
         assert!(IpNet::parse("10.4.1.0/33").is_none());
         assert!(IpNet::parse("fd00::/64").is_some_and(|n| n.contains(ip("fd00::1"))));

@@ -275,19 +275,34 @@ fn snapshot_summaries(
 ) -> PolarsResult<Vec<SnapshotSummary>> {
     let path = |i: usize| input_path(loaded, i);
     let default_timeouts = Timeouts::default().with(&opts.timeouts);
+    let one = |s: &crate::pipeline::SnapshotInput| -> PolarsResult<(SnapshotStats, flows::Flows)> {
+        let t = node_timeouts.get(&s.node).unwrap_or(&default_timeouts);
+        let stats = snapshot::summarize(&s.frame, t, opts.top, opts.per_address)?;
+        let flows = if opts.per_address {
+            flows::flows(&s.frame)?
+        } else {
+            flows::Flows::default()
+        };
+        Ok((stats, flows))
+    };
+    // One run of snapshots per worker, each run in turn: polars spreads
+    // every query over its own pool, and a worker waiting on that pool may
+    // take up another job of this loop meanwhile, on top of its stack. A
+    // job per snapshot let that nest once per snapshot and overflowed the
+    // stack of a debug build at 200 nodes; a job per run nests at most
+    // once per worker.
+    let per_run = loaded
+        .snapshots
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
     let computed: Vec<PolarsResult<(SnapshotStats, flows::Flows)>> = loaded
         .snapshots
-        .par_iter()
-        .map(|s| {
-            let t = node_timeouts.get(&s.node).unwrap_or(&default_timeouts);
-            let stats = snapshot::summarize(&s.frame, t, opts.top, opts.per_address)?;
-            let flows = if opts.per_address {
-                flows::flows(&s.frame)?
-            } else {
-                flows::Flows::default()
-            };
-            Ok((stats, flows))
-        })
+        .par_chunks(per_run)
+        .map(|run| run.iter().map(one).collect::<Vec<_>>())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
         .collect();
     let mut snapshots = Vec::with_capacity(computed.len());
     for (s, computed) in loaded.snapshots.iter().zip(computed) {

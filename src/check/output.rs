@@ -27,6 +27,32 @@ fn value(r: &RuleResult) -> String {
     }
 }
 
+/// A result's first cells, its status painted once padded.
+fn row(r: &RuleResult, node: String, value: String) -> Vec<crate::report::table::Cell> {
+    use crate::report::table::Cell;
+    let status = r.status;
+    vec![
+        Cell::painted(tag(status).to_string(), move |t| match status {
+            Status::Fail => crate::style::paint(crate::style::Paint::Bad, t),
+            Status::Warn => crate::style::paint(crate::style::Paint::Warn, t),
+            Status::Pass => crate::style::paint(crate::style::Paint::Good, t),
+            Status::Skip => t.to_string(),
+        }),
+        Cell::from(r.rule.as_str()),
+        Cell::from(node),
+        Cell::from(value),
+    ]
+}
+
+/// `1 node`, `197 nodes`.
+fn nodes(n: usize) -> String {
+    if n == 1 {
+        "1 node".into()
+    } else {
+        format!("{n} nodes")
+    }
+}
+
 fn short(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
@@ -35,29 +61,109 @@ fn short(v: f64) -> String {
     }
 }
 
-/// The human summary: one line per rule and node, evidence under breaches.
-pub fn human(rep: &CheckReport) -> String {
+/// The human summary, worst first: every failure and warning on a line of
+/// its own with its evidence; skips grouped by rule and reason; passes one
+/// line per rule (how many nodes, the highest value and where). `all`
+/// lists every pass and skip on its own line instead.
+pub fn human(rep: &CheckReport, all: bool) -> String {
+    use crate::report::table::{Cell, Column, write};
     let mut s = String::new();
-    let w = rep
-        .results
-        .iter()
-        .map(|r| node(r).len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    for r in &rep.results {
-        let tag = format!("{:<5}", tag(r.status));
-        let tag = match r.status {
-            Status::Fail => crate::style::paint(crate::style::Paint::Bad, &tag),
-            Status::Warn => crate::style::paint(crate::style::Paint::Warn, &tag),
-            Status::Pass => crate::style::paint(crate::style::Paint::Good, &tag),
-            Status::Skip => tag,
-        };
-        let _ = writeln!(s, "{} {:<24} {:<w$}  {}", tag, r.rule, node(r), value(r));
-        if r.status >= Status::Skip && r.status != Status::Pass {
-            for e in r.evidence.iter().take(4) {
-                let _ = writeln!(s, "      · {e}");
+    let mut order: Vec<&RuleResult> = rep.results.iter().collect();
+    order.sort_by(|a, b| {
+        b.status
+            .cmp(&a.status)
+            .then(a.rule.cmp(&b.rule))
+            .then(
+                b.value
+                    .unwrap_or(f64::MIN)
+                    .total_cmp(&a.value.unwrap_or(f64::MIN)),
+            )
+            .then_with(|| a.node.cmp(&b.node))
+    });
+    // Each line: the cells, and the evidence printed under it.
+    let mut lines: Vec<(Vec<Cell>, Vec<String>)> = Vec::new();
+    let mut i = 0;
+    while i < order.len() {
+        let r = order[i];
+        let same: Vec<&RuleResult> = order[i..]
+            .iter()
+            .take_while(|x| x.status == r.status && x.rule == r.rule)
+            .copied()
+            .collect();
+        i += same.len();
+        match r.status {
+            Status::Fail | Status::Warn => {
+                for x in same {
+                    lines.push((
+                        row(x, node(x).to_string(), value(x)),
+                        x.evidence.iter().take(4).cloned().collect(),
+                    ));
+                }
             }
+            _ if all || same.len() == 1 => {
+                for x in same {
+                    let why = if x.status == Status::Skip {
+                        x.evidence.first().cloned().unwrap_or_default()
+                    } else {
+                        value(x)
+                    };
+                    lines.push((row(x, node(x).to_string(), why), Vec::new()));
+                }
+            }
+            Status::Skip => {
+                // One line per reason.
+                let mut reasons: Vec<(String, usize)> = Vec::new();
+                for x in &same {
+                    let why = x
+                        .evidence
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "turned off by the policy".into());
+                    match reasons.iter_mut().find(|(w, _)| *w == why) {
+                        Some((_, n)) => *n += 1,
+                        None => reasons.push((why, 1)),
+                    }
+                }
+                for (why, n) in reasons {
+                    lines.push((row(r, nodes(n), why), Vec::new()));
+                }
+            }
+            Status::Pass => {
+                // `same` is sorted by value: the first is the highest.
+                let highest = match (r.value, r.threshold) {
+                    (Some(v), Some(t)) => format!(
+                        "highest {} on {} (threshold {})",
+                        short(v),
+                        node(r),
+                        short(t)
+                    ),
+                    (Some(v), None) => format!("highest {} on {}", short(v), node(r)),
+                    _ if r.rule == super::Rule::Drops => "no drops".into(),
+                    _ => "-".into(),
+                };
+                lines.push((row(r, nodes(same.len()), highest), Vec::new()));
+            }
+        }
+    }
+    let columns = [
+        Column::left("STATUS"),
+        Column::left("RULE"),
+        Column::left("NODE").at_most(44),
+        Column::left("VALUE"),
+    ];
+    // The table is written line by line so evidence can follow its row.
+    let mut table = Vec::new();
+    let (rows, evidence): (Vec<Vec<Cell>>, Vec<Vec<String>>) = lines.into_iter().unzip();
+    let _ = write(&mut table, &columns, rows);
+    let text = String::from_utf8_lossy(&table).into_owned();
+    let mut text_lines = text.lines();
+    if let Some(header) = text_lines.next() {
+        let _ = writeln!(s, "{header}");
+    }
+    for (line, ev) in text_lines.zip(evidence) {
+        let _ = writeln!(s, "{line}");
+        for e in ev {
+            let _ = writeln!(s, "        · {e}");
         }
     }
     let count = |st: Status| rep.results.iter().filter(|r| r.status == st).count();
@@ -162,7 +268,7 @@ pub fn github(rep: &CheckReport) -> String {
             data(&r.evidence.join("; "))
         );
     }
-    s.push_str(&human(rep));
+    s.push_str(&human(rep, false));
     s
 }
 

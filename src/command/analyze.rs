@@ -146,7 +146,11 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
         written.push(json::write(&summary, &dir)?);
     }
     let mut out = std::io::stdout().lock();
-    terminal::digest(&mut out, &summary)?;
+    terminal::digest(
+        &mut out,
+        &summary,
+        (!args.all).then_some(terminal::DIGEST_NODES),
+    )?;
     writeln!(out)?;
     for w in &written {
         writeln!(out, "wrote {}", w.display())?;

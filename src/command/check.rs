@@ -37,7 +37,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Error> {
     }
     let report = check::evaluate(&summary, &policy, previous.as_ref());
     let text = match args.format {
-        CheckFormat::Human => output::human(&report),
+        CheckFormat::Human => output::human(&report, args.all),
         CheckFormat::Junit => output::junit(&report),
         CheckFormat::Json => output::json(&report),
         CheckFormat::Github => output::github(&report),

@@ -355,9 +355,161 @@ pub fn bundle_diagnostics(
 
 pub use crate::numbers::fill;
 
-/// The digest `analyze` prints after writing its reports: one row per node,
-/// taken from its fullest snapshot and its latest counter rates.
-pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+/// Nodes the digest lists before rolling the rest into one line: a screen.
+pub const DIGEST_NODES: usize = 15;
+
+/// One node as the digest ranks it.
+struct NodeRow<'a> {
+    node: &'a crate::analysis::NodeSummary,
+    peak: Option<&'a SnapshotSummary>,
+    drops: Option<(f64, String)>,
+    closes: Option<f64>,
+}
+
+/// Nodes worst first: dropping (fastest first), then fullest, then closing
+/// connections fastest; name breaks ties.
+fn ranked(s: &Summary) -> Vec<NodeRow<'_>> {
+    let mut rows: Vec<NodeRow<'_>> = s
+        .nodes
+        .iter()
+        .map(|n| {
+            let peak = s
+                .snapshots
+                .iter()
+                .filter(|x| x.node == n.node && !x.partial)
+                .max_by_key(|x| x.stats.entries);
+            NodeRow {
+                node: n,
+                peak,
+                drops: drop_rate(s, &n.node),
+                closes: peak.and_then(|p| p.stats.close_rate_per_s),
+            }
+        })
+        .collect();
+    let key = |r: &NodeRow<'_>| {
+        (
+            r.drops.as_ref().map_or(0.0, |d| d.0),
+            r.node.peak_utilization.unwrap_or(0.0),
+            r.closes.unwrap_or(0.0),
+        )
+    };
+    rows.sort_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        kb.0.total_cmp(&ka.0)
+            .then(kb.1.total_cmp(&ka.1))
+            .then(kb.2.total_cmp(&ka.2))
+            .then_with(|| a.node.node.cmp(&b.node.node))
+    });
+    rows
+}
+
+/// The per-node table, worst first: `shown` rows (all with `None`), then
+/// one line for the rest.
+fn nodes_table(out: &mut dyn Write, s: &Summary, shown: Option<usize>) -> io::Result<()> {
+    use super::table::{Cell, Column, write};
+    let rows = ranked(s);
+    let cut = shown.unwrap_or(usize::MAX).min(rows.len());
+    let (top, rest) = rows.split_at(cut);
+    let columns = [
+        Column::left("NODE").at_most(40),
+        Column::right("PEAK"),
+        Column::right("LIMIT"),
+        Column::right("FULL"),
+        Column::right("CLOSES/S"),
+        Column::right("DROPS/S"),
+        Column::left("DROPS OVER"),
+        Column::left("TOP SOURCE").at_most(60),
+    ];
+    let dash = || Cell::from("-");
+    let cells: Vec<Vec<Cell>> = top
+        .iter()
+        .map(|r| {
+            let n = r.node;
+            // The workload holding most of the fullest snapshot (a
+            // network or an address when there is no inventory).
+            let top = r.peak.and_then(|p| {
+                p.top_workloads
+                    .first()
+                    .map(|w| {
+                        format!(
+                            "{} ({})",
+                            source_label(&w.workload),
+                            percent(w.entries, p.stats.entries)
+                        )
+                    })
+                    .or_else(|| {
+                        p.stats.top_sources.first().map(|t| {
+                            format!("{} ({})", addr(t.ip), percent(t.entries, p.stats.entries))
+                        })
+                    })
+            });
+            vec![
+                Cell::from(n.node.as_deref().unwrap_or("(unknown)")),
+                n.peak_entries.map_or_else(dash, |v| thousands(v).into()),
+                n.limit.map_or_else(dash, |v| thousands(v).into()),
+                n.peak_utilization.map_or_else(dash, |u| {
+                    Cell::painted(fill(u), move |t| crate::style::paint_fill(u, t))
+                }),
+                r.closes.map_or_else(dash, |c| rate(c).into()),
+                r.drops.as_ref().map_or_else(dash, |(d, _)| rate(*d).into()),
+                r.drops
+                    .as_ref()
+                    .map_or_else(dash, |(_, w)| w.as_str().into()),
+                top.map_or_else(dash, Cell::from),
+            ]
+        })
+        .collect();
+    write(out, &columns, cells)?;
+    if !rest.is_empty() {
+        writeln!(out, "{}", rolled_up(rest))?;
+    }
+    writeln!(
+        out,
+        "worst first (drops, then fill, then closes); DROPS/S: the fastest burst in the logs (upper bound, over its own minutes), else the fastest interval between conntrack -S captures"
+    )
+}
+
+/// One line for the nodes not listed: how many, how full at most, drops.
+fn rolled_up(rest: &[NodeRow<'_>]) -> String {
+    let n = rest.len();
+    let fullest = rest
+        .iter()
+        .filter_map(|r| r.node.peak_utilization)
+        .fold(None, |m: Option<f64>, u| Some(m.map_or(u, |m| m.max(u))));
+    let unknown = rest
+        .iter()
+        .filter(|r| r.node.peak_utilization.is_none())
+        .count();
+    let dropping = rest
+        .iter()
+        .filter(|r| r.drops.as_ref().is_some_and(|d| d.0 > 0.0))
+        .count();
+    let mut parts = Vec::new();
+    match (fullest, unknown) {
+        (Some(u), 0) => parts.push(format!("all at most {} full", fill(u))),
+        (Some(u), k) => parts.push(format!("at most {} full ({k} with no fill known)", fill(u))),
+        (None, _) => parts.push("fill unknown".to_string()),
+    }
+    parts.push(match dropping {
+        0 => "no drops".to_string(),
+        k => format!("{k} with drops"),
+    });
+    let nodes = if n == 1 { "node" } else { "nodes" };
+    format!(
+        "… {n} more {nodes}: {} (--all lists every node)",
+        parts.join(", ")
+    )
+}
+
+/// A source as the digest names it: a network no inventory names is the
+/// addresses in it, not a workload.
+fn source_label(workload: &crate::analysis::attribution::Workload) -> String {
+    workload.to_string()
+}
+
+/// The digest `analyze` prints after writing its reports: the nodes worst
+/// first (`shown` of them, every one with `None`), then the findings.
+pub fn digest(out: &mut dyn Write, s: &Summary, shown: Option<usize>) -> io::Result<()> {
     let with_data = s.inputs.iter().filter(|i| i.records > 0).count();
     let skipped: u64 = s.inputs.iter().map(|i| i.skipped).sum();
     writeln!(
@@ -378,60 +530,8 @@ pub fn digest(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     }
     bundles(out, s)?;
     if !s.nodes.is_empty() {
-        let name_w = s
-            .nodes
-            .iter()
-            .map(|n| n.node.as_deref().unwrap_or("(unknown)").chars().count())
-            .max()
-            .unwrap_or(4)
-            .max(4)
-            + 2;
         writeln!(out)?;
-        writeln!(
-            out,
-            "{:<name_w$}{:>9}{:>9}{:>7}{:>10}{:>9}  {:<18}  TOP SOURCE WORKLOAD",
-            "NODE", "PEAK", "LIMIT", "FULL", "CLOSES/S", "DROPS/S", "DROPS OVER"
-        )?;
-        for n in &s.nodes {
-            let peak = s
-                .snapshots
-                .iter()
-                .filter(|x| x.node == n.node)
-                .max_by_key(|x| x.stats.entries);
-            let drops = drop_rate(s, &n.node);
-            // The workload holding most of the fullest snapshot (an address
-            // or a network when there is no inventory).
-            let top = peak.and_then(|p| {
-                p.top_workloads
-                    .first()
-                    .map(|w| format!("{} ({})", w.workload, percent(w.entries, p.stats.entries)))
-                    .or_else(|| {
-                        p.stats.top_sources.first().map(|t| {
-                            format!("{} ({})", addr(t.ip), percent(t.entries, p.stats.entries))
-                        })
-                    })
-            });
-            writeln!(
-                out,
-                "{:<name_w$}{:>9}{:>9}{}{:>10}{:>9}  {:<18}  {}",
-                n.node.as_deref().unwrap_or("(unknown)"),
-                n.peak_entries.map(thousands).unwrap_or_else(|| "-".into()),
-                n.limit.map(thousands).unwrap_or_else(|| "-".into()),
-                n.peak_utilization
-                    .map(|u| crate::style::paint_fill(u, &format!("{:>7}", fill(u))))
-                    .unwrap_or_else(|| format!("{:>7}", "-")),
-                peak.and_then(|p| p.stats.close_rate_per_s)
-                    .map(rate)
-                    .unwrap_or_else(|| "-".into()),
-                drops.as_ref().map_or_else(|| "-".into(), |(r, _)| rate(*r)),
-                drops.map_or_else(|| "-".into(), |(_, w)| w),
-                top.unwrap_or_else(|| "-".into())
-            )?;
-        }
-        writeln!(
-            out,
-            "DROPS/S: the fastest burst in the logs (upper bound, over its own minutes), else the fastest interval between conntrack -S captures"
-        )?;
+        nodes_table(out, s, shown)?;
     }
     if s.drops.total_logged > 0 || !s.bursts.is_empty() {
         writeln!(out)?;

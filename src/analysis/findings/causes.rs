@@ -254,20 +254,23 @@ pub(super) fn dns(f: &Facts<'_>, out: &mut Vec<Finding>) {
     let mut worst = 0.0_f64;
     for (node, (share, s)) in &per_node {
         worst = worst.max(*share);
-        evidence.push(ev(
-            format!(
-                "{} UDP/53 entries on {} at {} ({} of its {} entries), {} unanswered",
-                thousands(s.dns.entries),
-                node_name(node),
-                s.captured_at.map_or("an unknown time".into(), |t| t
-                    .format("%H:%M UTC")
-                    .to_string()),
-                pct(*share),
-                thousands(s.stats.entries),
-                thousands(s.dns.unreplied)
-            ),
-            [s.path.clone()],
-        ));
+        evidence.push(
+            ev(
+                format!(
+                    "{} UDP/53 entries on {} at {} ({} of its {} entries), {} unanswered",
+                    thousands(s.dns.entries),
+                    node_name(node),
+                    s.captured_at.map_or("an unknown time".into(), |t| t
+                        .format("%H:%M UTC")
+                        .to_string()),
+                    pct(*share),
+                    thousands(s.stats.entries),
+                    thousands(s.dns.unreplied)
+                ),
+                [s.path.clone()],
+            )
+            .on_node(node, *share, "of the table is UDP/53"),
+        );
     }
     let mut beside: BTreeMap<(Beside, Option<String>), u64> = BTreeMap::new();
     for sym in f.symptoms {
