@@ -36,12 +36,23 @@ fn spec(nodes: usize) -> Spec {
 
 /// Runs `analyze` on a generated fleet: the digest, and summary.json.
 fn analyze(spec: &Spec, extra: &[&str]) -> (String, serde_json::Value) {
+    let (digest, summary, _) = analyze_to(spec, "json", extra);
+    (digest, summary)
+}
+
+/// Runs `analyze` writing `formats`; the digest, summary.json, and the
+/// output folder.
+fn analyze_to(
+    spec: &Spec,
+    formats: &str,
+    extra: &[&str],
+) -> (String, serde_json::Value, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("fleet");
     write_fleet(&data, spec).unwrap();
     let out = dir.path().join("out");
     let run = ctsleuth()
-        .args(["analyze", "--format", "json", "-q", "-o"])
+        .args(["analyze", "--format", formats, "-q", "-o"])
         .arg(&out)
         .args(extra)
         .arg(&data)
@@ -54,7 +65,7 @@ fn analyze(spec: &Spec, extra: &[&str]) -> (String, serde_json::Value) {
     );
     let summary =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
-    (String::from_utf8(run.stdout).unwrap(), summary)
+    (String::from_utf8(run.stdout).unwrap(), summary, dir)
 }
 
 /// The node table of a digest: its header and rows, up to the line after.
@@ -141,7 +152,18 @@ fn assert_aligned(table: &[&str]) {
 #[test]
 fn two_hundred_nodes_worst_first_within_a_screen() {
     let spec = spec(200);
-    let (digest, summary) = analyze(&spec, &[]);
+    let (digest, summary, dir) = analyze_to(&spec, "html,json", &[]);
+    // One fleet chart and detail charts for the nodes that matter, not one
+    // per node; the page stays small and keeps every node in its table.
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(html.len() < 1 << 20, "report.html is {} bytes", html.len());
+    let charts = html.matches("<figure class=\"chart\"").count();
+    assert!((2..=20).contains(&charts), "{charts} charts");
+    assert!(html.contains("Peak fill of 200 nodes, fullest first"));
+    let nodes = html.split("id=\"node-table\"").nth(1).unwrap();
+    let nodes = nodes.split("</table>").next().unwrap();
+    assert_eq!(nodes.matches("<tr><td>").count(), 200);
+    assert!(html.contains("class=\"filter\""));
     let (table, after) = node_table(&digest);
     assert_aligned(&table);
     // A screen: 15 nodes, the full ones first, then one line for the rest.

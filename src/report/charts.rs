@@ -65,7 +65,26 @@ pub enum Plot<'a> {
     },
     /// Closes per second over the last time_wait seconds of a snapshot.
     CloseRate { snapshot: &'a SnapshotSummary },
+    /// Every node's peak fill as one bar, fullest first, nodes that dropped
+    /// packets marked: a fleet in one chart.
+    Fleet { rows: Vec<FleetRow> },
 }
+
+/// One node of the fleet chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetRow {
+    pub node: String,
+    /// Peak entries over the limit (0–1, above 1 when counts ran past it).
+    pub fill: f64,
+    pub dropped: bool,
+}
+
+/// Beyond this many nodes, one fleet chart replaces the per-node fill
+/// charts, and per-node charts are drawn only for the nodes that matter.
+pub const FLEET_NODES: usize = 8;
+
+/// Per-node detail charts (fill, drops) kept for a fleet.
+pub const DETAIL_NODES: usize = 6;
 
 /// A chart to render, with a stable id (file name of its PNG).
 pub struct ChartSpec<'a> {
@@ -91,8 +110,44 @@ fn node_label(n: &Option<String>) -> String {
 /// The charts a summary calls for, in report order.
 pub fn plan(s: &Summary) -> Vec<ChartSpec<'_>> {
     let mut out = Vec::new();
+    let fleet = s.nodes.len() > FLEET_NODES;
+    // For a fleet, the nodes that matter: those that dropped packets (most
+    // first), then the fullest.
+    let dropped: Vec<&Option<String>> = {
+        let mut d: Vec<&NodeDrops> = s
+            .drops
+            .per_node
+            .iter()
+            .filter(|n| !n.buckets.is_empty())
+            .collect();
+        d.sort_by_key(|n| std::cmp::Reverse(n.buckets.iter().map(|b| b.upper_bound).sum::<u64>()));
+        d.into_iter().map(|n| &n.node).collect()
+    };
+    let mut detail: Vec<&Option<String>> = Vec::new();
+    if fleet {
+        let mut by_fill: Vec<&crate::analysis::NodeSummary> = s
+            .nodes
+            .iter()
+            .filter(|n| n.peak_utilization.is_some())
+            .collect();
+        by_fill.sort_by(|a, b| {
+            b.peak_utilization
+                .unwrap_or(0.0)
+                .total_cmp(&a.peak_utilization.unwrap_or(0.0))
+        });
+        for n in dropped
+            .iter()
+            .copied()
+            .chain(by_fill.iter().map(|n| &n.node))
+        {
+            if detail.len() < DETAIL_NODES && !detail.contains(&n) {
+                detail.push(n);
+            }
+        }
+    }
+    let wanted = |node: &Option<String>| !fleet || detail.contains(&node);
     for (i, n) in s.drops.per_node.iter().enumerate() {
-        if n.buckets.is_empty() {
+        if n.buckets.is_empty() || !wanted(&n.node) {
             continue;
         }
         out.push(ChartSpec {
@@ -117,7 +172,31 @@ pub fn plan(s: &Summary) -> Vec<ChartSpec<'_>> {
             },
         });
     }
+    if fleet {
+        let mut rows: Vec<FleetRow> = s
+            .nodes
+            .iter()
+            .filter_map(|n| {
+                Some(FleetRow {
+                    node: node_label(&n.node),
+                    fill: n.peak_utilization?,
+                    dropped: dropped.contains(&&n.node),
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| b.fill.total_cmp(&a.fill).then_with(|| a.node.cmp(&b.node)));
+        if !rows.is_empty() {
+            out.push(ChartSpec {
+                id: "fleet-fill".into(),
+                title: format!("Peak fill of {} nodes, fullest first", rows.len()),
+                plot: Plot::Fleet { rows },
+            });
+        }
+    }
     for (i, n) in s.nodes.iter().enumerate() {
+        if !wanted(&n.node) {
+            continue;
+        }
         let mut points: Vec<(DateTime<Utc>, u64)> = s
             .snapshots
             .iter()
@@ -219,6 +298,7 @@ fn draw<DB: DrawingBackend>(
         Plot::Fill { points, limit, .. } => fill_chart(area, &pen, points, *limit)?,
         Plot::Workloads { snapshot, answered } => workloads_chart(area, &pen, snapshot, *answered)?,
         Plot::CloseRate { snapshot } => close_rate_chart(area, &pen, snapshot)?,
+        Plot::Fleet { rows } => fleet_chart(area, &pen, rows)?,
     };
     area.present()?;
     Ok(tips)
@@ -464,6 +544,86 @@ fn fill_chart<DB: DrawingBackend>(
             ),
         });
     }
+    Ok(tips)
+}
+
+/// Every node's peak fill as a bar, fullest first; bars of nodes that
+/// dropped packets in vermilion, the limit as a line at 100 %.
+fn fleet_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Pen<'_>,
+    rows: &[FleetRow],
+) -> Draw<DB> {
+    let px = |v: f64| c.px(v);
+    let label_font = c.label_font();
+    let n = rows.len().max(1);
+    let top = rows
+        .iter()
+        .map(|r| r.fill * 100.0)
+        .fold(100.0_f64, f64::max)
+        * 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption(c.title, c.title_font())
+        .margin(px(14.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(64.0))
+        .build_cartesian_2d(0f64..n as f64, 0f64..top)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_label_formatter(&|y| format!("{y:.0}%"))
+        .y_desc("peak entries / nf_conntrack_max")
+        .x_desc("nodes, fullest first (hover a bar for its name)")
+        .label_style(label_font.clone())
+        .draw()?;
+    let mut tips = Vec::new();
+    // Gaps between bars only while bars are wide enough to show them.
+    let gap = if n <= 60 { 0.15 } else { 0.0 };
+    for (i, r) in rows.iter().enumerate() {
+        let x = i as f64;
+        let colour = if r.dropped { VERMILION } else { BLUE };
+        let bar = [(x + gap, 0.0), (x + 1.0 - gap, r.fill * 100.0)];
+        chart.draw_series(std::iter::once(Rectangle::new(bar, colour.filled())))?;
+        let (x0, y0) = chart.backend_coord(&(x, r.fill * 100.0));
+        let (x1, y1) = chart.backend_coord(&(x + 1.0, 0.0));
+        tips.push(Tip {
+            x0,
+            y0: y0.min(y1 - 4),
+            x1: x1.max(x0 + 1),
+            y1,
+            text: format!(
+                "{}: {} full{}",
+                r.node,
+                crate::numbers::fill(r.fill),
+                if r.dropped { ", dropped packets" } else { "" }
+            ),
+        });
+    }
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, 100.0), (n as f64, 100.0)],
+            GREY.stroke_width(px(2.0)),
+        ))?
+        .label("nf_conntrack_max")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], GREY.stroke_width(2)));
+    if rows.iter().any(|r| r.dropped) {
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+            .label("dropped packets (logs)")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], VERMILION.filled()));
+    }
+    chart
+        .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+        .label("peak fill")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], BLUE.filled()));
+    chart
+        .configure_series_labels()
+        .label_font(label_font)
+        .background_style(WHITE.mix(0.9))
+        .border_style(GREY)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
     Ok(tips)
 }
 

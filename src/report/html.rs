@@ -48,8 +48,9 @@ figure.chart{margin:18px 0;break-inside:avoid}figure.chart svg{width:100%;height
 @media print{body{font-size:12px}main{max-width:none;padding:0}h2{break-after:avoid}th{cursor:auto}}
 "#;
 
-/// Sorts a table by a clicked header; checks the charts once loaded (the
-/// browser test reads `data-charts` and `data-errors`).
+/// Sorts a table by a clicked header, filters the node table as one types;
+/// checks the charts once loaded (the browser test reads `data-charts` and
+/// `data-errors`).
 const SCRIPT: &str = r#"
 (function(){var errs=[];function note(m){errs.push(String(m));document.body.setAttribute('data-errors',errs.join(' | '));}
 window.addEventListener('error',function(e){note(e.message);});var ce=console.error;console.error=function(){note(Array.prototype.join.call(arguments,' '));return ce.apply(console,arguments);};
@@ -58,6 +59,8 @@ document.querySelectorAll('table.sortable').forEach(function(tb){tb.querySelecto
 var body=tb.tBodies[0],rows=Array.prototype.slice.call(body.rows),asc=th.getAttribute('data-asc')!=='1';
 rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]);return (x>y?1:x<y?-1:0)*(asc?1:-1);});
 rows.forEach(function(r){body.appendChild(r);});tb.querySelectorAll('th').forEach(function(h){h.removeAttribute('data-asc');});th.setAttribute('data-asc',asc?'1':'0');});});});
+document.querySelectorAll('input.filter').forEach(function(inp){var tb=document.getElementById(inp.getAttribute('data-table'));inp.addEventListener('input',function(){
+var q=inp.value.trim().toLowerCase();Array.prototype.forEach.call(tb.tBodies[0].rows,function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});});});
 window.addEventListener('load',function(){var all=document.querySelectorAll('figure.chart svg'),ok=0;
 all.forEach(function(s){var r=s.getBoundingClientRect();if(r.width>0&&r.height>0)ok++;});
 document.body.setAttribute('data-charts',ok+'/'+all.length);if(!document.body.hasAttribute('data-errors'))document.body.setAttribute('data-errors','');});})();
@@ -92,7 +95,7 @@ pub fn render(
 
     // Verdict: the most severe findings, then the first change to make.
     let v = super::verdict(s);
-    let esc = |xs: &[&str]| xs.iter().map(|x| escape(x)).collect::<Vec<_>>().join("; ");
+    let esc = |xs: &[&str]| xs.iter().map(|x| escape(x)).collect::<Vec<_>>();
     for w in &s.layout_warnings {
         let _ = write!(
             h,
@@ -101,14 +104,16 @@ pub fn render(
         );
     }
     let _ = write!(h, "<h2 id=\"verdict\">Verdict</h2><p class=\"verdict\">");
-    if v.critical.is_empty() && v.warnings.is_empty() {
-        h.push_str(super::ALL_CLEAR);
+    if v.lead.is_empty() {
+        h.push_str(&escape(&super::all_clear(s)));
     } else {
-        if !v.critical.is_empty() {
-            let _ = write!(h, "{}. ", esc(&v.critical));
-        }
-        if !v.warnings.is_empty() {
-            let _ = write!(h, "Also: {}. ", esc(&v.warnings));
+        let _ = write!(h, "{}. ", super::Verdict::list(&esc(&v.lead), v.more));
+        if !v.also.is_empty() {
+            let _ = write!(
+                h,
+                "Also: {}. ",
+                super::Verdict::list(&esc(&v.also), v.also_more)
+            );
         }
         if let Some(first) = v.first_change {
             let _ = write!(h, "<strong>First change:</strong> {}", escape(first));
@@ -150,8 +155,23 @@ pub fn render(
     }
 
     if !s.nodes.is_empty() {
-        h.push_str("<h2 id=\"nodes\">Nodes</h2><table class=\"sortable\"><thead><tr><th>Node</th><th class=\"n\">Peak entries</th><th class=\"n\">Limit</th><th class=\"n\">Peak fill</th><th class=\"n\">Logged drops</th><th class=\"n\">Upper bound</th><th class=\"n\">Bursts</th></tr></thead><tbody>\n");
-        for n in &s.nodes {
+        h.push_str("<h2 id=\"nodes\">Nodes</h2>");
+        if s.nodes.len() > super::charts::FLEET_NODES {
+            let _ = write!(
+                h,
+                "<p><input type=\"search\" class=\"filter\" data-table=\"node-table\" placeholder=\"Filter {} nodes\" aria-label=\"Filter nodes\"> Fullest first; click a header to sort.</p>",
+                s.nodes.len()
+            );
+        }
+        h.push_str("<table class=\"sortable\" id=\"node-table\"><thead><tr><th>Node</th><th class=\"n\">Peak entries</th><th class=\"n\">Limit</th><th class=\"n\">Peak fill</th><th class=\"n\">Logged drops</th><th class=\"n\">Upper bound</th><th class=\"n\">Bursts</th></tr></thead><tbody>\n");
+        let mut by_fill: Vec<&crate::analysis::NodeSummary> = s.nodes.iter().collect();
+        by_fill.sort_by(|a, b| {
+            b.peak_utilization
+                .unwrap_or(-1.0)
+                .total_cmp(&a.peak_utilization.unwrap_or(-1.0))
+                .then_with(|| a.node.cmp(&b.node))
+        });
+        for n in by_fill {
             let (logged, upper) = s
                 .drops
                 .per_node
@@ -268,7 +288,14 @@ pub fn render(
         }
         h.push_str("</tbody></table>\n");
     }
-    h.push_str("<h2 id=\"inputs\">Inputs and parse quality</h2><table class=\"sortable\"><thead><tr><th>File</th><th>Kind</th><th>Node</th><th>Captured</th><th class=\"n\">Records</th><th class=\"n\">Skipped lines</th></tr></thead><tbody>\n");
+    let skipped: u64 = s.inputs.iter().map(|i| i.skipped).sum();
+    let _ = write!(
+        h,
+        "<h2 id=\"inputs\">Inputs and parse quality</h2><details><summary>{} inputs, {} lines skipped</summary><table class=\"sortable\">",
+        s.inputs.len(),
+        super::thousands(skipped)
+    );
+    h.push_str("<thead><tr><th>File</th><th>Kind</th><th>Node</th><th>Captured</th><th class=\"n\">Records</th><th class=\"n\">Skipped lines</th></tr></thead><tbody>\n");
     for i in &s.inputs {
         let _ = writeln!(
             h,
@@ -281,7 +308,7 @@ pub fn render(
             num(i.skipped)
         );
     }
-    h.push_str("</tbody></table>\n<h2 id=\"method\">Method</h2><ul>");
+    h.push_str("</tbody></table></details>\n<h2 id=\"method\">Method</h2><ul>");
     let _ = write!(
         h,
         "<li>{}.</li>",

@@ -40,21 +40,22 @@ fn node(n: &Option<String>) -> String {
 /// One paragraph: what happened, where, when, who, and what to change.
 fn verdict(s: &Summary) -> String {
     let v = super::verdict(s);
-    if v.critical.is_empty() && v.warnings.is_empty() {
-        return super::ALL_CLEAR.into();
+    if v.lead.is_empty() {
+        return escape(&super::all_clear(s));
     }
-    let esc = |xs: &[&str]| xs.iter().map(|x| escape(x)).collect::<Vec<_>>().join("; ");
-    let mut out = String::new();
-    if !v.critical.is_empty() {
-        let _ = write!(out, "{}.", esc(&v.critical));
-    }
-    if !v.warnings.is_empty() {
-        let _ = write!(out, " Also: {}.", esc(&v.warnings));
+    let esc = |xs: &[&str]| xs.iter().map(|x| escape(x)).collect::<Vec<_>>();
+    let mut out = format!("{}.", super::Verdict::list(&esc(&v.lead), v.more));
+    if !v.also.is_empty() {
+        let _ = write!(
+            out,
+            " Also: {}.",
+            super::Verdict::list(&esc(&v.also), v.also_more)
+        );
     }
     if let Some(first) = v.first_change {
         let _ = write!(out, " First change: {}", escape(first));
     }
-    out.trim().to_string()
+    out
 }
 
 /// Renders the whole report. `generated_at` is printed as given (callers

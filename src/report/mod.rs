@@ -13,14 +13,21 @@ use chrono::{DateTime, Utc};
 
 use crate::analysis::drops::Burst;
 
-/// The parts of a verdict, most severe first: the titles of critical and
-/// of warning findings, and the first recommendation. Each format escapes
-/// and words them its own way.
+/// The parts of a verdict, led by the most severe findings present: their
+/// titles (a few, and how many more), the titles of the level below, and
+/// the first recommendation. Each format escapes and words them its own
+/// way; with nothing critical or warned of, [`all_clear`] says so plainly.
 pub struct Verdict<'a> {
-    pub critical: Vec<&'a str>,
-    pub warnings: Vec<&'a str>,
+    pub lead: Vec<&'a str>,
+    /// Findings of the lead's severity not named in it.
+    pub more: usize,
+    pub also: Vec<&'a str>,
+    pub also_more: usize,
     pub first_change: Option<&'a str>,
 }
+
+/// Findings a verdict names at each level; the rest are counted.
+const VERDICT_TITLES: usize = 3;
 
 pub fn verdict(s: &crate::analysis::Summary) -> Verdict<'_> {
     use crate::analysis::findings::Severity;
@@ -31,16 +38,65 @@ pub fn verdict(s: &crate::analysis::Summary) -> Verdict<'_> {
             .map(|f| f.title.as_str())
             .collect()
     };
+    let (critical, warnings) = (titles(Severity::Critical), titles(Severity::Warning));
+    let (lead, also) = if critical.is_empty() {
+        (warnings, Vec::new())
+    } else {
+        (critical, warnings)
+    };
+    let more = lead.len().saturating_sub(VERDICT_TITLES);
+    let also_more = also.len().saturating_sub(VERDICT_TITLES);
+    let (mut lead, mut also) = (lead, also);
+    lead.truncate(VERDICT_TITLES);
+    also.truncate(VERDICT_TITLES);
     Verdict {
-        critical: titles(Severity::Critical),
-        warnings: titles(Severity::Warning),
-        first_change: s.findings.first().map(|f| f.recommendation.as_str()),
+        first_change: (!lead.is_empty())
+            .then(|| s.findings.first().map(|f| f.recommendation.as_str()))
+            .flatten(),
+        lead,
+        more,
+        also,
+        also_more,
     }
 }
 
-/// Said when nothing is worth a verdict.
-pub const ALL_CLEAR: &str =
-    "No conntrack table ran full in these inputs, and nothing points at a table about to fill.";
+impl Verdict<'_> {
+    /// `A; B; C, and 4 more` from titles already escaped by the format.
+    pub fn list(titles: &[String], more: usize) -> String {
+        let mut text = titles.join("; ");
+        if more > 0 {
+            text.push_str(&format!(", and {more} more"));
+        }
+        text
+    }
+}
+
+/// Said when nothing is critical or worth a warning: what was looked at,
+/// in plain words.
+pub fn all_clear(s: &crate::analysis::Summary) -> String {
+    let fullest = s
+        .nodes
+        .iter()
+        .filter_map(|n| n.peak_utilization)
+        .fold(None, |m: Option<f64>, u| Some(m.map_or(u, |m| m.max(u))));
+    let tables = match fullest {
+        Some(u) => format!(
+            "No conntrack table came near its limit (the fullest was {} full)",
+            crate::numbers::fill(u)
+        ),
+        None => "Nothing in these inputs points at a conntrack table about to fill".to_string(),
+    };
+    let logs = s
+        .inputs
+        .iter()
+        .any(|i| i.kind == crate::input::Kind::KernelLog && i.records > 0);
+    let drops = if logs {
+        "no drops logged"
+    } else {
+        "no kernel log was given, so drops are not ruled out"
+    };
+    format!("{tables}; {drops}.")
+}
 
 /// A report file that could not be written.
 #[derive(Debug, thiserror::Error)]
