@@ -335,6 +335,12 @@ pub struct TopArgs {
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
 
+    /// A Kubernetes inventory (`kubectl get pods -A -o json` or `-o wide`,
+    /// nodes, services; a file or a folder) to name addresses as pods and
+    /// workloads. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub inventory: Vec<String>,
+
     #[command(flatten)]
     pub input: InputArgs,
 }

@@ -331,7 +331,10 @@ fn baselines_fail_on_growth_and_pass_without_it() {
         .find(|r| r["rule"] == "baseline_node_peak")
         .map(|r| r["evidence"].to_string())
         .unwrap();
-    assert!(evidence.contains("too small to matter"), "{evidence}");
+    assert!(
+        evidence.contains("of their limit are too small to compare"),
+        "{evidence}"
+    );
     // Judged when the policy says every table matters: no growth passes.
     let policy = tmp.path().join("all.toml");
     std::fs::write(&policy, "[baseline]\nmin_fill = 0.0\n").unwrap();

@@ -359,7 +359,7 @@ fn top_reads_stdin_and_gzip() {
         .write_stdin(text.clone())
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("- — 32 entries"));
+        .stdout(predicate::str::starts_with("(stdin) — 32 entries"));
     let tmp = tempfile::tempdir().unwrap();
     let gz = tmp.path().join("dump.txt.gz");
     let mut enc = flate2::write::GzEncoder::new(
@@ -791,4 +791,53 @@ fn redacted_addresses_keep_their_entries() {
             .any(|w| w["workload"] == "redacted address"),
         "{top}"
     );
+}
+
+#[test]
+fn top_reads_one_snapshot_names_stdin_and_takes_an_inventory() {
+    // A folder of three snapshots: refused, with what to run instead.
+    let node = "samples/incident-linkerd/gke-prod-default-pool-7f3a9c21-x2lq";
+    let out = ctsleuth().args(["top", node]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds 3 conntrack -L snapshots"), "{err}");
+    assert!(err.contains(&format!("ctsleuth analyze {node}")), "{err}");
+    // Standard input is named as such.
+    let out = ctsleuth()
+        .args(["top", "-"])
+        .write_stdin(std::fs::read("samples/formats/conntrack-L-default.txt").unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("(stdin) — 32 entries"), "{text}");
+    // With the inventory, addresses are named as workloads.
+    let file = format!("{node}/conntrack-L-2024-11-26T09:04:00Z.txt.gz");
+    let out = ctsleuth()
+        .args([
+            "top",
+            "--inventory",
+            "samples/incident-linkerd/cluster",
+            &file,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let workloads = text
+        .split("TOP SOURCE WORKLOADS")
+        .nth(1)
+        .expect("a workloads section");
+    assert!(
+        workloads
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("web/storefront-bff"),
+        "{text}"
+    );
+    assert!(text.contains("ANSWERED BY (WORKLOADS)"));
+    // Without it, no workload section pretends to name anything.
+    let out = ctsleuth().args(["top", &file]).output().unwrap();
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("WORKLOADS"));
 }

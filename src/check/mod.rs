@@ -561,17 +561,22 @@ fn baseline(summary: &Summary, previous: &Baseline, policy: &Policy) -> Vec<Rule
             Some(limit) if limit > 0 => {
                 let fill = now.max(before) as f64 / limit as f64;
                 (fill < b.min_fill).then(|| {
-                    format!(
-                        "too small to matter: {} of the limit {} (under {})",
+                    // The node's own numbers beside its growth; the reason
+                    // in words every small node shares.
+                    evidence[0].push_str(&format!(
+                        ", {} of the limit {}",
                         crate::numbers::percent(now.max(before), limit),
-                        thousands(limit),
+                        thousands(limit)
+                    ));
+                    format!(
+                        "tables under {} of their limit are too small to compare",
                         crate::numbers::fill(b.min_fill)
                     )
                 })
             }
             _ => (now.max(before) < b.min_node_entries).then(|| {
                 format!(
-                    "too small to matter: under {} entries and the limit is unknown",
+                    "tables under {} entries, whose limit is unknown, are too small to compare",
                     thousands(b.min_node_entries)
                 )
             }),

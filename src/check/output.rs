@@ -44,6 +44,14 @@ fn row(r: &RuleResult, node: String, value: String) -> Vec<crate::report::table:
     ]
 }
 
+/// Why a rule was skipped, in words (the reason is its last evidence line).
+fn skip_reason(r: &RuleResult) -> String {
+    r.evidence
+        .last()
+        .cloned()
+        .unwrap_or_else(|| "turned off by the policy".into())
+}
+
 /// `1 node`, `197 nodes`.
 fn nodes(n: usize) -> String {
     if n == 1 {
@@ -103,7 +111,7 @@ pub fn human(rep: &CheckReport, all: bool) -> String {
             _ if all || same.len() == 1 => {
                 for x in same {
                     let why = if x.status == Status::Skip {
-                        x.evidence.first().cloned().unwrap_or_default()
+                        skip_reason(x)
                     } else {
                         value(x)
                     };

@@ -11,11 +11,14 @@ use crate::report::terminal;
 
 pub fn run(args: &TopArgs) -> Result<Exit, Error> {
     let cfg = InputConfig::from_args(&args.input)?;
-    let read = super::read_inputs(std::slice::from_ref(&args.file), &cfg);
+    let mut paths = vec![args.file.clone()];
+    paths.extend(args.inventory.iter().cloned());
+    let read = super::read_inputs(&paths, &cfg);
     let opts = AnalyzeOptions {
         top: args.rows,
         timeouts: cfg.timeouts.clone(),
-        per_address: false,
+        // Naming addresses needs the per-address queries.
+        per_address: !args.inventory.is_empty(),
         ..AnalyzeOptions::default()
     };
     let summary = analysis::analyze(&read.loaded, &opts)?;
@@ -33,6 +36,20 @@ pub fn run(args: &TopArgs) -> Result<Exit, Error> {
         .collect();
     terminal::diagnostics(&mut stderr, &inputs, cfg.quiet)?;
     drop(stderr);
+    // One snapshot: a folder of several is `analyze`'s work, not a guess.
+    let whole: Vec<&analysis::SnapshotSummary> =
+        summary.snapshots.iter().filter(|s| !s.partial).collect();
+    if whole.len() > 1 {
+        let names: Vec<&str> = whole.iter().take(3).map(|s| s.path.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "{} holds {} conntrack -L snapshots ({}{}): `top` reads one; name one of them, or run `ctsleuth analyze {}` for all",
+            args.file,
+            whole.len(),
+            names.join(", "),
+            if whole.len() > 3 { ", …" } else { "" },
+            args.file
+        )));
+    }
     let Some(mut snap) = summary.snapshots.into_iter().next() else {
         if read.path_problems > 0 {
             return Ok(Exit::Input);

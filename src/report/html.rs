@@ -232,9 +232,28 @@ pub fn render(
     }
 
     if !s.bursts.is_empty() {
-        h.push_str("<h2 id=\"bursts\">Drop bursts</h2><table class=\"sortable\"><thead><tr><th>Node</th><th>Start</th><th class=\"n\">Duration (s)</th><th class=\"n\">Logged</th><th class=\"n\">Upper bound</th><th class=\"n\">Peak/min</th><th>Top suspect</th></tr></thead><tbody>\n");
+        h.push_str("<h2 id=\"bursts\">Drop bursts</h2><table class=\"sortable\"><thead><tr><th>Node</th><th>Start</th><th>End</th><th class=\"n\">Minutes</th><th class=\"n\">Logged</th><th class=\"n\">Upper bound</th><th class=\"n\">Peak/min</th><th>Drop counter</th><th>Top suspect</th></tr></thead><tbody>\n");
         for b in &s.bursts {
             let start = super::burst_start(b);
+            let end = match (b.end, b.end_since_boot) {
+                (Some(t), _) => when(Some(t)),
+                (None, Some(e)) => format!("{} s after boot", super::thousands(e.max(0) as u64)),
+                _ => "unknown".into(),
+            };
+            let minutes = b.duration_s.max(0) as f64 / 60.0;
+            // What the counters said over the interval that covers it.
+            let counter = b.counters.as_ref().map_or_else(
+                || "-".to_string(),
+                |c| match c.drop {
+                    Some(d) => format!(
+                        "+{} between {} and {}",
+                        super::thousands(d),
+                        c.from.format("%H:%M"),
+                        c.to.format("%H:%M UTC")
+                    ),
+                    None => "no drop counter".into(),
+                },
+            );
             let suspect = b.suspects.first().map_or_else(
                 || escape(b.note.as_deref().unwrap_or("-")),
                 |x| {
@@ -247,12 +266,12 @@ pub fn render(
             );
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{start}</td>{}{}{}{}<td>{suspect}</td></tr>",
+                "<tr><td>{}</td><td>{start}</td><td>{end}</td><td class=\"n\" data-v=\"{minutes}\">{minutes:.1}</td>{}{}{}<td>{}</td><td>{suspect}</td></tr>",
                 node(&b.node),
-                num(b.duration_s.max(0) as u64),
                 num(b.logged),
                 num(b.upper_bound),
-                num(b.peak_per_min)
+                num(b.peak_per_min),
+                escape(&counter)
             );
         }
         h.push_str("</tbody></table>\n");

@@ -106,7 +106,7 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
     writeln!(
         out,
         "{} — {} entries · node {} · {}",
-        s.path,
+        if s.path == "-" { "(stdin)" } else { &s.path },
         thousands(total),
         s.node.as_deref().unwrap_or("unknown"),
         when
@@ -137,6 +137,30 @@ pub fn snapshot(out: &mut dyn Write, s: &SnapshotSummary) -> io::Result<()> {
         total,
         st.top_sources.iter().map(|r| (addr(r.ip), r.entries)),
     )?;
+    // Workloads, when an inventory names some of the addresses.
+    if s.top_workloads.iter().any(|w| w.workload.is_owner()) {
+        section(
+            out,
+            "TOP SOURCE WORKLOADS",
+            total,
+            s.top_workloads
+                .iter()
+                .map(|w| (w.workload.to_string(), w.entries)),
+        )?;
+    }
+    if s.top_destination_workloads
+        .iter()
+        .any(|w| w.workload.is_owner())
+    {
+        section(
+            out,
+            "ANSWERED BY (WORKLOADS)",
+            total,
+            s.top_destination_workloads
+                .iter()
+                .map(|w| (w.workload.to_string(), w.entries)),
+        )?;
+    }
     section(
         out,
         "TOP DESTINATIONS",
