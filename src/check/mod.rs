@@ -150,6 +150,19 @@ impl Acc {
             evidence: Vec::new(),
         }
     }
+    /// Judges `value` against `t`, keeping the threshold it is shown with:
+    /// the one it crossed (a warning shows the warn threshold), else the
+    /// nearest one.
+    fn judged(&mut self, value: f64, t: &Threshold, evidence: String) {
+        let status = judge(value, t);
+        let shown = match status {
+            Status::Warn if t.fail.is_none_or(|f| value <= f) => t.warn,
+            Status::Fail | Status::Warn => t.fail,
+            _ => t.warn.or(t.fail),
+        };
+        self.add(status, value, shown, evidence);
+    }
+
     fn add(&mut self, status: Status, value: f64, threshold: Option<f64>, evidence: String) {
         // A measurement the policy turned off counts for nothing; a rule with
         // no counted measurement ends up skipped.
@@ -264,10 +277,9 @@ fn utilization(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
         .entry((Rule::Utilization, node.clone()))
         .or_insert_with(Acc::new);
     match s.utilization {
-        Some(u) => acc.add(
-            judge(u, &r.utilization),
+        Some(u) => acc.judged(
             u,
-            r.utilization.fail,
+            &r.utilization,
             format!(
                 "{} full: {} of {} entries at {}",
                 crate::numbers::fill(u),
@@ -301,10 +313,9 @@ fn workload_share(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
             fail,
             ..r.workload_share
         };
-        acc.add(
-            judge(w.share, &t),
+        acc.judged(
             w.share,
-            fail,
+            &t,
             format!(
                 "{} holds {} of the table ({} entries) at {}",
                 w.workload,
@@ -324,10 +335,9 @@ fn close_rate(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
         let acc = per
             .entry((Rule::CloseRate, node.clone()))
             .or_insert_with(Acc::new);
-        acc.add(
-            judge(rate, &r.close_rate),
+        acc.judged(
             rate,
-            r.close_rate.fail,
+            &r.close_rate,
             format!("{rate:.0} connections closed per second at {}", at(s)),
         );
     }
@@ -342,10 +352,9 @@ fn unreplied_share(s: &SnapshotSummary, policy: &Policy, per: &mut Accs) {
     let acc = per
         .entry((Rule::UnrepliedShare, node.clone()))
         .or_insert_with(Acc::new);
-    acc.add(
-        judge(share, &r.unreplied_share),
+    acc.judged(
         share,
-        r.unreplied_share.fail,
+        &r.unreplied_share,
         format!(
             "{} UNREPLIED, {} SYN_SENT of {} entries ({}) at {}",
             s.stats.unreplied,
@@ -415,10 +424,9 @@ fn counter_rate(summary: &Summary, rule: Rule, counter: &str, t: &Threshold, per
         };
         let rate = rates.per_s.get(counter).copied().unwrap_or(0.0);
         let acc = per.entry((rule, st.node.clone())).or_insert_with(Acc::new);
-        acc.add(
-            judge(rate, t),
+        acc.judged(
             rate,
-            t.fail,
+            t,
             format!(
                 "{counter} {}/s from {} to {} ({})",
                 crate::numbers::rate(rate),
@@ -451,10 +459,9 @@ fn stale_udp_entries(summary: &Summary, policy: &Policy, per: &mut Accs) {
         let acc = per
             .entry((Rule::StaleUdpEntries, s.node.clone()))
             .or_insert_with(Acc::new);
-        acc.add(
-            judge(stale, t),
+        acc.judged(
             stale,
-            t.fail,
+            t,
             format!(
                 "{stale:.0} unreplied UDP entries to backends that are gone ({})",
                 s.path
@@ -472,16 +479,15 @@ fn snat_port_share(summary: &Summary, policy: &Policy, per: &mut Accs) {
             // No masqueraded entry: nothing used, nothing at risk.
             per.entry((Rule::SnatPortShare, s.node.clone()))
                 .or_insert_with(Acc::new)
-                .add(judge(0.0, t), 0.0, t.fail, String::new());
+                .judged(0.0, t, String::new());
             continue;
         };
         let acc = per
             .entry((Rule::SnatPortShare, s.node.clone()))
             .or_insert_with(Acc::new);
-        acc.add(
-            judge(top.share, t),
+        acc.judged(
             top.share,
-            t.fail,
+            t,
             format!(
                 "{} of the source ports from {} to {}:{} in use ({})",
                 pct(top.share),
