@@ -131,4 +131,17 @@ fn the_incident_report_reads_as_a_postmortem() {
     ] {
         assert!(md.contains(needle), "missing {needle}");
     }
+    // The verdict leads with the critical findings, then the warnings.
+    let verdict = md.split("## Verdict").nth(1).unwrap();
+    let verdict = verdict.trim_start().lines().next().unwrap();
+    assert!(verdict.starts_with("Conntrack table of "), "{verdict}");
+    assert!(verdict.contains(". Also: "), "{verdict}");
+    // The drops chart marks the 23 hours it folds between the two
+    // mornings, and its caption names what is drawn.
+    let html = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    assert!(html.contains("23 h 53 min folded"), "no fold marker");
+    assert!(html.contains("Dashed lines: quiet time folded out of the axis"));
+    // The bursts table gives start, end and minutes; inputs are folded.
+    assert!(html.contains("<th>Start</th><th>End</th><th class=\"n\">Minutes</th>"));
+    assert!(html.contains("<details><summary>48 inputs, 0 lines skipped</summary>"));
 }

@@ -312,6 +312,26 @@ type BarLayer = (
     fn(&crate::analysis::drops::Bucket) -> u64,
 );
 
+/// Where the drops chart folds quiet time out of its axis: the index of the
+/// bucket after each fold, and the seconds folded (more than one bucket).
+pub fn folds(node: &NodeDrops) -> Vec<(usize, i64)> {
+    let starts: Vec<Option<i64>> = node.buckets.iter().map(|b| b.start_s()).collect();
+    let step = starts
+        .windows(2)
+        .filter_map(|w| Some(w[1]? - w[0]?))
+        .filter(|d| *d > 0)
+        .min()
+        .unwrap_or(0);
+    starts
+        .windows(2)
+        .enumerate()
+        .filter_map(|(i, w)| {
+            let gap = w[1]? - w[0]?;
+            (step > 0 && gap > step).then_some((i + 1, gap - step))
+        })
+        .collect()
+}
+
 /// Logged drops and their upper bound per bucket, bursts shaded, DNS
 /// failures as a second series.
 fn drops_chart<DB: DrawingBackend>(
@@ -332,7 +352,8 @@ fn drops_chart<DB: DrawingBackend>(
         .max()
         .unwrap_or(1)
         .max(10) as f64
-        * 2.0;
+        // A decade above the tallest bar on the log scale: the legend's room.
+        * 10.0;
     let labels: Vec<String> = node
         .buckets
         .iter()
@@ -385,6 +406,22 @@ fn drops_chart<DB: DrawingBackend>(
             RGBColor(238, 238, 238).filled(),
         )))?;
     }
+    // Quiet time between buckets is folded out of the axis: a dashed line
+    // and its length mark each fold.
+    for (i, gap) in folds(node) {
+        let x = i as f64;
+        chart.draw_series(DashedLineSeries::new(
+            [(x, 1.0), (x, ymax)],
+            px(6.0),
+            px(4.0),
+            GREY.stroke_width(px(1.5)),
+        ))?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!("{} folded", crate::report::timeline::human(gap)),
+            (x + 0.05, ymax / 3.0),
+            label_font.clone().color(&GREY),
+        )))?;
+    }
     // Upper bounds wide and pale, logged drops narrow and dark in front.
     let layers: [BarLayer; 2] = [
         (0.1, SKY, "logged + suppressed (upper bound)", |b| {
@@ -429,7 +466,7 @@ fn drops_chart<DB: DrawingBackend>(
         .label_font(label_font)
         .background_style(WHITE.mix(0.85))
         .border_style(GREY)
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::UpperRight)
         .draw()?;
     for (i, b) in node.buckets.iter().enumerate() {
         let (x0, y0) = chart.backend_coord(&(i as f64, ymax));

@@ -201,10 +201,19 @@ pub fn render(
             match charts::svg(c, SVG_SIZE) {
                 Ok(svg) => {
                     let mut caption = escape(&c.title);
-                    if let charts::Plot::Drops { node, .. } = &c.plot {
-                        caption.push_str(
-                            ". Shaded: drop bursts. Dark bars: logged drops (lower bound); light bars: with suppressed (upper bound); triangles: DNS failures.",
-                        );
+                    if let charts::Plot::Drops { node, bursts } = &c.plot {
+                        // Name only what the chart draws.
+                        if !bursts.is_empty() {
+                            caption.push_str(". Shaded: drop bursts");
+                        }
+                        caption.push_str(". Dark bars: logged drops (lower bound); light bars: with suppressed (upper bound)");
+                        if node.buckets.iter().any(|b| b.dns_failures > 0) {
+                            caption.push_str("; triangles: DNS failures");
+                        }
+                        if !charts::folds(node).is_empty() {
+                            caption.push_str(". Dashed lines: quiet time folded out of the axis");
+                        }
+                        caption.push('.');
                         for r in s
                             .recurrences
                             .iter()
