@@ -321,3 +321,22 @@ fn check_lists_failures_first_and_rolls_up_passes() {
     // A screen or two, not a line per rule and node.
     assert!(text.lines().count() < 60, "{text}");
 }
+
+#[test]
+fn a_fleet_captured_several_times_gets_a_heatmap() {
+    let mut spec = spec(12);
+    spec.times = 3;
+    spec.full = vec![3, 8];
+    spec.healthy = (40, 200);
+    let (_, summary, dir) = analyze_to(&spec, "html,json", &[]);
+    assert_eq!(summary["snapshots"].as_array().unwrap().len(), 36);
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(html.contains("Fill of 12 nodes over time, fullest first"));
+    // A hover text per cell: node, time and fill.
+    let full = node_name(&spec, 3);
+    assert!(
+        html.contains(&format!("{full} at 02-11 14:20: 100.0% full")),
+        "no cell tip for {full}"
+    );
+    assert!(html.contains(&format!("{full} at 02-11 14:00: 33.3% full")));
+}

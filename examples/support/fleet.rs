@@ -27,6 +27,9 @@ pub struct Spec {
     pub longer_names: usize,
     /// Names like `n7` instead of GKE's.
     pub short_names: bool,
+    /// Snapshots per node, ten minutes apart, the last at [`CAPTURED`]; a
+    /// full node's table fills over them.
+    pub times: usize,
     pub seed: u64,
 }
 
@@ -46,6 +49,7 @@ impl Spec {
             healthy: (400, 3_000),
             longer_names: 0,
             short_names: false,
+            times: 1,
             seed: 20_250_211,
         }
     }
@@ -74,6 +78,13 @@ pub fn node_name(spec: &Spec, i: usize) -> String {
     format!("gke-shop-prod{pad}-{pool}-{hash}-{suffix}")
 }
 
+/// [`CAPTURED`] less `steps` ten-minute steps, as file names write it.
+fn capture_time(steps: usize) -> String {
+    // 14:20 less up to 14 h of steps: the same day, hours and minutes only.
+    let minutes = (14 * 60 + 20) - (steps as u64 * 10).min(14 * 60);
+    format!("2025-02-11T{:02}:{:02}:00Z", minutes / 60, minutes % 60)
+}
+
 /// Writes the fleet under `root`, one folder per node.
 pub fn write_fleet(root: &Path, spec: &Spec) -> io::Result<()> {
     let mut rng = Rng::new(spec.seed);
@@ -95,12 +106,21 @@ pub fn write_fleet(root: &Path, spec: &Spec) -> io::Result<()> {
         // Node index as the generator's /24 and address (both fit a byte
         // up to 245 nodes).
         let index = u8::try_from(i % 240).unwrap_or(0);
-        let mut generator = Generator::new(spec.seed + i as u64, profile, index);
-        let mut out = BufWriter::new(fs::File::create(
-            dir.join(format!("conntrack-L-{CAPTURED}.txt")),
-        )?);
-        write_listing(&mut out, &mut generator, entries, Layout::Default)?;
-        out.flush()?;
+        let times = spec.times.max(1);
+        for k in 0..times {
+            // A full node's table climbs to its limit at the last capture.
+            let here = if full {
+                entries * (k as u64 + 1) / times as u64
+            } else {
+                entries
+            };
+            let at = capture_time(times - 1 - k);
+            let mut generator = Generator::new(spec.seed + i as u64 + k as u64, profile, index);
+            let mut out =
+                BufWriter::new(fs::File::create(dir.join(format!("conntrack-L-{at}.txt")))?);
+            write_listing(&mut out, &mut generator, here, Layout::Default)?;
+            out.flush()?;
+        }
         let buckets = spec.limit / 4;
         fs::write(
             dir.join(format!("sysctl-{CAPTURED}.txt")),

@@ -68,7 +68,18 @@ pub enum Plot<'a> {
     /// Every node's peak fill as one bar, fullest first, nodes that dropped
     /// packets marked: a fleet in one chart.
     Fleet { rows: Vec<FleetRow> },
+    /// Fill per node (rows, fullest first) and capture time (columns): when
+    /// and where tables filled, for a fleet captured more than once.
+    Heatmap {
+        nodes: Vec<String>,
+        times: Vec<DateTime<Utc>>,
+        /// `cells[row][column]`: fill, when that node was captured then.
+        cells: Vec<Vec<Option<f64>>>,
+    },
 }
+
+/// Cells of a heatmap that each get a hover text; beyond this, one per row.
+const HEATMAP_CELL_TIPS: usize = 600;
 
 /// One node of the fleet chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,6 +204,11 @@ pub fn plan(s: &Summary) -> Vec<ChartSpec<'_>> {
             });
         }
     }
+    if fleet {
+        if let Some(h) = heatmap(s) {
+            out.push(h);
+        }
+    }
     for (i, n) in s.nodes.iter().enumerate() {
         if !wanted(&n.node) {
             continue;
@@ -299,6 +315,11 @@ fn draw<DB: DrawingBackend>(
         Plot::Workloads { snapshot, answered } => workloads_chart(area, &pen, snapshot, *answered)?,
         Plot::CloseRate { snapshot } => close_rate_chart(area, &pen, snapshot)?,
         Plot::Fleet { rows } => fleet_chart(area, &pen, rows)?,
+        Plot::Heatmap {
+            nodes,
+            times,
+            cells,
+        } => heatmap_chart(area, &pen, nodes, times, cells)?,
     };
     area.present()?;
     Ok(tips)
@@ -311,6 +332,161 @@ type BarLayer = (
     &'static str,
     fn(&crate::analysis::drops::Bucket) -> u64,
 );
+
+/// The node × time fill heatmap of a fleet, when its snapshots were taken
+/// at two moments or more (times rounded to the minute).
+fn heatmap(s: &Summary) -> Option<ChartSpec<'_>> {
+    let minute = |t: DateTime<Utc>| t.timestamp().div_euclid(60) * 60;
+    let mut times: Vec<i64> = s
+        .snapshots
+        .iter()
+        .filter(|x| !x.partial)
+        .filter_map(|x| x.captured_at.map(minute))
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    if times.len() < 2 {
+        return None;
+    }
+    let mut nodes: Vec<&crate::analysis::NodeSummary> =
+        s.nodes.iter().filter(|n| n.limit.is_some()).collect();
+    nodes.sort_by(|a, b| {
+        b.peak_utilization
+            .unwrap_or(0.0)
+            .total_cmp(&a.peak_utilization.unwrap_or(0.0))
+            .then_with(|| a.node.cmp(&b.node))
+    });
+    let cells: Vec<Vec<Option<f64>>> = nodes
+        .iter()
+        .map(|n| {
+            times
+                .iter()
+                .map(|&t| {
+                    s.snapshots
+                        .iter()
+                        .filter(|x| x.node == n.node && !x.partial)
+                        .filter(|x| x.captured_at.map(minute) == Some(t))
+                        .filter_map(|x| x.utilization)
+                        .fold(None, |m: Option<f64>, u| Some(m.map_or(u, |m| m.max(u))))
+                })
+                .collect()
+        })
+        .collect();
+    Some(ChartSpec {
+        id: "fleet-heatmap".into(),
+        title: format!("Fill of {} nodes over time, fullest first", nodes.len()),
+        plot: Plot::Heatmap {
+            nodes: nodes.iter().map(|n| node_label(&n.node)).collect(),
+            times: times
+                .iter()
+                .filter_map(|&t| DateTime::from_timestamp(t, 0))
+                .collect(),
+            cells,
+        },
+    })
+}
+
+/// White at an empty table to vermilion at a full one.
+fn heat(u: f64) -> RGBColor {
+    let u = u.clamp(0.0, 1.0);
+    let mix = |a: u8, b: u8| {
+        let v = f64::from(a) + (f64::from(b) - f64::from(a)) * u;
+        u8::try_from(crate::numbers::round_u64(v.clamp(0.0, 255.0))).unwrap_or(u8::MAX)
+    };
+    RGBColor(
+        mix(255, VERMILION.0),
+        mix(255, VERMILION.1),
+        mix(255, VERMILION.2),
+    )
+}
+
+/// A cell per node and capture time, coloured by fill; a cell without a
+/// capture stays grey.
+fn heatmap_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Pen<'_>,
+    nodes: &[String],
+    times: &[DateTime<Utc>],
+    cells: &[Vec<Option<f64>>],
+) -> Draw<DB> {
+    let px = |v: f64| c.px(v);
+    let label_font = c.label_font();
+    let (rows, cols) = (nodes.len().max(1), times.len().max(1));
+    let mut chart = ChartBuilder::on(area)
+        .caption(c.title, c.title_font())
+        .margin(px(14.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(64.0))
+        .build_cartesian_2d(0f64..cols as f64, 0f64..rows as f64)?;
+    let labels: Vec<String> = times
+        .iter()
+        .map(|t| t.format("%m-%d %H:%M").to_string())
+        .collect();
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(cols.min(8))
+        .y_labels(0)
+        .x_label_formatter(&|x| {
+            labels
+                .get(usize::try_from(crate::numbers::round_u64(x.trunc())).unwrap_or(usize::MAX))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .x_desc("capture time, UTC (white: empty, vermilion: full, grey: no capture)")
+        .y_desc("nodes, fullest first")
+        .label_style(label_font)
+        .draw()?;
+    let mut tips = Vec::new();
+    let per_cell = rows * cols <= HEATMAP_CELL_TIPS;
+    for (r, row) in cells.iter().enumerate() {
+        // Fullest at the top.
+        let y = (rows - 1 - r) as f64;
+        for (k, cell) in row.iter().enumerate() {
+            let colour = cell.map_or(RGBColor(220, 220, 220), heat);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(k as f64, y), (k as f64 + 1.0, y + 1.0)],
+                colour.filled(),
+            )))?;
+            if per_cell {
+                let (x0, y0) = chart.backend_coord(&(k as f64, y + 1.0));
+                let (x1, y1) = chart.backend_coord(&(k as f64 + 1.0, y));
+                tips.push(Tip {
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    text: format!(
+                        "{} at {}: {}",
+                        nodes.get(r).map_or("", String::as_str),
+                        labels.get(k).map_or("", String::as_str),
+                        cell.map_or("no capture".into(), |u| format!(
+                            "{} full",
+                            crate::numbers::fill(u)
+                        ))
+                    ),
+                });
+            }
+        }
+        if !per_cell {
+            let (x0, y0) = chart.backend_coord(&(0.0, y + 1.0));
+            let (x1, y1) = chart.backend_coord(&(cols as f64, y));
+            let peak = row.iter().flatten().copied().fold(0.0_f64, f64::max);
+            tips.push(Tip {
+                x0,
+                y0,
+                x1,
+                y1,
+                text: format!(
+                    "{}: at most {} full",
+                    nodes.get(r).map_or("", String::as_str),
+                    crate::numbers::fill(peak)
+                ),
+            });
+        }
+    }
+    Ok(tips)
+}
 
 /// Where the drops chart folds quiet time out of its axis: the index of the
 /// bucket after each fold, and the seconds folded (more than one bucket).
