@@ -320,6 +320,15 @@ fn check_lists_failures_first_and_rolls_up_passes() {
     );
     // A screen or two, not a line per rule and node.
     assert!(text.lines().count() < 60, "{text}");
+    // Every column starts under its title.
+    let header = fields(rows[0]);
+    for row in rows.iter().skip(1).take_while(|l| !l.starts_with("check ")) {
+        let got = fields(row);
+        assert_eq!(got.len(), header.len(), "{}\n{row}", rows[0]);
+        for (t, g) in header.iter().zip(&got) {
+            assert_eq!(t.0, g.0, "column moved:\n{}\n{row}", rows[0]);
+        }
+    }
 }
 
 #[test]

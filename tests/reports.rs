@@ -145,3 +145,39 @@ fn the_incident_report_reads_as_a_postmortem() {
     assert!(html.contains("<th>Start</th><th>End</th><th class=\"n\">Minutes</th>"));
     assert!(html.contains("<details><summary>48 inputs, 0 lines skipped</summary>"));
 }
+
+#[test]
+fn a_report_of_a_folder_named_bundle_names_the_case() {
+    // `bundle/` says nothing: the title names the nodes it holds.
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    for node in [
+        "gke-prod-default-pool-7f3a9c21-b8mn",
+        "gke-prod-default-pool-7f3a9c21-m4tz",
+    ] {
+        let from = Path::new("samples/incident-linkerd").join(node);
+        std::fs::create_dir_all(bundle.join(node)).unwrap();
+        for f in std::fs::read_dir(&from).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, bundle.join(node).join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let out_dir = tmp.path().join("out");
+    let out = common::ctsleuth()
+        .args(["analyze", "--format", "md", "-q", "-o"])
+        .arg(&out_dir)
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(out_dir.join("summary.md")).unwrap();
+    let first = md.lines().next().unwrap();
+    assert!(
+        first.contains("gke-prod-default-pool-7f3a9c21 (2 nodes)"),
+        "{first}"
+    );
+}

@@ -56,6 +56,59 @@ pub fn case_name(paths: &[String]) -> String {
     paths.first().cloned().unwrap_or_default()
 }
 
+/// Folder names that say nothing of the case they hold.
+const GENERIC_NAMES: &[&str] = &[
+    "bundle",
+    "bundles",
+    "inputs",
+    "input",
+    "data",
+    "captures",
+    "capture",
+    "logs",
+    "tmp",
+    "support",
+    "support-bundle",
+    "case",
+    "stdin",
+    "files",
+    "dump",
+    "dumps",
+    "out",
+];
+
+/// A report's title: the input's name, or, when that name is generic
+/// (`bundle`, `data`, …), what the inputs hold: the node, or the nodes'
+/// common prefix and how many there are.
+pub fn case_title(folder: &str, s: &crate::analysis::Summary) -> String {
+    if !GENERIC_NAMES.contains(&folder.to_ascii_lowercase().as_str()) {
+        return folder.to_string();
+    }
+    let names: Vec<&str> = s.nodes.iter().filter_map(|n| n.node.as_deref()).collect();
+    match names.as_slice() {
+        [] => folder.to_string(),
+        [one] => (*one).to_string(),
+        [first, rest @ ..] => {
+            let mut prefix: &str = first;
+            for n in rest {
+                let common = prefix
+                    .char_indices()
+                    .zip(n.chars())
+                    .take_while(|((_, a), b)| a == b)
+                    .last()
+                    .map_or(0, |((i, c), _)| i + c.len_utf8());
+                prefix = &prefix[..common];
+            }
+            let prefix = prefix.trim_end_matches(['-', '.', '_']);
+            if prefix.len() >= 3 {
+                format!("{prefix} ({} nodes)", names.len())
+            } else {
+                format!("{} nodes ({folder})", names.len())
+            }
+        }
+    }
+}
+
 /// `reports/<name of the first path>`, the name reduced to safe characters.
 pub fn default_output(first: &str) -> PathBuf {
     let name = if first == "-" {
@@ -111,13 +164,15 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
         .unwrap_or_else(|| default_output(&case_name(&args.paths)));
     let png_size = parse_size(&args.png_size)?;
     let mut written = Vec::new();
-    // Named after the first input, like the default output folder.
-    let title = default_output(&case_name(&args.paths))
+    // Named after the first input, like the default output folder, unless
+    // that name says nothing of the case.
+    let folder = default_output(&case_name(&args.paths))
         .file_name()
         .map_or_else(
             || "inputs".to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
+    let title = case_title(&folder, &summary);
     let at = generated_at();
     let specs = charts::plan(&summary);
     if args.format.contains(&ReportFormat::Html) {
