@@ -343,8 +343,8 @@ pub fn render(
         escape(crate::analysis::drops::BOUNDS_NOTE)
     );
     h.push_str("<li>Close rates come from the ages of closing TCP entries: state timeout minus time left.</li>");
-    for n in &s.notes {
-        let _ = write!(h, "<li>{}</li>", escape(n));
+    for n in super::rolled_notes(&s.notes) {
+        let _ = write!(h, "<li>{}</li>", escape(&n));
     }
     for w in &s.warnings {
         let _ = write!(h, "<li>Warning: {}</li>", escape(w));

@@ -269,8 +269,8 @@ pub fn render(
     }
     let _ = writeln!(m, "\n## Method\n");
     let _ = writeln!(m, "- {}.", escape(crate::analysis::drops::BOUNDS_NOTE));
-    for n in &s.notes {
-        let _ = writeln!(m, "- {}", escape(n));
+    for n in super::rolled_notes(&s.notes) {
+        let _ = writeln!(m, "- {}", escape(&n));
     }
     for w in &s.warnings {
         let _ = writeln!(m, "- Warning: {}", escape(w));

@@ -98,6 +98,36 @@ pub fn all_clear(s: &crate::analysis::Summary) -> String {
     format!("{tables}; {drops}.")
 }
 
+/// Notes of the form `path: text`: a text said of more than three files is
+/// rolled into one note naming two of them; the rest stay as they are.
+pub fn rolled_notes(notes: &[String]) -> Vec<String> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut files: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in notes {
+        if let Some((path, text)) = n.split_once(": ") {
+            files.entry(text).or_default().push(path);
+        }
+    }
+    let mut done = BTreeSet::new();
+    let mut out = Vec::new();
+    for n in notes {
+        match n.split_once(": ") {
+            Some((_, text)) if files.get(text).is_some_and(|p| p.len() > 3) => {
+                if done.insert(text) {
+                    let paths = &files[text];
+                    out.push(format!(
+                        "{text} ({} files: {}, …)",
+                        paths.len(),
+                        paths[..2].join(", ")
+                    ));
+                }
+            }
+            _ => out.push(n.clone()),
+        }
+    }
+    out
+}
+
 /// A report file that could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {path}: {source}")]
@@ -175,6 +205,23 @@ pub fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_said_of_many_files_roll_up() {
+        let mut notes: Vec<String> = (1..=5)
+            .map(|i| format!("n{i}/kern.log: syslog times have no year: taken from other inputs"))
+            .collect();
+        notes.push("a.log: seconds since boot turned into UTC".into());
+        notes.push("b.log: seconds since boot turned into UTC".into());
+        assert_eq!(
+            rolled_notes(&notes),
+            [
+                "syslog times have no year: taken from other inputs (5 files: n1/kern.log, n2/kern.log, …)",
+                "a.log: seconds since boot turned into UTC",
+                "b.log: seconds since boot turned into UTC",
+            ]
+        );
+    }
 
     #[test]
     fn number_formats() {

@@ -173,10 +173,11 @@ fn node_block(
     } else {
         writeln!(
             out,
-            "  {} drops logged (lower bound) · ≤ {} with suppressed (upper bound) · {} bursts{}",
+            "  {} drops logged (lower bound) · ≤ {} with suppressed (upper bound) · {} {}{}",
             thousands(n.logged),
             thousands(n.upper_bound),
             bursts.len(),
+            if bursts.len() == 1 { "burst" } else { "bursts" },
             if n.expectation_full > 0 {
                 format!(
                     " · {} expectation-table-full",
@@ -285,7 +286,7 @@ pub fn render(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         )?;
     }
     writeln!(out, "\nnote: {}", crate::analysis::drops::BOUNDS_NOTE)?;
-    for n in &s.notes {
+    for n in super::rolled_notes(&s.notes) {
         writeln!(out, "note: {n}")?;
     }
     for w in &s.warnings {
