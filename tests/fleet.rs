@@ -271,6 +271,27 @@ fn findings_roll_up_evidence_across_many_nodes() {
         !digest.contains("holds over 20 % of the table on"),
         "{digest}"
     );
+    // Eight nodes ran full: three are shown, the other five named in one
+    // line under them; summary.json keeps all eight findings.
+    let exhaustion = summary["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().unwrap().starts_with("exhaustion-"))
+        .count();
+    assert_eq!(exhaustion, 8);
+    assert_eq!(
+        digest
+            .lines()
+            .filter(|l| l.starts_with("CRITICAL Conntrack table of "))
+            .count(),
+        3,
+        "{digest}"
+    );
+    assert!(
+        digest.contains("         + the same on 5 more nodes: "),
+        "{digest}"
+    );
     // The outliers finding names the largest few, the list stays in JSON.
     if let Some(o) = summary["findings"]
         .as_array()

@@ -123,7 +123,8 @@ pub fn render(
 
     if !s.findings.is_empty() {
         h.push_str("<h2 id=\"findings\">Findings</h2>\n");
-        for f in &s.findings {
+        for shown in super::shown_findings(s) {
+            let f = shown.finding;
             let (class, tag) = match f.severity {
                 Severity::Critical => ("critical", "CRITICAL"),
                 Severity::Warning => ("warning", "WARNING"),
@@ -146,9 +147,12 @@ pub fn render(
                 }
                 h.push_str("</li>");
             }
+            let folded = super::folded_line(&shown.folded)
+                .map(|l| format!("<p class=\"rec\">And {}</p>", escape(&l)))
+                .unwrap_or_default();
             let _ = writeln!(
                 h,
-                "</ul><p class=\"rec\"><strong>Recommendation:</strong> {}</p></div>",
+                "</ul><p class=\"rec\"><strong>Recommendation:</strong> {}</p>{folded}</div>",
                 escape(&f.recommendation)
             );
         }

@@ -82,7 +82,8 @@ pub fn render(
 
     if !s.findings.is_empty() {
         let _ = writeln!(m, "## Findings\n");
-        for f in &s.findings {
+        for shown in super::shown_findings(s) {
+            let f = shown.finding;
             let tag = match f.severity {
                 Severity::Critical => "CRITICAL",
                 Severity::Warning => "Warning",
@@ -102,6 +103,9 @@ pub fn render(
                 m.push('\n');
             }
             let _ = writeln!(m, "\n**Recommendation:** {}\n", escape(&f.recommendation));
+            if let Some(line) = super::folded_line(&shown.folded) {
+                let _ = writeln!(m, "And {}\n", escape(&line));
+            }
         }
     }
 

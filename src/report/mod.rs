@@ -98,6 +98,79 @@ pub fn all_clear(s: &crate::analysis::Summary) -> String {
     format!("{tables}; {drops}.")
 }
 
+/// Findings of one kind shown one by one per node; beyond this many
+/// nodes, the rest of that kind are named in one line.
+pub const SAME_KIND_SHOWN: usize = 3;
+
+/// A finding as the reports show it, with the nodes of the findings of the
+/// same kind folded into it (after the last one shown of its kind).
+pub struct Shown<'a> {
+    pub finding: &'a crate::analysis::findings::Finding,
+    pub folded: Vec<&'a str>,
+}
+
+/// The findings to show, in order: of the findings that say the same of
+/// different nodes (their titles differ only by the node), the first
+/// [`SAME_KIND_SHOWN`]; the others' nodes are listed under the last one.
+/// summary.json keeps every finding.
+pub fn shown_findings(s: &crate::analysis::Summary) -> Vec<Shown<'_>> {
+    let mut names: Vec<&str> = s.nodes.iter().filter_map(|n| n.node.as_deref()).collect();
+    // Longest first, so a name that contains another is matched whole.
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let kind = |title: &str| -> Option<(String, &str)> {
+        names
+            .iter()
+            .find(|n| title.contains(**n))
+            .map(|n| (title.replacen(*n, "{node}", 1), *n))
+    };
+    let mut count: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for f in &s.findings {
+        if let Some((k, _)) = kind(&f.title) {
+            *count.entry(k).or_default() += 1;
+        }
+    }
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut out: Vec<Shown<'_>> = Vec::new();
+    let mut last_of: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for f in &s.findings {
+        match kind(&f.title) {
+            Some((k, node)) if count[&k] > SAME_KIND_SHOWN + 1 => {
+                let n = seen.entry(k.clone()).or_default();
+                *n += 1;
+                if *n <= SAME_KIND_SHOWN {
+                    last_of.insert(k, out.len());
+                    out.push(Shown {
+                        finding: f,
+                        folded: Vec::new(),
+                    });
+                } else if let Some(&i) = last_of.get(&k) {
+                    out[i].folded.push(node);
+                }
+            }
+            _ => out.push(Shown {
+                finding: f,
+                folded: Vec::new(),
+            }),
+        }
+    }
+    out
+}
+
+/// The line under a finding that stands for others of its kind.
+pub fn folded_line(folded: &[&str]) -> Option<String> {
+    if folded.is_empty() {
+        return None;
+    }
+    let named: Vec<&str> = folded.iter().take(3).copied().collect();
+    Some(format!(
+        "the same on {} more node{}: {}{} (each in summary.json)",
+        folded.len(),
+        if folded.len() == 1 { "" } else { "s" },
+        named.join(", "),
+        if folded.len() > 3 { ", …" } else { "" }
+    ))
+}
+
 /// Notes of the form `path: text`: a text said of more than three files is
 /// rolled into one note naming two of them; the rest stay as they are.
 pub fn rolled_notes(notes: &[String]) -> Vec<String> {

@@ -576,7 +576,8 @@ pub fn digest(out: &mut dyn Write, s: &Summary, shown: Option<usize>) -> io::Res
     if !s.findings.is_empty() {
         writeln!(out, "\nFINDINGS")?;
     }
-    for f in &s.findings {
+    for shown in super::shown_findings(s) {
+        let f = shown.finding;
         let tag = match f.severity {
             crate::analysis::findings::Severity::Critical => {
                 &crate::style::paint(crate::style::Paint::Bad, "CRITICAL")
@@ -591,6 +592,9 @@ pub fn digest(out: &mut dyn Write, s: &Summary, shown: Option<usize>) -> io::Res
             writeln!(out, "         · {}", e.text)?;
         }
         writeln!(out, "         → {}", f.recommendation)?;
+        if let Some(line) = super::folded_line(&shown.folded) {
+            writeln!(out, "         + {line}")?;
+        }
     }
     for w in &s.warnings {
         writeln!(out, "warning: {w}")?;
