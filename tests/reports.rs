@@ -131,10 +131,16 @@ fn the_incident_report_reads_as_a_postmortem() {
     ] {
         assert!(md.contains(needle), "missing {needle}");
     }
-    // The verdict leads with the critical findings, then the warnings.
+    // The verdict says what, where and when in its first sentence, then
+    // the other critical findings, then the warnings.
     let verdict = md.split("## Verdict").nth(1).unwrap();
     let verdict = verdict.trim_start().lines().next().unwrap();
-    assert!(verdict.starts_with("Conntrack table of "), "{verdict}");
+    assert!(
+        verdict.starts_with(
+            "**Conntrack tables ran full on 2 nodes (gke-prod-default-pool-7f3a9c21-k9wd, gke-prod-default-pool-7f3a9c21-x2lq) and dropped packets between 2024-11-25 08:57 and 2024-11-26 09:05 UTC.** web/storefront-bff"
+        ),
+        "{verdict}"
+    );
     assert!(verdict.contains(". Also: "), "{verdict}");
     // The drops chart marks the 23 hours it folds between the two
     // mornings, and its caption names what is drawn.

@@ -104,10 +104,15 @@ pub fn render(
         );
     }
     let _ = write!(h, "<h2 id=\"verdict\">Verdict</h2><p class=\"verdict\">");
-    if v.lead.is_empty() {
+    if v.lead.is_empty() && v.headline.is_none() {
         h.push_str(&escape(&super::all_clear(s)));
     } else {
-        let _ = write!(h, "{}. ", super::Verdict::list(&esc(&v.lead), v.more));
+        if let Some(line) = &v.headline {
+            let _ = write!(h, "<strong>{}.</strong> ", escape(line));
+        }
+        if !v.lead.is_empty() {
+            let _ = write!(h, "{}. ", super::Verdict::list(&esc(&v.lead), v.more));
+        }
         if !v.also.is_empty() {
             let _ = write!(
                 h,

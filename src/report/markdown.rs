@@ -40,11 +40,17 @@ fn node(n: &Option<String>) -> String {
 /// One paragraph: what happened, where, when, who, and what to change.
 fn verdict(s: &Summary) -> String {
     let v = super::verdict(s);
-    if v.lead.is_empty() {
+    if v.lead.is_empty() && v.headline.is_none() {
         return escape(&super::all_clear(s));
     }
     let esc = |xs: &[&str]| xs.iter().map(|x| escape(x)).collect::<Vec<_>>();
-    let mut out = format!("{}.", super::Verdict::list(&esc(&v.lead), v.more));
+    let mut out = String::new();
+    if let Some(line) = &v.headline {
+        let _ = write!(out, "**{}.**", escape(line));
+    }
+    if !v.lead.is_empty() {
+        let _ = write!(out, " {}.", super::Verdict::list(&esc(&v.lead), v.more));
+    }
     if !v.also.is_empty() {
         let _ = write!(
             out,
@@ -55,7 +61,7 @@ fn verdict(s: &Summary) -> String {
     if let Some(first) = v.first_change {
         let _ = write!(out, " First change: {}", escape(first));
     }
-    out
+    out.trim().to_string()
 }
 
 /// Renders the whole report. `generated_at` is printed as given (callers

@@ -18,6 +18,8 @@ use crate::analysis::drops::Burst;
 /// the first recommendation. Each format escapes and words them its own
 /// way; with nothing critical or warned of, [`all_clear`] says so plainly.
 pub struct Verdict<'a> {
+    /// What happened, where and when, when tables ran full: one sentence.
+    pub headline: Option<String>,
     pub lead: Vec<&'a str>,
     /// Findings of the lead's severity not named in it.
     pub more: usize,
@@ -29,17 +31,78 @@ pub struct Verdict<'a> {
 /// Findings a verdict names at each level; the rest are counted.
 const VERDICT_TITLES: usize = 3;
 
+/// `Conntrack tables ran full on 2 nodes (a, b) and dropped packets between
+/// 2024-11-25 08:57 and 2024-11-26 09:05 UTC`, from the table-full findings
+/// and their nodes' bursts.
+fn headline(s: &crate::analysis::Summary) -> Option<String> {
+    let full: Vec<&Option<String>> = s
+        .nodes
+        .iter()
+        .filter(|n| {
+            let name = n.node.as_deref().unwrap_or("(node unknown)");
+            s.findings
+                .iter()
+                .any(|f| f.id == format!("exhaustion-{name}"))
+        })
+        .map(|n| &n.node)
+        .collect();
+    if full.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = full
+        .iter()
+        .take(VERDICT_TITLES)
+        .map(|n| n.as_deref().unwrap_or("(node unknown)"))
+        .collect();
+    let more = full.len().saturating_sub(VERDICT_TITLES);
+    let bursts: Vec<&crate::analysis::drops::Burst> = s
+        .bursts
+        .iter()
+        .filter(|b| full.contains(&&b.node))
+        .collect();
+    let start = bursts.iter().filter_map(|b| b.start).min();
+    let end = bursts.iter().filter_map(|b| b.end).max();
+    let when = match (start, end) {
+        (Some(a), Some(b)) if a.date_naive() == b.date_naive() => format!(
+            " and dropped packets on {} from {} to {} UTC",
+            a.format("%Y-%m-%d"),
+            a.format("%H:%M"),
+            b.format("%H:%M")
+        ),
+        (Some(a), Some(b)) => format!(
+            " and dropped packets between {} and {} UTC",
+            a.format("%Y-%m-%d %H:%M"),
+            b.format("%Y-%m-%d %H:%M")
+        ),
+        _ => String::new(),
+    };
+    let nodes = if full.len() == 1 {
+        format!("Conntrack table ran full on {}", names[0])
+    } else {
+        format!(
+            "Conntrack tables ran full on {} nodes ({}{})",
+            full.len(),
+            names.join(", "),
+            if more > 0 { ", …" } else { "" }
+        )
+    };
+    Some(format!("{nodes}{when}"))
+}
+
 pub fn verdict(s: &crate::analysis::Summary) -> Verdict<'_> {
     use crate::analysis::findings::Severity;
+    // The headline speaks for the table-full findings.
+    let headline = headline(s);
     let titles = |sev: Severity| -> Vec<&str> {
         s.findings
             .iter()
             .filter(|f| f.severity == sev)
+            .filter(|f| headline.is_none() || !f.id.starts_with("exhaustion-"))
             .map(|f| f.title.as_str())
             .collect()
     };
     let (critical, warnings) = (titles(Severity::Critical), titles(Severity::Warning));
-    let (lead, also) = if critical.is_empty() {
+    let (lead, also) = if critical.is_empty() && headline.is_none() {
         (warnings, Vec::new())
     } else {
         (critical, warnings)
@@ -49,10 +112,12 @@ pub fn verdict(s: &crate::analysis::Summary) -> Verdict<'_> {
     let (mut lead, mut also) = (lead, also);
     lead.truncate(VERDICT_TITLES);
     also.truncate(VERDICT_TITLES);
+    let anything = headline.is_some() || !lead.is_empty();
     Verdict {
-        first_change: (!lead.is_empty())
+        first_change: anything
             .then(|| s.findings.first().map(|f| f.recommendation.as_str()))
             .flatten(),
+        headline,
         lead,
         more,
         also,
