@@ -275,8 +275,13 @@ pub fn render(
             let suspect = b.suspects.first().map_or_else(
                 || escape(b.note.as_deref().unwrap_or("-")),
                 |x| {
+                    // How it moved with the drops across the snapshots.
+                    let trend = x
+                        .correlation
+                        .map(|r| format!("; follows the drops, r = {r:.2}"))
+                        .unwrap_or_default();
                     format!(
-                        "{} ({} of the entries)",
+                        "{} ({} of the entries{trend})",
                         escape(&x.workload.to_string()),
                         crate::numbers::fill(x.share)
                     )

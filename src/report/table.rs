@@ -19,6 +19,9 @@ pub struct Column {
     pub align: Align,
     /// Cells longer than this are shortened in the middle (`None`: never).
     pub max: Option<usize>,
+    /// The column is at least this wide, so tables printed one after
+    /// another line up when their content allows.
+    pub min: usize,
 }
 
 impl Column {
@@ -27,6 +30,7 @@ impl Column {
             title,
             align: Align::Left,
             max: None,
+            min: 0,
         }
     }
 
@@ -35,6 +39,7 @@ impl Column {
             title,
             align: Align::Right,
             max: None,
+            min: 0,
         }
     }
 
@@ -43,6 +48,10 @@ impl Column {
             max: Some(max),
             ..self
         }
+    }
+
+    pub const fn at_least(self, min: usize) -> Column {
+        Column { min, ..self }
     }
 }
 
@@ -111,7 +120,7 @@ pub fn write(out: &mut dyn Write, columns: &[Column], rows: Vec<Vec<Cell>>) -> i
             rows.iter()
                 .filter_map(|r| r.get(i))
                 .map(|cell| cell.text.chars().count())
-                .chain([c.title.chars().count()])
+                .chain([c.title.chars().count(), c.min])
                 .max()
                 .unwrap_or(0)
         })

@@ -75,24 +75,31 @@ fn drop_rate(s: &Summary, node: &Option<String>) -> Option<(f64, String)> {
     })
 }
 
-/// A titled table of labels with their entries and share of `total`.
+/// A titled table of labels with their entries and share of `total`; its
+/// columns size to their content.
 fn section(
     out: &mut dyn Write,
-    title: &str,
+    title: &'static str,
     total: u64,
     rows: impl Iterator<Item = (String, u64)>,
 ) -> io::Result<()> {
+    use super::table::{Cell, Column, write};
     writeln!(out)?;
-    writeln!(out, "{title:<40}   ENTRIES   SHARE")?;
-    for (label, n) in rows {
-        writeln!(
-            out,
-            "{label:<40}{:>10}  {:>6}",
-            thousands(n),
-            percent(n, total)
-        )?;
-    }
-    Ok(())
+    let columns = [
+        Column::left(title).at_most(60).at_least(40),
+        Column::right("ENTRIES").at_least(8),
+        Column::right("SHARE").at_least(6),
+    ];
+    let cells: Vec<Vec<Cell>> = rows
+        .map(|(label, n)| {
+            vec![
+                Cell::from(label),
+                Cell::from(thousands(n)),
+                Cell::from(percent(n, total)),
+            ]
+        })
+        .collect();
+    write(out, &columns, cells)
 }
 
 /// The `top` view of one snapshot.
@@ -605,6 +612,37 @@ pub fn digest(out: &mut dyn Write, s: &Summary, shown: Option<usize>) -> io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_sections_line_up_with_long_labels_and_wide_numbers() {
+        let mut out = Vec::new();
+        let long = "payments-production/fraud-scorer-with-a-very-long-deployment-name".to_string();
+        section(
+            &mut out,
+            "TOP SOURCE WORKLOADS",
+            12_345_678,
+            [(long, 9_876_543), ("web/cart".to_string(), 12)].into_iter(),
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        // ENTRIES and SHARE end under their titles on every line; the long
+        // label is shortened, never glued to its number.
+        let ends = |l: &str, word: &str| l.find(word).map(|i| i + word.len());
+        let entries_end = ends(lines[0], "ENTRIES").unwrap();
+        let share_end = lines[0].len();
+        for l in &lines[1..] {
+            assert_eq!(l.chars().count(), share_end, "{l}");
+            let before: String = l.chars().take(entries_end).collect();
+            assert!(
+                before.ends_with("9,876,543") || before.ends_with("12"),
+                "{l}"
+            );
+            let label_end: String = l.chars().skip(60).take(2).collect();
+            assert!(label_end.chars().all(|c| c == ' '), "{l}");
+        }
+        assert!(lines[1].contains('…'), "{}", lines[1]);
+    }
 
     #[test]
     fn fill_rounds_down() {
