@@ -312,6 +312,19 @@ fn check_lists_failures_first_and_rolls_up_passes() {
     let spec = spec(60);
     let dir = tempfile::tempdir().unwrap();
     write_fleet(dir.path(), &spec).unwrap();
+    // The digest of the same 60 nodes: a screen of them, aligned.
+    let reports = tempfile::tempdir().unwrap();
+    let analyzed = ctsleuth()
+        .args(["analyze", "--format", "json", "-q", "-o"])
+        .arg(reports.path())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let digest = String::from_utf8(analyzed.stdout).unwrap();
+    let (table, after) = node_table(&digest);
+    assert_eq!(table.len(), 16, "{digest}");
+    assert_aligned(&table);
+    assert!(after.unwrap().starts_with("… 45 more nodes"), "{digest}");
     let out = ctsleuth().arg("check").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
@@ -369,4 +382,39 @@ fn a_fleet_captured_several_times_gets_a_heatmap() {
         "no cell tip for {full}"
     );
     assert!(html.contains(&format!("{full} at 02-11 14:00: 33.3% full")));
+}
+
+#[test]
+fn timeline_columns_line_up_per_node() {
+    let out = ctsleuth()
+        .args(["timeline", "samples/incident-linkerd"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Every bucket row of a node puts `≤` and the end of its upper bound in
+    // the same column.
+    for node in text.split("\n\n") {
+        // Bucket rows: the ones with a bar.
+        let rows: Vec<&str> = node
+            .lines()
+            .filter(|l| l.contains(" ≤ ") && (l.contains('█') || l.contains('░')))
+            .collect();
+        let at = |l: &str| l.chars().position(|c| c == '≤');
+        let end = |l: &str| {
+            let before_mark = l
+                .split("  ◀")
+                .next()
+                .unwrap()
+                .split("  DNS")
+                .next()
+                .unwrap();
+            before_mark.trim_end().chars().count()
+        };
+        if let Some(first) = rows.first() {
+            for r in &rows {
+                assert_eq!(at(r), at(first), "{first}\n{r}");
+                assert_eq!(end(r), end(first), "{first}\n{r}");
+            }
+        }
+    }
 }

@@ -189,6 +189,16 @@ fn node_block(
         )?;
     }
     let peak = n.buckets.iter().map(|b| b.upper_bound).max().unwrap_or(0);
+    // The counts' columns as wide as this node's widest, so `≤` lines up.
+    let width = |f: fn(&Bucket) -> u64, least: usize| {
+        n.buckets
+            .iter()
+            .map(|b| thousands(f(b)).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(least)
+    };
+    let (w_logged, w_upper) = (width(|b| b.logged, 7), width(|b| b.upper_bound, 9));
     let mut previous: Option<&Bucket> = None;
     let mut burst_no = 0;
     for b in &n.buckets {
@@ -202,7 +212,7 @@ fn node_block(
             .iter()
             .position(|x| x.start_s() == Some(bucket_start(b)));
         let mut line = format!(
-            "  {:<16}  {} {:>7} ≤ {:>9}",
+            "  {:<16}  {} {:>w_logged$} ≤ {:>w_upper$}",
             label(b, previous, bucket_s),
             bar(b.logged, b.upper_bound, peak),
             thousands(b.logged),
