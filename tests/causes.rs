@@ -330,3 +330,36 @@ fn check_fails_a_load_test_on_races_and_warns_on_ports() {
     assert_eq!(status("long-chains", "chaintoolong_rate"), ["fail", "pass"]);
     assert_eq!(status("early-drops", "early_drop_rate"), ["fail"]);
 }
+
+#[test]
+fn check_measures_stale_udp_below_its_threshold_too() {
+    // With the threshold above the 50 stale entries, the node passes, and
+    // its value is still the 50 measured (not 0 for "no diagnosis").
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[rules.stale_udp_entries]\nwarn = 100\nfail = 500\n",
+    )
+    .unwrap();
+    let out = common::ctsleuth()
+        .args(["check", "--quiet", "--format", "json", "--policy"])
+        .arg(&policy)
+        .arg(sample("stale-udp"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stale: Vec<(String, f64)> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule"] == "stale_udp_entries")
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap().to_string(),
+                r["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(stale, [("pass".into(), 0.0), ("pass".into(), 50.0)]);
+}

@@ -327,14 +327,13 @@ fn explain_insert_failures_by_snat(out: &mut Vec<Diagnosis>) {
 
 /// Unreplied UDP entries of a snapshot whose backend is gone: a pod the
 /// inventory saw deleted (and no pod has its address now), or an address a
-/// service's endpoints no longer list.
-fn stale_udp(
+/// service's endpoints no longer list. The count, and a few of them in
+/// words.
+pub fn stale_udp_entries(
     s: &SnapshotSummary,
     at: DateTime<Utc>,
     directory: &Directory,
-    t: &Thresholds,
-    fill: Option<Fill>,
-) -> Option<Diagnosis> {
+) -> (u64, Vec<String>) {
     let mut entries = 0u64;
     let mut context = Vec::new();
     for p in &s.unreplied_udp {
@@ -367,6 +366,18 @@ fn stale_udp(
             ));
         }
     }
+    (entries, context)
+}
+
+/// The stale-UDP diagnosis of a snapshot, above its threshold.
+fn stale_udp(
+    s: &SnapshotSummary,
+    at: DateTime<Utc>,
+    directory: &Directory,
+    t: &Thresholds,
+    fill: Option<Fill>,
+) -> Option<Diagnosis> {
+    let (entries, context) = stale_udp_entries(s, at, directory);
     (entries > t.stale_udp_entries).then(|| Diagnosis {
         node: s.node.clone(),
         cause: Cause::StaleUdp,

@@ -127,6 +127,10 @@ pub struct SnapshotSummary {
     /// checks against the inventory.
     #[serde(skip)]
     pub unreplied_udp: Vec<flows::UdpPair>,
+    /// Of those, the entries whose backend is gone (the stale-UDP measure,
+    /// whatever its threshold).
+    #[serde(skip)]
+    pub stale_udp: u64,
 }
 
 /// The analysis of a set of inputs.
@@ -378,6 +382,7 @@ fn snapshot_summaries(
             dns: flows.dns,
             snat: flows.snat,
             unreplied_udp: flows.unreplied_udp,
+            stale_udp: 0,
         });
     }
     snapshots
@@ -470,7 +475,7 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
             .and_then(|x| x.cpu_millis)
             .map(|m| m.div_ceil(1000));
     }
-    let snapshots = snapshot_summaries(
+    let mut snapshots = snapshot_summaries(
         loaded,
         opts,
         &directory,
@@ -510,6 +515,12 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     }
     nodes.sort_by(|a, b| a.node.cmp(&b.node));
 
+    // Stale UDP entries need the inventory's view at the capture time.
+    for s in &mut snapshots {
+        if let Some(at) = s.captured_at {
+            s.stale_udp = causes::stale_udp_entries(s, at, &directory).0;
+        }
+    }
     // Partial views (filtered listings, cut captures) are reported, but no
     // share, trend, suspect or finding rests on them.
     let whole: Vec<SnapshotSummary> = snapshots.iter().filter(|s| !s.partial).cloned().collect();

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analysis::causes::Cause;
 use crate::analysis::{SnapshotSummary, Summary};
 use crate::facts;
 use crate::numbers::thousands;
@@ -448,14 +447,8 @@ fn stale_udp_entries(summary: &Summary, policy: &Policy, per: &mut Accs) {
         .iter()
         .filter(|s| !s.partial && s.captured_at.is_some())
     {
-        let stale = summary
-            .diagnoses
-            .iter()
-            .filter(|d| {
-                d.cause == Cause::StaleUdp && d.node == s.node && Some(d.to) == s.captured_at
-            })
-            .map(|d| d.value)
-            .fold(0.0, f64::max);
+        // Measured on every snapshot, below the diagnosis's threshold too.
+        let stale = s.stale_udp as f64;
         let acc = per
             .entry((Rule::StaleUdpEntries, s.node.clone()))
             .or_insert_with(Acc::new);
