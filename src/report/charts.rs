@@ -286,7 +286,22 @@ struct Pen<'a> {
     scale: f64,
 }
 
-impl Pen<'_> {
+impl<'t> Pen<'t> {
+    /// A chart's frame: its title, margins and axis label areas (`y_labels`:
+    /// the width of the y axis labels, in pixels at scale 1).
+    fn frame<'a, DB: DrawingBackend>(
+        &self,
+        area: &'a DrawingArea<DB, Shift>,
+        y_labels: f64,
+    ) -> ChartBuilder<'a, 't, DB> {
+        let mut b = ChartBuilder::on(area);
+        b.caption(self.title, self.title_font())
+            .margin(self.px(14.0))
+            .x_label_area_size(self.px(44.0))
+            .y_label_area_size(self.px(y_labels));
+        b
+    }
+
     /// A length in pixels at this scale.
     fn px(&self, v: f64) -> u32 {
         crate::numbers::to_u32(crate::numbers::round_u64(v * self.scale))
@@ -409,14 +424,10 @@ fn heatmap_chart<DB: DrawingBackend>(
     times: &[DateTime<Utc>],
     cells: &[Vec<Option<f64>>],
 ) -> Draw<DB> {
-    let px = |v: f64| c.px(v);
     let label_font = c.label_font();
     let (rows, cols) = (nodes.len().max(1), times.len().max(1));
-    let mut chart = ChartBuilder::on(area)
-        .caption(c.title, c.title_font())
-        .margin(px(14.0))
-        .x_label_area_size(px(44.0))
-        .y_label_area_size(px(64.0))
+    let mut chart = c
+        .frame(area, 64.0)
         .build_cartesian_2d(0f64..cols as f64, 0f64..rows as f64)?;
     let labels: Vec<String> = times
         .iter()
@@ -517,7 +528,6 @@ fn drops_chart<DB: DrawingBackend>(
     bursts: &[&Burst],
 ) -> Draw<DB> {
     let px = |v: f64| c.px(v);
-    let title_font = c.title_font();
     let label_font = c.label_font();
     let mut tips = Vec::new();
     let n = node.buckets.len();
@@ -539,11 +549,8 @@ fn drops_chart<DB: DrawingBackend>(
             _ => String::new(),
         })
         .collect();
-    let mut chart = ChartBuilder::on(area)
-        .caption(c.title, title_font)
-        .margin(px(14.0))
-        .x_label_area_size(px(44.0))
-        .y_label_area_size(px(70.0))
+    let mut chart = c
+        .frame(area, 70.0)
         .build_cartesian_2d(0f64..n as f64, (1f64..ymax).log_scale())?;
     chart
         .configure_mesh()
@@ -676,7 +683,6 @@ fn fill_chart<DB: DrawingBackend>(
     limit: Option<u64>,
 ) -> Draw<DB> {
     let px = |v: f64| c.px(v);
-    let title_font = c.title_font();
     let label_font = c.label_font();
     let mut tips = Vec::new();
     let t0 = points.first().map_or(0, |p| p.0.timestamp());
@@ -690,11 +696,8 @@ fn fill_chart<DB: DrawingBackend>(
         .max(limit.unwrap_or(0))
         .max(10) as f64
         * 1.12;
-    let mut chart = ChartBuilder::on(area)
-        .caption(c.title, title_font)
-        .margin(px(14.0))
-        .x_label_area_size(px(44.0))
-        .y_label_area_size(px(80.0))
+    let mut chart = c
+        .frame(area, 80.0)
         .build_cartesian_2d((t0 - pad) as f64..(t1 + pad) as f64, 0f64..ymax)?;
     chart
         .configure_mesh()
@@ -775,11 +778,8 @@ fn fleet_chart<DB: DrawingBackend>(
         .map(|r| r.fill * 100.0)
         .fold(100.0_f64, f64::max)
         * 1.1;
-    let mut chart = ChartBuilder::on(area)
-        .caption(c.title, c.title_font())
-        .margin(px(14.0))
-        .x_label_area_size(px(44.0))
-        .y_label_area_size(px(64.0))
+    let mut chart = c
+        .frame(area, 64.0)
         .build_cartesian_2d(0f64..n as f64, 0f64..top)?;
     chart
         .configure_mesh()
@@ -848,8 +848,6 @@ fn workloads_chart<DB: DrawingBackend>(
     snapshot: &SnapshotSummary,
     answered: bool,
 ) -> Draw<DB> {
-    let px = |v: f64| c.px(v);
-    let title_font = c.title_font();
     let label_font = c.label_font();
     let mut tips = Vec::new();
     let list = if answered {
@@ -864,11 +862,8 @@ fn workloads_chart<DB: DrawingBackend>(
         .iter()
         .map(|w| short(&w.workload.to_string(), 22))
         .collect();
-    let mut chart = ChartBuilder::on(area)
-        .caption(c.title, title_font)
-        .margin(px(14.0))
-        .x_label_area_size(px(44.0))
-        .y_label_area_size(px(80.0))
+    let mut chart = c
+        .frame(area, 80.0)
         .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
     chart
         .configure_mesh()
@@ -956,19 +951,14 @@ fn close_rate_chart<DB: DrawingBackend>(
     c: &Pen<'_>,
     snapshot: &SnapshotSummary,
 ) -> Draw<DB> {
-    let px = |v: f64| c.px(v);
-    let title_font = c.title_font();
     let label_font = c.label_font();
     let mut tips = Vec::new();
     let h = &snapshot.stats.close_history;
     let n = h.closes_per_s.len().max(1);
     let ymax = h.closes_per_s.iter().copied().fold(0.0, f64::max).max(1.0) * 1.15;
     let bucket = h.bucket_s;
-    let mut chart = ChartBuilder::on(area)
-        .caption(c.title, title_font)
-        .margin(px(14.0))
-        .x_label_area_size(px(44.0))
-        .y_label_area_size(px(70.0))
+    let mut chart = c
+        .frame(area, 70.0)
         .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
     chart
         .configure_mesh()

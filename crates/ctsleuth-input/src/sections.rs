@@ -340,17 +340,8 @@ mod tests {
     fn sections_split_and_number_lines() {
         let text = "*** Output of conntrack -S *** \ncpu=0 found=1\ncpu=1 found=2\n*** Output of conntrack -L ***\ntcp 6 1\ntcp 6 2\n";
         assert!(is_sectioned(text.as_bytes()));
-        let mut s = Sections::new(text.as_bytes());
-        let mut got = Vec::new();
-        let mut next = s.first().unwrap();
-        while let Some((title, line)) = next {
-            let mut body = String::new();
-            s.section().read_to_string(&mut body).unwrap();
-            got.push((title, line, body));
-            next = s.next_section().unwrap();
-        }
         assert_eq!(
-            got,
+            all(text),
             vec![
                 (
                     "conntrack -S".into(),
