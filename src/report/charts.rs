@@ -302,6 +302,21 @@ impl<'t> Pen<'t> {
         b
     }
 
+    /// The series legend, boxed on a pale ground at `at`.
+    fn legend<'c, DB: DrawingBackend + 'c, CT: plotters::coord::CoordTranslate>(
+        &self,
+        chart: &mut ChartContext<'c, DB, CT>,
+        at: SeriesLabelPosition,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        chart
+            .configure_series_labels()
+            .label_font(self.label_font())
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .position(at)
+            .draw()
+    }
+
     /// A length in pixels at this scale.
     fn px(&self, v: f64) -> u32 {
         crate::numbers::to_u32(crate::numbers::round_u64(v * self.scale))
@@ -644,13 +659,7 @@ fn drops_chart<DB: DrawingBackend>(
             .label("DNS failures in logs")
             .legend(|(x, y)| TriangleMarker::new((x + 6, y), 5, VERMILION.filled()));
     }
-    chart
-        .configure_series_labels()
-        .label_font(label_font)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
+    c.legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     for (i, b) in node.buckets.iter().enumerate() {
         let (x0, y0) = chart.backend_coord(&(i as f64, ymax));
         let (x1, y1) = chart.backend_coord(&(i as f64 + 1.0, 1.0));
@@ -735,13 +744,7 @@ fn fill_chart<DB: DrawingBackend>(
             BLUE.filled(),
         )
     }))?;
-    chart
-        .configure_series_labels()
-        .label_font(label_font)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()?;
+    c.legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     for (t, e) in points {
         let (x, y) = chart.backend_coord(&(t.timestamp() as f64, *e as f64));
         tips.push(Tip {
@@ -830,13 +833,7 @@ fn fleet_chart<DB: DrawingBackend>(
         .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
         .label("peak fill")
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], BLUE.filled()));
-    chart
-        .configure_series_labels()
-        .label_font(label_font)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GREY)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
+    c.legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     Ok(tips)
 }
 
@@ -917,13 +914,7 @@ fn workloads_chart<DB: DrawingBackend>(
             .label(state)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
     }
-    chart
-        .configure_series_labels()
-        .label_font(label_font)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
+    c.legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     for (i, w) in rows.iter().enumerate() {
         let (x0, y0) = chart.backend_coord(&(i as f64 + 0.15, w.entries as f64));
         let (x1, y1) = chart.backend_coord(&(i as f64 + 0.85, 0.0));

@@ -461,13 +461,7 @@ fn nodes_table(out: &mut dyn Write, s: &Summary, shown: Option<usize>) -> io::Re
             let top = r.peak.and_then(|p| {
                 p.top_workloads
                     .first()
-                    .map(|w| {
-                        format!(
-                            "{} ({})",
-                            source_label(&w.workload),
-                            percent(w.entries, p.stats.entries)
-                        )
-                    })
+                    .map(|w| format!("{} ({})", w.workload, percent(w.entries, p.stats.entries)))
                     .or_else(|| {
                         p.stats.top_sources.first().map(|t| {
                             format!("{} ({})", addr(t.ip), percent(t.entries, p.stats.entries))
@@ -530,12 +524,6 @@ fn rolled_up(rest: &[NodeRow<'_>]) -> String {
         "… {n} more {nodes}: {} (--all lists every node)",
         parts.join(", ")
     )
-}
-
-/// A source as the digest names it: a network no inventory names is the
-/// addresses in it, not a workload.
-fn source_label(workload: &crate::analysis::attribution::Workload) -> String {
-    workload.to_string()
 }
 
 /// The digest `analyze` prints after writing its reports: the nodes worst

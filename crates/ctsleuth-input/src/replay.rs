@@ -11,8 +11,7 @@ use std::io::{self, Cursor, Read};
 use crate::archive::{self, Container, Limits, Walker};
 use crate::{bundle, sections, sniff};
 
-/// A fuzz target: its name (the folder of its corpus) and what it runs.
-pub type Target = (&'static str, fn(&[u8]));
+pub use ctsleuth_parse::replay::Target;
 
 /// Every target of this crate, by name.
 pub const TARGETS: [Target; 2] = [("archive", archive), ("sections", sections)];

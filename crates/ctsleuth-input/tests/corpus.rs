@@ -9,24 +9,12 @@
 use std::path::Path;
 
 use ctsleuth_input::replay::TARGETS;
+use ctsleuth_parse::replay::replay_corpora;
 
 #[test]
 fn every_corpus_file_replays_without_a_panic() {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    for (name, run) in TARGETS {
-        let mut replayed = 0usize;
-        for dir in ["corpus", "artifacts"] {
-            let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(name)) else {
-                continue;
-            };
-            let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-            files.sort();
-            for f in files.iter().filter(|f| f.is_file()) {
-                let data = std::fs::read(f).unwrap();
-                run(&data);
-                replayed += 1;
-            }
-        }
+    for (name, replayed) in replay_corpora(&fuzz, &TARGETS).unwrap() {
         assert!(
             replayed > 0,
             "no corpus for `{name}` under {}",

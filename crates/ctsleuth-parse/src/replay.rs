@@ -12,6 +12,35 @@ use crate::sniff;
 /// A fuzz target: its name (the folder of its corpus) and what it runs.
 pub type Target = (&'static str, fn(&[u8]));
 
+/// Runs every file of `<fuzz>/corpus/<target>/` and `<fuzz>/artifacts/<target>/`
+/// (where libFuzzer writes crashes), in name order, through its target; how
+/// many files each target replayed. Shared by the corpus tests of the
+/// crates that have targets.
+pub fn replay_corpora(
+    fuzz: &std::path::Path,
+    targets: &[Target],
+) -> std::io::Result<Vec<(&'static str, usize)>> {
+    let mut out = Vec::new();
+    for &(name, run) in targets {
+        let mut replayed = 0usize;
+        for dir in ["corpus", "artifacts"] {
+            let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(name)) else {
+                continue;
+            };
+            let mut files = entries
+                .map(|e| e.map(|e| e.path()))
+                .collect::<std::io::Result<Vec<_>>>()?;
+            files.sort();
+            for f in files.iter().filter(|f| f.is_file()) {
+                run(&std::fs::read(f)?);
+                replayed += 1;
+            }
+        }
+        out.push((name, replayed));
+    }
+    Ok(out)
+}
+
 /// Every target, by name.
 pub const TARGETS: [Target; 11] = [
     ("listing", listing),
