@@ -1,7 +1,11 @@
 //! Writes a large realistic `conntrack -L` dump to stdout, for benchmarks.
 //!
 //! cargo run --release --example gendump -- 1000000 > /tmp/dump-1m.txt
-//! Arguments: ENTRIES [PROFILE: busy|churn|healthy] [SEED] [NODE INDEX] [--extended]
+//! Arguments: ENTRIES [PROFILE: busy|serving|churn|healthy] [SEED] [NODE INDEX] [--extended]
+//!
+//! Profiles: `busy` (the default) has ~65,000 distinct sources, the worst
+//! case for a table keyed by address; `serving` a few hundred, as a node
+//! serving the cluster has; `churn` and `healthy` a few dozen.
 //!
 //! The node index picks the node's pod /24 (10.4.N.0/24) and address
 //! (10.128.0.(10+N)). The incident sample has its own generator
@@ -33,6 +37,7 @@ fn main() {
     let profile = match args.get(1).map(String::as_str) {
         Some("churn") => Profile::ChurnVictim,
         Some("healthy") => Profile::Healthy,
+        Some("serving") => Profile::Serving,
         _ => Profile::Busy,
     };
     let seed = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);

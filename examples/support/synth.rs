@@ -56,6 +56,10 @@ pub enum Profile {
     Healthy,
     /// Many sources and destinations, for benchmarks.
     Busy,
+    /// A node serving the cluster: its pods answer clients from every other
+    /// node and call out themselves, a few hundred distinct sources (the
+    /// usual case, where the shell idiom's table stays small).
+    Serving,
 }
 
 /// Generates listings.
@@ -140,6 +144,14 @@ impl Generator {
                 550..=699 => self.time_wait_misc(),
                 700..=919 => self.dns(),
                 920..=979 => self.egress(),
+                _ => self.icmp(),
+            },
+            Profile::Serving => match roll {
+                0..=399 => self.inbound(),
+                400..=649 => self.established(),
+                650..=749 => self.time_wait_misc(),
+                750..=929 => self.dns(),
+                930..=989 => self.egress(),
                 _ => self.icmp(),
             },
             Profile::Busy => match roll {
@@ -232,6 +244,19 @@ impl Generator {
             port,
             (State::ESTABLISHED, t, Flags::ASSURED),
         )
+    }
+
+    /// A client pod elsewhere in the cluster calling one of this node's pods
+    /// through the linkerd inbound port.
+    fn inbound(&mut self) -> Entry<'static> {
+        let src = self.remote_pod();
+        let dst = self.local_pod();
+        let (state, timeout) = if self.rng.chance(35) {
+            (State::TIME_WAIT, self.rng.below(121) as u32)
+        } else {
+            (State::ESTABLISHED, self.rng.range(3_600, 86_400) as u32)
+        };
+        self.tcp(src, dst, dst, 4143, (state, timeout, Flags::ASSURED))
     }
 
     fn time_wait_misc(&mut self) -> Entry<'static> {

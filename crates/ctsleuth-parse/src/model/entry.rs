@@ -155,7 +155,15 @@ impl State {
     pub const CLOSE: State = State(8);
 
     /// Looks a printed state name up; `None` for anything else.
+    #[inline]
     pub fn from_name(name: &[u8]) -> Option<State> {
+        // The states that fill tables, matched first; then the table.
+        match name {
+            b"TIME_WAIT" => return Some(State::TIME_WAIT),
+            b"ESTABLISHED" => return Some(State::ESTABLISHED),
+            b"SYN_SENT" => return Some(State::SYN_SENT),
+            _ => {}
+        }
         // Every name starts with an upper-case letter; reject the rest cheaply.
         if !name.first().is_some_and(u8::is_ascii_uppercase) {
             return None;

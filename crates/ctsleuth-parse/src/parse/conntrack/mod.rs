@@ -7,6 +7,7 @@
 //! with what else the text held: the stderr trailer, `conntrack -E` events
 //! (counted apart, never entries), pasted noise and bad lines.
 
+pub mod fast;
 pub mod grammar;
 
 use std::collections::BTreeMap;
@@ -89,6 +90,27 @@ where
             report.quoted += 1;
             t = text::unquote(t);
         }
+        // The common case first: a whole entry of the common shape. Such a
+        // line starts with a letter or digit and holds no `#` or `$` outside
+        // free-text values, so it cannot be a shell prompt or other noise;
+        // with free-text values it is checked as every other line is.
+        if pending.is_none() {
+            if let Some(entry) = fast::entry(t) {
+                let free_text = entry.secctx.is_some()
+                    || entry.helper.is_some()
+                    || entry.labels.is_some()
+                    || entry.start.is_some()
+                    || entry.stop.is_some();
+                if !(free_text && is_noise(t)) {
+                    report.entries += 1;
+                    if has_redacted(&entry) {
+                        report.redacted += 1;
+                    }
+                    sink(&entry);
+                }
+                continue;
+            }
+        }
         if is_noise(t) {
             continue;
         }
@@ -159,6 +181,16 @@ where
             }
             _ => {}
         }
+        // After a line that did not parse, the fast path has not been tried;
+        // the grammar reads the rest (and says why a line is not an entry).
+        if let Some(entry) = fast::entry(t) {
+            report.entries += 1;
+            if has_redacted(&entry) {
+                report.redacted += 1;
+            }
+            sink(&entry);
+            continue;
+        }
         match parse_entry(t, &mut report.unknown_keys) {
             Ok(entry) => {
                 report.entries += 1;
@@ -185,8 +217,12 @@ pub const REDACTED_V6: std::net::IpAddr =
     std::net::IpAddr::V6(std::net::Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0));
 
 /// Whether an address is one redacted by hand.
+#[inline]
 pub fn is_redacted(ip: std::net::IpAddr) -> bool {
-    ip == REDACTED || ip == REDACTED_V6
+    match ip {
+        std::net::IpAddr::V4(a) => u32::from(a) == 0xf000_0000,
+        std::net::IpAddr::V6(a) => u128::from(a) == 0x0100 << 112,
+    }
 }
 
 /// A redacted address takes the family of the address beside it.
@@ -222,6 +258,7 @@ fn redacted(v: &[u8]) -> Option<std::net::IpAddr> {
 }
 
 /// Whether an entry has an address redacted by hand.
+#[inline]
 pub fn has_redacted(e: &Entry<'_>) -> bool {
     [e.orig.src, e.orig.dst, e.reply.src, e.reply.dst]
         .into_iter()
@@ -249,7 +286,8 @@ struct TupleParts {
 }
 
 impl TupleParts {
-    fn finish(self) -> Result<(Tuple, Option<Counters>), Expected> {
+    #[inline]
+    fn finish(&self) -> Result<(Tuple, Option<Counters>), Expected> {
         let src = self.src.ok_or(Expected("src= in each direction"))?;
         let dst = self.dst.ok_or(Expected("dst= after src="))?;
         let (src, dst) = if self.redacted {
@@ -301,6 +339,43 @@ fn as_str(v: &[u8]) -> Result<&str, Expected> {
     std::str::from_utf8(v).map_err(|_| Expected("UTF-8 text in a field value"))
 }
 
+/// An entry with its header read and nothing else yet.
+fn bare_entry<'a>(
+    proto: u8,
+    timeout: Option<u32>,
+    state: Option<crate::model::State>,
+    gre_timeouts: Option<(u32, u32)>,
+) -> Entry<'a> {
+    let none = Tuple {
+        src: std::net::Ipv4Addr::UNSPECIFIED.into(),
+        dst: std::net::Ipv4Addr::UNSPECIFIED.into(),
+        l4: L4::None,
+        zone: None,
+    };
+    Entry {
+        proto,
+        timeout,
+        state,
+        gre_timeouts,
+        orig: none,
+        reply: none,
+        orig_counters: None,
+        reply_counters: None,
+        flags: Flags::default(),
+        mark: None,
+        secmark: None,
+        secctx: None,
+        zone: None,
+        delta_time: None,
+        start: None,
+        stop: None,
+        helper: None,
+        use_count: None,
+        id: None,
+        labels: None,
+    }
+}
+
 /// Parses one entry line (after any event tag).
 pub fn parse_entry<'a>(
     line: &'a [u8],
@@ -329,38 +404,7 @@ pub fn parse_entry<'a>(
 
     let mut dirs: [TupleParts; 2] = Default::default();
     let mut dir = 0usize;
-    let mut e = Entry {
-        proto,
-        timeout,
-        state,
-        gre_timeouts,
-        orig: Tuple {
-            src: std::net::Ipv4Addr::UNSPECIFIED.into(),
-            dst: std::net::Ipv4Addr::UNSPECIFIED.into(),
-            l4: L4::None,
-            zone: None,
-        },
-        reply: Tuple {
-            src: std::net::Ipv4Addr::UNSPECIFIED.into(),
-            dst: std::net::Ipv4Addr::UNSPECIFIED.into(),
-            l4: L4::None,
-            zone: None,
-        },
-        orig_counters: None,
-        reply_counters: None,
-        flags: Flags::default(),
-        mark: None,
-        secmark: None,
-        secctx: None,
-        zone: None,
-        delta_time: None,
-        start: None,
-        stop: None,
-        helper: None,
-        use_count: None,
-        id: None,
-        labels: None,
-    };
+    let mut e = bare_entry(proto, timeout, state, gre_timeouts);
 
     while !rest.is_empty() {
         let (r, f) = grammar::field(rest).map_err(|_| Expected("`key=value` or `[FLAG]`"))?;
