@@ -7,7 +7,6 @@
 pub mod attribution;
 pub mod causes;
 pub mod clock;
-pub mod count;
 pub mod drops;
 pub mod findings;
 pub mod flows;
@@ -21,7 +20,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use polars::prelude::PolarsResult;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::facts::{Timeout, Timeouts};
@@ -46,8 +44,6 @@ pub struct AnalyzeOptions {
     pub timeouts: BTreeMap<Timeout, u32>,
     pub clock: ClockOptions,
     pub drops: DropOptions,
-    /// Attribute entries to workloads (needs per-address counts).
-    pub per_address: bool,
     /// When a measurement becomes a cause.
     pub thresholds: thresholds::Thresholds,
 }
@@ -59,7 +55,6 @@ impl Default for AnalyzeOptions {
             timeouts: BTreeMap::new(),
             clock: ClockOptions::default(),
             drops: DropOptions::default(),
-            per_address: true,
             thresholds: thresholds::Thresholds::default(),
         }
     }
@@ -279,34 +274,18 @@ fn snapshot_summaries(
 ) -> PolarsResult<Vec<SnapshotSummary>> {
     let path = |i: usize| input_path(loaded, i);
     let default_timeouts = Timeouts::default().with(&opts.timeouts);
-    let one = |s: &crate::pipeline::SnapshotInput| -> PolarsResult<(SnapshotStats, flows::Flows)> {
-        let t = node_timeouts.get(&s.node).unwrap_or(&default_timeouts);
-        let stats = snapshot::summarize(&s.frame, t, opts.top, opts.per_address)?;
-        let flows = if opts.per_address {
-            flows::flows(&s.frame)?
-        } else {
-            flows::Flows::default()
-        };
-        Ok((stats, flows))
-    };
-    // One run of snapshots per worker, each run in turn: polars spreads
-    // every query over its own pool, and a worker waiting on that pool may
-    // take up another job of this loop meanwhile, on top of its stack. A
-    // job per snapshot let that nest once per snapshot and overflowed the
-    // stack of a debug build at 200 nodes; a job per run nests at most
-    // once per worker.
-    let per_run = loaded
-        .snapshots
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1))
-        .max(1);
+    // Each snapshot was reduced to its aggregates as it was read; what is
+    // left is naming and ageing them with the node's timeouts.
     let computed: Vec<PolarsResult<(SnapshotStats, flows::Flows)>> = loaded
         .snapshots
-        .par_chunks(per_run)
-        .map(|run| run.iter().map(one).collect::<Vec<_>>())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
+        .iter()
+        .map(|s| {
+            let t = node_timeouts.get(&s.node).unwrap_or(&default_timeouts);
+            Ok((
+                snapshot::summarize(&s.aggregates, t),
+                flows::flows(&s.aggregates),
+            ))
+        })
         .collect();
     let mut snapshots = Vec::with_capacity(computed.len());
     for (s, computed) in loaded.snapshots.iter().zip(computed) {

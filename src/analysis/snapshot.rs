@@ -4,13 +4,11 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use polars::prelude::*;
 use serde::Serialize;
 
 use super::attribution::Who;
-use super::count;
-use crate::facts::{CLOSING_STATES, Timeout, Timeouts};
-use crate::frame::{EntriesFrame, col};
+use crate::facts::{CLOSING_STATES, Timeouts};
+use crate::frame::aggregate::{Aggregates, Closing};
 use crate::model::State;
 use crate::model::entry::proto_name;
 
@@ -90,32 +88,7 @@ pub struct SnapshotStats {
     pub by_backend_state: Vec<AddrState>,
 }
 
-/// Entries of one address in one state (`None`: stateless).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AddrState {
-    pub ip: IpAddr,
-    pub state: Option<State>,
-    pub entries: u64,
-}
-
-/// Counts (address id, state) pairs.
-fn addr_states(frame: &EntriesFrame, ids: &[u32], states: &[Option<u32>]) -> Vec<AddrState> {
-    let keys: Vec<u64> = ids
-        .iter()
-        .zip(states)
-        .map(|(id, st)| (u64::from(*id) << 8) | u64::from(st.unwrap_or(255).min(255)))
-        .collect();
-    count::top_keys(keys, usize::MAX)
-        .into_iter()
-        .filter_map(|(k, n)| {
-            Some(AddrState {
-                ip: frame.ip(u32::try_from(k >> 8).ok()?)?,
-                state: u8::try_from(k & 0xff).ok().and_then(State::from_code),
-                entries: n,
-            })
-        })
-        .collect()
-}
+pub use crate::frame::aggregate::AddrState;
 
 /// Key used in `by_state` for protocols that have no state (udp, icmp, ...).
 pub const STATELESS: &str = "stateless";
@@ -132,283 +105,107 @@ pub fn proto_label(num: u32) -> String {
     }
 }
 
-pub(super) fn u64_at(df: &DataFrame, name: &str, i: usize) -> PolarsResult<Option<u64>> {
-    let c = df.column(name)?.cast(&DataType::UInt64)?;
-    Ok(c.u64()?.get(i))
-}
-
-pub(super) fn u32_col(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
-    let c = df.column(name)?.cast(&DataType::UInt32)?;
-    Ok(c.u32()?.iter().collect())
-}
-
-/// A column without nulls as plain values.
-pub(super) fn u32_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<u32>> {
-    let c = df.column(name)?.cast(&DataType::UInt32)?;
-    Ok(c.u32()?.iter().map(|v| v.unwrap_or(0)).collect())
-}
-
-/// Packed destination keys: `dst << 25 | dport << 8 | proto`, with 65536
-/// standing for "no port" (ICMP, GRE, generic).
-const DST_SHIFT: u64 = 1 << 25;
-const NO_PORT: u64 = 65_536;
-
-pub(super) fn counts(df: &DataFrame) -> PolarsResult<Vec<Option<u64>>> {
-    let c = df.column(col::ENTRIES)?.cast(&DataType::UInt64)?;
-    Ok(c.u64()?.iter().collect())
-}
-
-/// `keys` → number of entries, most first, ties by key, at most `n` rows.
-fn top_by(lf: LazyFrame, keys: &[&str], n: usize) -> LazyFrame {
-    let group: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-    let mut order = vec![col(col::ENTRIES)];
-    order.extend(keys.iter().map(|k| col(*k)));
-    let mut desc = vec![true];
-    desc.extend(keys.iter().map(|_| false));
-    let lf = lf
-        .group_by(group)
-        .agg([len().alias(col::ENTRIES)])
-        .sort_by_exprs(
-            order,
-            SortMultipleOptions::default()
-                .with_order_descending_multi(desc)
-                .with_nulls_last(true),
-        );
-    if n == usize::MAX {
-        lf
-    } else {
-        lf.limit(IdxSize::try_from(n).unwrap_or(IdxSize::MAX))
-    }
-}
-
-/// Runs the per-snapshot queries. `n` is the number of rows of each top
-/// list; `per_address` adds the per-address state counts that workload
-/// attribution needs.
-pub fn summarize(
-    frame: &EntriesFrame,
-    timeouts: &Timeouts,
-    n: usize,
-    per_address: bool,
-) -> PolarsResult<SnapshotStats> {
-    let lf = frame.df.clone().lazy();
-    let ip = |id: Option<u32>| id.and_then(|i| frame.ip(i));
-
-    // Scalars in one pass.
-    let as_u64 = |c: &str| col(c).cast(DataType::UInt64).sum().alias(c);
-    let scalars = lf
-        .clone()
-        .select([
-            len().cast(DataType::UInt64).alias(col::ENTRIES),
-            as_u64(col::UNREPLIED),
-            as_u64(col::ASSURED),
-            as_u64(col::OFFLOADED),
-            as_u64(col::NAT),
-        ])
-        .collect()?;
-    let scalar = |c: &str| -> PolarsResult<u64> { Ok(u64_at(&scalars, c, 0)?.unwrap_or(0)) };
-    let entries = scalar(col::ENTRIES)?;
-
-    // States, protocols and families in one group-by on a packed key:
-    // state code (255 for none) << 16 | proto << 4 | family.
-    let mix = col(col::STATE).fill_null(lit(255u32)) * lit(1u32 << 16)
-        + col(col::PROTO) * lit(16u32)
-        + col(col::FAMILY);
-    let df = lf
-        .clone()
-        .select([mix.alias(col::STATE)])
-        .group_by([col(col::STATE)])
-        .agg([len().alias(col::ENTRIES)])
-        .collect()?;
+/// The statistics of one snapshot from its aggregates, with the close
+/// history aged by the node's timeouts.
+pub fn summarize(agg: &Aggregates, timeouts: &Timeouts) -> SnapshotStats {
     let mut by_state = BTreeMap::new();
     let mut by_proto = BTreeMap::new();
     let mut by_family = BTreeMap::new();
-    for (k, c) in u32_col(&df, col::STATE)?.into_iter().zip(counts(&df)?) {
-        let (Some(k), Some(c)) = (k, c) else { continue };
-        let state = match u8::try_from(k >> 16).ok().and_then(State::from_code) {
+    for m in &agg.mix {
+        let state = match m.state {
             Some(state) => state.name().to_string(),
             None => STATELESS.to_string(),
         };
-        *by_state.entry(state).or_default() += c;
-        *by_proto.entry(proto_label((k >> 4) & 0xfff)).or_default() += c;
-        *by_family.entry(format!("ipv{}", k & 0xf)).or_default() += c;
+        *by_state.entry(state).or_default() += m.entries;
+        *by_proto.entry(proto_label(m.proto)).or_default() += m.entries;
+        *by_family.entry(format!("ipv{}", m.family)).or_default() += m.entries;
     }
-
-    // High-cardinality top lists are counted on packed keys (see `count`).
-    let src = u32_values(&frame.df, col::SRC)?;
-    let dst = u32_values(&frame.df, col::DST)?;
-    let top_sources = count::top_dense(&src, frame.ips.len(), n)
-        .into_iter()
-        .filter_map(|(id, c)| {
-            Some(SourceRow {
-                ip: ip(u32::try_from(id).ok())?,
-                entries: c,
-                who: Who::default(),
-            })
-        })
-        .collect();
-
-    let dport = u32_col(&frame.df, col::DPORT)?;
-    let proto = u32_values(&frame.df, col::PROTO)?;
-    let keys: Vec<u64> = dst
-        .iter()
-        .zip(&dport)
-        .zip(&proto)
-        .map(|((d, p), pr)| {
-            u64::from(*d) * DST_SHIFT + p.map_or(NO_PORT, u64::from) * 256 + u64::from(*pr & 0xff)
-        })
-        .collect();
-    let top_destinations = count::top_keys(keys, n)
-        .into_iter()
-        .filter_map(|(k, c)| {
-            let port = (k / 256) % (DST_SHIFT / 256);
-            Some(DestinationRow {
-                ip: ip(u32::try_from(k / DST_SHIFT).ok())?,
-                port: u16::try_from(port).ok(),
-                proto: proto_label((k % 256) as u32),
-                entries: c,
-                who: Who::default(),
-            })
-        })
-        .collect();
-
-    let df = top_by(
-        lf.clone().filter(col(col::DPORT).is_not_null()),
-        &[col::PROTO, col::DPORT],
-        n,
-    )
-    .collect()?;
-    let top_ports = u32_col(&df, col::PROTO)?
-        .into_iter()
-        .zip(u32_col(&df, col::DPORT)?)
-        .zip(counts(&df)?)
-        .filter_map(|((proto, port), c)| {
-            Some(PortRow {
-                proto: proto_label(proto?),
-                port: u16::try_from(port?).ok()?,
-                entries: c.unwrap_or(0),
-            })
-        })
-        .collect();
-
-    let keys: Vec<u64> = src
-        .iter()
-        .zip(&dst)
-        .map(|(s, d)| (u64::from(*s) << 32) | u64::from(*d))
-        .collect();
-    let top_pairs = count::top_keys(keys, n)
-        .into_iter()
-        .filter_map(|(k, c)| {
-            Some(PairRow {
-                src: ip(u32::try_from(k >> 32).ok())?,
-                dst: ip(u32::try_from(k & 0xffff_ffff).ok())?,
-                entries: c,
-            })
-        })
-        .collect();
-
-    // Per-address state counts feed workload attribution; `top` skips them.
-    let (by_source_state, by_backend_state) = if per_address {
-        let states = u32_col(&frame.df, col::STATE)?;
-        let reply_src = u32_values(&frame.df, col::REPLY_SRC)?;
-        (
-            addr_states(frame, &src, &states),
-            addr_states(frame, &reply_src, &states),
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-
-    let close_history = close_history(lf, timeouts)?;
-    let close_rate_per_s = (entries > 0).then(|| {
+    let close_history = close_history(&agg.closing, timeouts);
+    let close_rate_per_s = (agg.entries > 0).then(|| {
         let total: f64 = close_history.closes_per_s.iter().sum();
         round2(total / close_history.closes_per_s.len().max(1) as f64)
     });
-
-    Ok(SnapshotStats {
-        entries,
+    SnapshotStats {
+        entries: agg.entries,
         syn_sent: by_state.get("SYN_SENT").copied().unwrap_or(0),
         by_state,
         by_proto,
         by_family,
-        top_sources,
-        top_destinations,
-        top_ports,
-        top_pairs,
-        unreplied: scalar(col::UNREPLIED)?,
-        assured: scalar(col::ASSURED)?,
-        offloaded: scalar(col::OFFLOADED)?,
-        nat: scalar(col::NAT)?,
+        top_sources: agg
+            .top_sources
+            .iter()
+            .map(|&(ip, entries)| SourceRow {
+                ip,
+                entries,
+                who: Who::default(),
+            })
+            .collect(),
+        top_destinations: agg
+            .top_destinations
+            .iter()
+            .map(|d| DestinationRow {
+                ip: d.ip,
+                port: d.port,
+                proto: proto_label(d.proto),
+                entries: d.entries,
+                who: Who::default(),
+            })
+            .collect(),
+        top_ports: agg
+            .top_ports
+            .iter()
+            .map(|&(proto, port, entries)| PortRow {
+                proto: proto_label(proto),
+                port,
+                entries,
+            })
+            .collect(),
+        top_pairs: agg
+            .top_pairs
+            .iter()
+            .map(|&(src, dst, entries)| PairRow { src, dst, entries })
+            .collect(),
+        unreplied: agg.unreplied,
+        assured: agg.assured,
+        offloaded: agg.offloaded,
+        nat: agg.nat,
         close_rate_per_s,
         close_history,
-        by_source_state,
-        by_backend_state,
-    })
+        by_source_state: agg.by_source_state.clone(),
+        by_backend_state: agg.by_backend_state.clone(),
+    }
 }
 
 /// For TCP entries in closing states, `state timeout − remaining` is how long
 /// ago the state began; counting those ages in buckets gives the close rate
 /// over the last `time_wait` seconds (docs/facts.md, "What a snapshot is").
-fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistory> {
+fn close_history(closing: &[Closing], timeouts: &Timeouts) -> CloseHistory {
     let window = timeouts.close_window().max(1);
     let bucket = CLOSE_BUCKET_S.min(window);
-    let remaining = col(col::TIMEOUT).cast(DataType::Int64);
-    let state_is = |s: State| col(col::STATE).eq(lit(u32::from(s.code())));
-    let age_in = |t: Timeout| lit(i64::from(timeouts.get(t))) - remaining.clone();
-    // Keep closing TCP entries only, then give each its age.
-    let [(s0, n0), (s1, n1), rest @ ..] = CLOSING_STATES;
-    let mut closing = state_is(s0).or(state_is(s1));
-    let mut chain = when(state_is(s0))
-        .then(age_in(n0))
-        .when(state_is(s1))
-        .then(age_in(n1));
-    for (state, name) in rest {
-        closing = closing.or(state_is(state));
-        chain = chain.when(state_is(state)).then(age_in(name));
-    }
-    let age = chain.otherwise(lit(NULL).cast(DataType::Int64));
-    // One small result: (state, age bucket) → entries; bucket −1 means the
-    // entry has more time left than its state's timeout.
-    let bucket_of = when(col(col::AGE).lt(lit(0i64)))
-        .then(lit(-1i64))
-        .otherwise(col(col::AGE) / lit(i64::from(bucket)));
-    let hist = lf
-        .filter(
-            col(col::PROTO)
-                .eq(lit(6u32))
-                .and(closing)
-                .and(col(col::TIMEOUT).is_not_null()),
-        )
-        .select([age.alias(col::AGE), col(col::STATE)])
-        .select([bucket_of.alias(col::AGE), col(col::STATE)])
-        .group_by([col(col::STATE), col(col::AGE)])
-        .agg([len().alias(col::ENTRIES)])
-        .collect()?;
-    let states = u32_col(&hist, col::STATE)?;
-    let ages: Vec<Option<i64>> = hist
-        .column(col::AGE)?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .iter()
-        .collect();
+    let timeout_of = |s: State| {
+        CLOSING_STATES
+            .iter()
+            .find(|(state, _)| *state == s)
+            .map(|(_, t)| i64::from(timeouts.get(*t)))
+    };
     let mut beyond_timeout = BTreeMap::new();
     let buckets = window.div_ceil(bucket) as usize;
     let mut closes = vec![0u64; buckets];
-    for ((state, a), c) in states.into_iter().zip(ages).zip(counts(&hist)?) {
-        let c = c.unwrap_or(0);
-        match a {
-            Some(-1) => {
-                let name = state
-                    .and_then(|s| u8::try_from(s).ok())
-                    .and_then(State::from_code)
-                    .map_or("NONE", State::name);
-                *beyond_timeout.entry(name.to_string()).or_default() += c;
-            }
-            Some(a) => {
-                if let Some(slot) = usize::try_from(a).ok().and_then(|a| closes.get_mut(a)) {
-                    *slot += c;
-                }
-            }
-            None => {}
+    for c in closing {
+        let Some(timeout) = timeout_of(c.state) else {
+            continue;
+        };
+        // How long ago the state began: its timeout less the time left.
+        let age = timeout - i64::from(c.remaining);
+        if age < 0 {
+            *beyond_timeout
+                .entry(c.state.name().to_string())
+                .or_default() += c.entries;
+        } else if let Some(slot) = usize::try_from(age / i64::from(bucket))
+            .ok()
+            .and_then(|a| closes.get_mut(a))
+        {
+            *slot += c.entries;
         }
     }
     // The last bucket may be shorter than the others.
@@ -421,25 +218,35 @@ fn close_history(lf: LazyFrame, timeouts: &Timeouts) -> PolarsResult<CloseHistor
             round2(c as f64 / f64::from(width))
         })
         .collect();
-    Ok(CloseHistory {
+    CloseHistory {
         window_s: window,
         bucket_s: bucket,
         closes_per_s,
         beyond_timeout,
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{ChunkBuilder, merge_chunks};
+    use crate::facts::Timeout;
+    use crate::frame::aggregate::{AggregateOptions, aggregate};
+    use crate::frame::{ChunkBuilder, Projection, merge_chunks};
     use crate::parse::conntrack::parse_listing;
 
-    fn frame(lines: &[&str]) -> EntriesFrame {
+    fn frame(lines: &[&str], top: usize) -> Aggregates {
         let text = lines.join("\n");
-        let mut b = ChunkBuilder::new(lines.len());
+        let mut b = ChunkBuilder::new(lines.len(), Projection::ALL);
         parse_listing(text.as_bytes(), 1, |e| b.push(e));
-        merge_chunks(vec![b]).unwrap()
+        let frame = merge_chunks(vec![b]).unwrap();
+        aggregate(
+            &frame,
+            AggregateOptions {
+                top,
+                per_address: true,
+            },
+        )
+        .unwrap()
     }
 
     fn tcp(timeout: u32, state: &str, src: &str, dport: u16) -> String {
@@ -459,7 +266,7 @@ mod tests {
             tcp(86000, "ESTABLISHED", "10.4.1.5", 443),
         ];
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let s = summarize(&frame(&refs), &Timeouts::default(), 10, true).unwrap();
+        let s = summarize(&frame(&refs, 10), &Timeouts::default());
         let h = &s.close_history;
         assert_eq!(
             (h.window_s, h.bucket_s, h.closes_per_s.len()),
@@ -473,7 +280,7 @@ mod tests {
         // With kube-proxy's close_wait of 3600 s the entry is no longer beyond.
         let mut t = Timeouts::default();
         t.set(Timeout::TcpCloseWait, 3600);
-        let s = summarize(&frame(&refs), &t, 10, true).unwrap();
+        let s = summarize(&frame(&refs, 10), &t);
         assert!(s.close_history.beyond_timeout.is_empty());
     }
 
@@ -487,7 +294,7 @@ mod tests {
             "icmp     1 29 src=10.4.1.2 dst=10.4.2.17 type=8 code=0 id=7 src=10.4.2.17 dst=10.4.1.2 type=0 code=0 id=7 mark=0 use=1".to_string(),
         ];
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let s = summarize(&frame(&refs), &Timeouts::default(), 2, true).unwrap();
+        let s = summarize(&frame(&refs, 2), &Timeouts::default());
         assert_eq!(s.entries, 5);
         assert_eq!(s.by_state.get("TIME_WAIT"), Some(&3));
         assert_eq!(s.by_state.get(STATELESS), Some(&2));
@@ -501,7 +308,7 @@ mod tests {
         assert_eq!(s.top_ports[0].port, 4143);
         assert_eq!(s.top_pairs[0].entries, 2);
         assert_eq!((s.unreplied, s.nat, s.assured), (1, 1, 3));
-        let icmp = summarize(&frame(&refs), &Timeouts::default(), 10, true).unwrap();
+        let icmp = summarize(&frame(&refs, 10), &Timeouts::default());
         assert!(
             icmp.top_destinations
                 .iter()

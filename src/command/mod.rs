@@ -91,7 +91,8 @@ pub fn read_and_analyze(
     top: usize,
     thresholds: crate::analysis::thresholds::Thresholds,
 ) -> Result<(InputConfig, Read, crate::analysis::Summary), Error> {
-    let cfg = InputConfig::from_args(input)?;
+    let mut cfg = InputConfig::from_args(input)?;
+    cfg.load.aggregate.top = top;
     let (clock, drops) = crate::config::time_options(time)?;
     let read = read_inputs(paths, &cfg);
     let summary = crate::analysis::analyze(
@@ -102,7 +103,6 @@ pub fn read_and_analyze(
             clock,
             drops,
             thresholds,
-            ..crate::analysis::AnalyzeOptions::default()
         },
     )?;
     let mut err = std::io::stderr().lock();

@@ -6,19 +6,24 @@ use crate::analysis::{self, AnalyzeOptions};
 use crate::cli::TopArgs;
 use crate::config::InputConfig;
 use crate::error::{Error, Exit};
+use crate::frame::aggregate::AggregateOptions;
 use crate::pipeline::IdentityGap;
 use crate::report::terminal;
 
 pub fn run(args: &TopArgs) -> Result<Exit, Error> {
-    let cfg = InputConfig::from_args(&args.input)?;
+    let mut cfg = InputConfig::from_args(&args.input)?;
+    // Naming addresses needs the per-address counts and the reply tuple;
+    // without an inventory `top` reads neither.
+    cfg.load.aggregate = AggregateOptions {
+        top: args.rows,
+        per_address: !args.inventory.is_empty(),
+    };
     let mut paths = vec![args.file.clone()];
     paths.extend(args.inventory.iter().cloned());
     let read = super::read_inputs(&paths, &cfg);
     let opts = AnalyzeOptions {
         top: args.rows,
         timeouts: cfg.timeouts.clone(),
-        // Naming addresses needs the per-address queries.
-        per_address: !args.inventory.is_empty(),
         ..AnalyzeOptions::default()
     };
     let summary = analysis::analyze(&read.loaded, &opts)?;

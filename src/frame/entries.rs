@@ -51,6 +51,44 @@ impl IpTable {
 type U32B = PrimitiveChunkedBuilder<UInt32Type>;
 type U64B = PrimitiveChunkedBuilder<UInt64Type>;
 
+/// Which of the optional columns a frame is built with: the queries of a
+/// command read only some, and a column not built costs neither time nor
+/// memory. The other columns (family, proto, state, timeout, src, dst,
+/// dport, the four flags) are always built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Projection {
+    /// `reply_src`, `reply_dst`, `reply_sport`, `reply_dport`: attribution
+    /// to the backend that answered, DNS and SNAT flows.
+    pub reply: bool,
+    /// `sport`, `mark`, `zone` and the accounting counters: read by no
+    /// query today, kept for those who read the frame itself.
+    pub extra: bool,
+}
+
+impl Projection {
+    pub const ALL: Projection = Projection {
+        reply: true,
+        extra: true,
+    };
+}
+
+/// The reply tuple's columns.
+struct ReplyCols {
+    src: Vec<u32>,
+    dst: Vec<u32>,
+    sport: U32B,
+    dport: U32B,
+}
+
+/// The columns no query reads today.
+struct ExtraCols {
+    sport: U32B,
+    mark: U32B,
+    zone: U32B,
+    /// Created at the first entry that has accounting counters.
+    counters: Option<[U64B; 4]>,
+}
+
 /// Accumulates the entries of one chunk of a dump.
 pub struct ChunkBuilder {
     len: usize,
@@ -58,24 +96,17 @@ pub struct ChunkBuilder {
     ips: IpTable,
     src: Vec<u32>,
     dst: Vec<u32>,
-    reply_src: Vec<u32>,
-    reply_dst: Vec<u32>,
     family: Vec<u32>,
     proto: Vec<u32>,
     state: U32B,
     timeout: U32B,
-    sport: U32B,
     dport: U32B,
-    reply_sport: U32B,
-    reply_dport: U32B,
-    mark: U32B,
-    zone: U32B,
     unreplied: BooleanChunkedBuilder,
     assured: BooleanChunkedBuilder,
     offloaded: BooleanChunkedBuilder,
     nat: BooleanChunkedBuilder,
-    /// Created at the first entry that has accounting counters.
-    counters: Option<[U64B; 4]>,
+    reply: Option<ReplyCols>,
+    extra: Option<ExtraCols>,
 }
 
 fn u32b(name: &str, cap: usize) -> U32B {
@@ -94,30 +125,34 @@ const COUNTER_NAMES: [&str; 4] = [
 
 impl ChunkBuilder {
     /// `capacity` is a guess of the number of entries (bytes / ~150).
-    pub fn new(capacity: usize) -> ChunkBuilder {
+    pub fn new(capacity: usize, projection: Projection) -> ChunkBuilder {
         ChunkBuilder {
             len: 0,
             capacity,
             ips: IpTable::with_capacity((capacity / 8).min(1 << 16)),
             src: Vec::with_capacity(capacity),
             dst: Vec::with_capacity(capacity),
-            reply_src: Vec::with_capacity(capacity),
-            reply_dst: Vec::with_capacity(capacity),
             family: Vec::with_capacity(capacity),
             proto: Vec::with_capacity(capacity),
             state: u32b(col::STATE, capacity),
             timeout: u32b(col::TIMEOUT, capacity),
-            sport: u32b(col::SPORT, capacity),
             dport: u32b(col::DPORT, capacity),
-            reply_sport: u32b(col::REPLY_SPORT, capacity),
-            reply_dport: u32b(col::REPLY_DPORT, capacity),
-            mark: u32b(col::MARK, capacity),
-            zone: u32b(col::ZONE, capacity),
             unreplied: boolb(col::UNREPLIED, capacity),
             assured: boolb(col::ASSURED, capacity),
             offloaded: boolb(col::OFFLOADED, capacity),
             nat: boolb(col::NAT, capacity),
-            counters: None,
+            reply: projection.reply.then(|| ReplyCols {
+                src: Vec::with_capacity(capacity),
+                dst: Vec::with_capacity(capacity),
+                sport: u32b(col::REPLY_SPORT, capacity),
+                dport: u32b(col::REPLY_DPORT, capacity),
+            }),
+            extra: projection.extra.then(|| ExtraCols {
+                sport: u32b(col::SPORT, capacity),
+                mark: u32b(col::MARK, capacity),
+                zone: u32b(col::ZONE, capacity),
+                counters: None,
+            }),
         }
     }
 
@@ -131,21 +166,25 @@ impl ChunkBuilder {
     pub fn push(&mut self, e: &Entry<'_>) {
         let src = self.ips.intern(e.orig.src);
         let dst = self.ips.intern(e.orig.dst);
-        // Without NAT the reply tuple mirrors the original: skip the lookups.
-        let reply_src = if e.reply.src == e.orig.dst {
-            dst
-        } else {
-            self.ips.intern(e.reply.src)
-        };
-        let reply_dst = if e.reply.dst == e.orig.src {
-            src
-        } else {
-            self.ips.intern(e.reply.dst)
-        };
+        if let Some(r) = &mut self.reply {
+            // Without NAT the reply tuple mirrors the original: skip the lookups.
+            let reply_src = if e.reply.src == e.orig.dst {
+                dst
+            } else {
+                self.ips.intern(e.reply.src)
+            };
+            let reply_dst = if e.reply.dst == e.orig.src {
+                src
+            } else {
+                self.ips.intern(e.reply.dst)
+            };
+            r.src.push(reply_src);
+            r.dst.push(reply_dst);
+            r.sport.append_option(e.reply.l4.sport().map(u32::from));
+            r.dport.append_option(e.reply.l4.dport().map(u32::from));
+        }
         self.src.push(src);
         self.dst.push(dst);
-        self.reply_src.push(reply_src);
-        self.reply_dst.push(reply_dst);
         self.family.push(match e.family() {
             Family::V4 => 4,
             Family::V6 => 6,
@@ -154,43 +193,41 @@ impl ChunkBuilder {
         self.state
             .append_option(e.state.map(|s| u32::from(s.code())));
         self.timeout.append_option(e.timeout);
-        self.sport.append_option(e.orig.l4.sport().map(u32::from));
         self.dport.append_option(e.orig.l4.dport().map(u32::from));
-        self.reply_sport
-            .append_option(e.reply.l4.sport().map(u32::from));
-        self.reply_dport
-            .append_option(e.reply.l4.dport().map(u32::from));
-        self.mark.append_option(e.mark);
-        self.zone.append_option(e.zone.map(u32::from));
         self.unreplied
             .append_value(e.flags.contains(Flags::UNREPLIED));
         self.assured.append_value(e.flags.contains(Flags::ASSURED));
         self.offloaded
             .append_value(e.flags.contains(Flags::OFFLOAD) || e.flags.contains(Flags::HW_OFFLOAD));
         self.nat.append_value(e.is_nat());
-        if e.orig_counters.is_some() || e.reply_counters.is_some() {
-            let (len, cap) = (self.len, self.capacity);
-            let builders = self.counters.get_or_insert_with(|| {
-                COUNTER_NAMES.map(|name| {
-                    let mut b: U64B = PrimitiveChunkedBuilder::new(name.into(), cap);
-                    for _ in 0..len {
-                        b.append_null();
-                    }
-                    b
-                })
-            });
-            let values = [
-                e.orig_counters.map(|c| c.packets),
-                e.orig_counters.map(|c| c.bytes),
-                e.reply_counters.map(|c| c.packets),
-                e.reply_counters.map(|c| c.bytes),
-            ];
-            for (b, v) in builders.iter_mut().zip(values) {
-                b.append_option(v);
-            }
-        } else if let Some(builders) = &mut self.counters {
-            for b in builders.iter_mut() {
-                b.append_null();
+        if let Some(x) = &mut self.extra {
+            x.sport.append_option(e.orig.l4.sport().map(u32::from));
+            x.mark.append_option(e.mark);
+            x.zone.append_option(e.zone.map(u32::from));
+            if e.orig_counters.is_some() || e.reply_counters.is_some() {
+                let (len, cap) = (self.len, self.capacity);
+                let builders = x.counters.get_or_insert_with(|| {
+                    COUNTER_NAMES.map(|name| {
+                        let mut b: U64B = PrimitiveChunkedBuilder::new(name.into(), cap);
+                        for _ in 0..len {
+                            b.append_null();
+                        }
+                        b
+                    })
+                });
+                let values = [
+                    e.orig_counters.map(|c| c.packets),
+                    e.orig_counters.map(|c| c.bytes),
+                    e.reply_counters.map(|c| c.packets),
+                    e.reply_counters.map(|c| c.bytes),
+                ];
+                for (b, v) in builders.iter_mut().zip(values) {
+                    b.append_option(v);
+                }
+            } else if let Some(builders) = &mut x.counters {
+                for b in builders.iter_mut() {
+                    b.append_null();
+                }
             }
         }
         self.len += 1;
@@ -246,10 +283,16 @@ fn finish_chunk(
     remap: &[u32],
     with_counters: bool,
 ) -> PolarsResult<DataFrame> {
-    for v in [&mut b.src, &mut b.dst, &mut b.reply_src, &mut b.reply_dst] {
+    let remap_all = |v: &mut Vec<u32>| {
         for id in v.iter_mut() {
-            *id = remap[*id as usize];
+            *id = remap.get(*id as usize).copied().unwrap_or(*id);
         }
+    };
+    remap_all(&mut b.src);
+    remap_all(&mut b.dst);
+    if let Some(r) = &mut b.reply {
+        remap_all(&mut r.src);
+        remap_all(&mut r.dst);
     }
     let height = b.len;
     let mut columns: Vec<Column> = vec![
@@ -259,25 +302,34 @@ fn finish_chunk(
         b.timeout.finish().into_column(),
         UInt32Chunked::from_vec(col::SRC.into(), b.src).into_column(),
         UInt32Chunked::from_vec(col::DST.into(), b.dst).into_column(),
-        b.sport.finish().into_column(),
         b.dport.finish().into_column(),
-        UInt32Chunked::from_vec(col::REPLY_SRC.into(), b.reply_src).into_column(),
-        UInt32Chunked::from_vec(col::REPLY_DST.into(), b.reply_dst).into_column(),
-        b.reply_sport.finish().into_column(),
-        b.reply_dport.finish().into_column(),
         b.unreplied.finish().into_column(),
         b.assured.finish().into_column(),
         b.offloaded.finish().into_column(),
         b.nat.finish().into_column(),
-        b.mark.finish().into_column(),
-        b.zone.finish().into_column(),
     ];
-    if with_counters {
-        match b.counters {
-            Some(builders) => columns.extend(builders.map(|x| x.finish().into_column())),
-            None => columns.extend(
-                COUNTER_NAMES.map(|name| Column::full_null(name.into(), height, &DataType::UInt64)),
-            ),
+    if let Some(r) = b.reply {
+        columns.extend([
+            UInt32Chunked::from_vec(col::REPLY_SRC.into(), r.src).into_column(),
+            UInt32Chunked::from_vec(col::REPLY_DST.into(), r.dst).into_column(),
+            r.sport.finish().into_column(),
+            r.dport.finish().into_column(),
+        ]);
+    }
+    if let Some(x) = b.extra {
+        columns.extend([
+            x.sport.finish().into_column(),
+            x.mark.finish().into_column(),
+            x.zone.finish().into_column(),
+        ]);
+        if with_counters {
+            match x.counters {
+                Some(builders) => columns.extend(builders.map(|x| x.finish().into_column())),
+                None => columns.extend(
+                    COUNTER_NAMES
+                        .map(|name| Column::full_null(name.into(), height, &DataType::UInt64)),
+                ),
+            }
         }
     }
     DataFrame::new(height, columns)
@@ -286,7 +338,9 @@ fn finish_chunk(
 /// Joins the chunks of one snapshot, in file order, into one frame with one
 /// address table.
 pub fn merge_chunks(chunks: Vec<ChunkBuilder>) -> PolarsResult<EntriesFrame> {
-    let with_counters = chunks.iter().any(|c| c.counters.is_some());
+    let with_counters = chunks
+        .iter()
+        .any(|c| c.extra.as_ref().is_some_and(|x| x.counters.is_some()));
     let mut table = IpTable::default();
     let mut frames = Vec::with_capacity(chunks.len());
     for mut chunk in chunks {
@@ -301,7 +355,7 @@ pub fn merge_chunks(chunks: Vec<ChunkBuilder>) -> PolarsResult<EntriesFrame> {
     let mut frames = frames.into_iter();
     let mut df = match frames.next() {
         Some(first) => first,
-        None => finish_chunk(ChunkBuilder::new(0), &[], false)?,
+        None => finish_chunk(ChunkBuilder::new(0, Projection::ALL), &[], false)?,
     };
     for f in frames {
         df.vstack_mut_owned(f)?;
@@ -321,7 +375,7 @@ mod tests {
     const B: &str = "udp      17 29 src=10.4.1.40 dst=10.8.0.10 sport=53012 dport=53 packets=1 bytes=74 [UNREPLIED] src=10.8.0.10 dst=10.4.1.40 sport=53 dport=53012 packets=0 bytes=0 mark=0 use=1\n";
 
     fn chunk(text: &str) -> ChunkBuilder {
-        let mut b = ChunkBuilder::new(4);
+        let mut b = ChunkBuilder::new(4, Projection::ALL);
         parse_listing(text.as_bytes(), 1, |e| b.push(e));
         b
     }

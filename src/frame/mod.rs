@@ -5,7 +5,9 @@
 //! table ([`EntriesFrame::ips`]), states and protocols as small codes, flags
 //! as booleans. No column holds one string per row.
 
+pub mod aggregate;
 pub mod col;
+pub mod count;
 pub mod entries;
 
-pub use entries::{ChunkBuilder, EntriesFrame, merge_chunks};
+pub use entries::{ChunkBuilder, EntriesFrame, Projection, merge_chunks};

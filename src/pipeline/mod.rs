@@ -4,9 +4,8 @@
 //! parsed in chunks on every core.
 
 use chrono::{DateTime, Utc};
-use rayon::prelude::*;
 
-use crate::frame::EntriesFrame;
+use crate::frame::aggregate::{AggregateOptions, Aggregates};
 use crate::input::{Format, InputFile, Kind, archive};
 use crate::model::inventory::Inventory;
 use crate::model::{Settings, StatsCapture};
@@ -48,6 +47,8 @@ pub struct LoadOptions {
     pub block_size: usize,
     /// Bounds on archives.
     pub limits: archive::Limits,
+    /// What each snapshot is reduced to as soon as it is parsed.
+    pub aggregate: AggregateOptions,
 }
 
 /// One per-input override of the command line.
@@ -158,7 +159,8 @@ pub struct SnapshotInput {
     pub captured_at: Option<DateTime<Utc>>,
     /// A cut view of the table: its entry count is a lower bound.
     pub partial: bool,
-    pub frame: EntriesFrame,
+    /// The snapshot's entries, reduced to what the analysis reads.
+    pub aggregates: Aggregates,
 }
 
 #[derive(Debug, Clone)]
@@ -225,7 +227,7 @@ impl Loaded {
 }
 
 pub(crate) enum Parsed {
-    Snapshot(EntriesFrame),
+    Snapshot(Box<Aggregates>),
     Stats(Option<StatsCapture>),
     Settings(Settings),
     Log(Vec<LogRecord>, Settings),
@@ -250,12 +252,50 @@ impl Item {
     }
 }
 
+/// Files read at once, whatever the number of cores: each holds at most
+/// one snapshot's frame (about 60 MB for a million entries) until it is
+/// reduced, so eight stay within half a gigabyte.
+const MAX_READERS: usize = 8;
+
+/// Reads the files on a few reader threads that take the next file when
+/// done. Each parses its blocks on the shared pool but never takes up
+/// another file meanwhile (pool workers waiting on a join would), so the
+/// frames in flight are at most the readers.
+fn read_files(
+    files: &[InputFile],
+    opts: &LoadOptions,
+    on_read: &(dyn Fn(u64) + Sync),
+) -> Vec<bundles::Unit> {
+    let readers = rayon::current_num_threads()
+        .clamp(1, MAX_READERS)
+        .min(files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: std::sync::Mutex<Vec<(usize, bundles::Unit)>> =
+        std::sync::Mutex::new(Vec::with_capacity(files.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..readers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    let unit = bundles::load_file(file, opts, on_read);
+                    done.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push((i, unit));
+                }
+            });
+        }
+    });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, u)| u).collect()
+}
+
 /// Reads every input. `on_read` is told of raw bytes read, for progress.
 pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sync)) -> Loaded {
-    let units: Vec<bundles::Unit> = files
-        .par_iter()
-        .map(|f| bundles::load_file(f, opts, on_read))
-        .collect();
+    let units = read_files(files, opts, on_read);
     let (mut items, mut bundle_reports) = resolve::resolve(units, opts);
     identity::pod_log_nodes(&mut items);
     let (renames, notes, warnings) = identity::canonical_nodes(&mut items);
@@ -275,23 +315,13 @@ pub fn load(files: &[InputFile], opts: &LoadOptions, on_read: &(dyn Fn(u64) + Sy
         let Item { report, parsed, .. } = item;
         let (node, captured_at) = (report.node.clone(), report.captured_at);
         match parsed {
-            Parsed::Snapshot(mut frame) => {
-                let at = captured_at.map(|t| t.timestamp_millis());
-                if let Err(e) = frame.set_identity(node.as_deref(), at) {
-                    loaded.inputs.push(report);
-                    if let Some(r) = loaded.inputs.last_mut() {
-                        r.warnings.push(format!("internal: {e}"));
-                    }
-                    continue;
-                }
-                loaded.snapshots.push(SnapshotInput {
-                    input: i,
-                    node,
-                    captured_at,
-                    partial: report.partial,
-                    frame,
-                })
-            }
+            Parsed::Snapshot(aggregates) => loaded.snapshots.push(SnapshotInput {
+                input: i,
+                node,
+                captured_at,
+                partial: report.partial,
+                aggregates: *aggregates,
+            }),
             Parsed::Stats(Some(capture)) => loaded.stats.push(StatsInput {
                 input: i,
                 node,

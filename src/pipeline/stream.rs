@@ -10,7 +10,8 @@ use super::{
     BYTES_PER_LINE_GUESS, DEFAULT_BLOCK, InputReport, LoadOptions, MAX_SMALL_INPUT, Parsed,
     SNIFF_BYTES,
 };
-use crate::frame::{ChunkBuilder, EntriesFrame, merge_chunks};
+use crate::frame::aggregate::aggregate;
+use crate::frame::{ChunkBuilder, EntriesFrame, Projection, merge_chunks};
 use crate::input::{self, Format, Kind, sections, sniff};
 use crate::parse::conntrack::{ListingReport, parse_listing};
 use crate::parse::inventory;
@@ -190,18 +191,23 @@ fn parse_stream(
             } else {
                 opts.block_size
             };
-            let (frame, listing) = listing_frame(&mut rest, block)?;
+            // The frame lives only until it is reduced to its aggregates;
+            // how many are built at once is bounded by the readers (`load`).
+            let (frame, listing) = listing_frame(&mut rest, block, opts.aggregate.projection())?;
             apply_listing(report, &listing, format);
             // A file of events forced to be a listing is still not a snapshot.
-            Ok(
-                if format == Format::ConntrackListing
-                    && (listing.entries > 0 || listing.events() == 0)
-                {
-                    Parsed::Snapshot(frame)
-                } else {
-                    Parsed::Nothing
-                },
-            )
+            if format != Format::ConntrackListing || (listing.entries == 0 && listing.events() > 0)
+            {
+                return Ok(Parsed::Nothing);
+            }
+            match aggregate(&frame, opts.aggregate) {
+                Ok(a) => Ok(Parsed::Snapshot(Box::new(a))),
+                Err(e) => {
+                    report.warnings.push(format!("internal: {e}"));
+                    report.unusable = true;
+                    Ok(Parsed::Nothing)
+                }
+            }
         }
         Format::ConntrackXml => {
             let (buf, _) = input::read_capped(&mut rest, MAX_SMALL_INPUT)?;
@@ -340,6 +346,7 @@ fn apply_issues(report: &mut InputReport, issues: LineIssues) {
 pub fn listing_frame(
     reader: &mut (dyn Read + Send),
     block_size: usize,
+    projection: Projection,
 ) -> std::io::Result<(EntriesFrame, ListingReport)> {
     let mut builders: Vec<ChunkBuilder> = Vec::new();
     let mut listing = ListingReport::default();
@@ -372,7 +379,8 @@ pub fn listing_frame(
             let results: Vec<(ChunkBuilder, ListingReport)> = chunks(&block, parts, first_line)
                 .into_par_iter()
                 .map(|(first, piece)| {
-                    let mut b = ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16);
+                    let mut b =
+                        ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, projection);
                     let r = parse_listing(piece, first, |e| b.push(e));
                     (b, r)
                 })
