@@ -11,6 +11,7 @@
 use std::net::IpAddr;
 
 use polars::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::{EntriesFrame, col, count};
 use crate::facts::CLOSING_STATES;
@@ -168,24 +169,6 @@ fn state_of(code: u64) -> Option<State> {
     u8::try_from(code).ok().and_then(State::from_code)
 }
 
-/// `keys` → number of entries, most first, ties by key, at most `n` rows.
-fn top_by(lf: LazyFrame, keys: &[&str], n: usize) -> LazyFrame {
-    let group: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-    let mut order = vec![col(col::ENTRIES)];
-    order.extend(keys.iter().map(|k| col(*k)));
-    let mut desc = vec![true];
-    desc.extend(keys.iter().map(|_| false));
-    lf.group_by(group)
-        .agg([len().alias(col::ENTRIES)])
-        .sort_by_exprs(
-            order,
-            SortMultipleOptions::default()
-                .with_order_descending_multi(desc)
-                .with_nulls_last(true),
-        )
-        .limit(IdxSize::try_from(n).unwrap_or(IdxSize::MAX))
-}
-
 /// Counts (address id, state) pairs.
 fn addr_states(frame: &EntriesFrame, ids: &[u32], states: &[Option<u32>]) -> Vec<AddrState> {
     let keys: Vec<u64> = ids
@@ -205,119 +188,206 @@ fn addr_states(frame: &EntriesFrame, ids: &[u32], states: &[Option<u32>]) -> Vec
         .collect()
 }
 
-/// Runs every per-snapshot query on `frame`.
+/// Arrow arrays of polars' chunks.
+type U32Array = <UInt32Type as PolarsDataType>::Array;
+type BoolArray = <BooleanType as PolarsDataType>::Array;
+
+/// The columns one pass reads, chunk by chunk (every column of a frame
+/// has the same chunks: they were built together).
+struct Chunks<'a> {
+    family: Vec<&'a U32Array>,
+    proto: Vec<&'a U32Array>,
+    state: Vec<&'a U32Array>,
+    timeout: Vec<&'a U32Array>,
+    src: Vec<&'a U32Array>,
+    dst: Vec<&'a U32Array>,
+    dport: Vec<&'a U32Array>,
+    flags: [Vec<&'a BoolArray>; 4],
+}
+
+fn u32_chunks<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<&'a U32Array>> {
+    Ok(df
+        .column(name)?
+        .as_materialized_series()
+        .u32()?
+        .downcast_iter()
+        .collect())
+}
+
+fn bool_chunks<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<&'a BoolArray>> {
+    Ok(df
+        .column(name)?
+        .as_materialized_series()
+        .bool()?
+        .downcast_iter()
+        .collect())
+}
+
+impl<'a> Chunks<'a> {
+    fn of(df: &'a DataFrame) -> PolarsResult<Chunks<'a>> {
+        let c = Chunks {
+            family: u32_chunks(df, col::FAMILY)?,
+            proto: u32_chunks(df, col::PROTO)?,
+            state: u32_chunks(df, col::STATE)?,
+            timeout: u32_chunks(df, col::TIMEOUT)?,
+            src: u32_chunks(df, col::SRC)?,
+            dst: u32_chunks(df, col::DST)?,
+            dport: u32_chunks(df, col::DPORT)?,
+            flags: [
+                bool_chunks(df, col::UNREPLIED)?,
+                bool_chunks(df, col::ASSURED)?,
+                bool_chunks(df, col::OFFLOADED)?,
+                bool_chunks(df, col::NAT)?,
+            ],
+        };
+        let n = c.src.len();
+        let aligned = [&c.family, &c.proto, &c.state, &c.timeout, &c.dst, &c.dport]
+            .iter()
+            .all(|v| v.len() == n)
+            && c.flags.iter().all(|v| v.len() == n);
+        if aligned {
+            Ok(c)
+        } else {
+            Err(PolarsError::ComputeError(
+                "entries frame columns are not chunked alike".into(),
+            ))
+        }
+    }
+}
+
+/// Runs every per-snapshot query on `frame`. The counts that polars would
+/// materialise a column for (casts, packed keys, a group-by per list) are
+/// taken in one pass over the columns instead: a frame of a million
+/// entries is then read once and copied never, which halves the peak
+/// memory of a snapshot. The lists of many distinct keys are counted by
+/// sorting packed keys (see [`count`]).
 pub fn aggregate(frame: &EntriesFrame, opts: AggregateOptions) -> PolarsResult<Aggregates> {
     let n = opts.top;
-    let lf = frame.df.clone().lazy();
-    let ip = |id: Option<u32>| id.and_then(|i| frame.ip(i));
+    let ip = |id: u64| u32::try_from(id).ok().and_then(|i| frame.ip(i));
+    let c = Chunks::of(&frame.df)?;
+    let height = frame.df.height();
 
-    // Scalars in one pass.
-    let as_u64 = |c: &str| col(c).cast(DataType::UInt64).sum().alias(c);
-    let scalars = lf
-        .clone()
-        .select([
-            len().cast(DataType::UInt64).alias(col::ENTRIES),
-            as_u64(col::UNREPLIED),
-            as_u64(col::ASSURED),
-            as_u64(col::OFFLOADED),
-            as_u64(col::NAT),
-        ])
-        .collect()?;
-    let scalar = |c: &str| -> PolarsResult<u64> { Ok(u64_at(&scalars, c, 0)?.unwrap_or(0)) };
+    let mut flags = [0u64; 4];
+    let mut mix: FxHashMap<u32, u64> = FxHashMap::default();
+    let mut ports: FxHashMap<u64, u64> = FxHashMap::default();
+    let mut closing: FxHashMap<u64, u64> = FxHashMap::default();
+    let mut by_src = vec![0u64; frame.ips.len()];
+    let mut dst_keys: Vec<u64> = Vec::with_capacity(height);
+    let mut pair_keys: Vec<u64> = Vec::with_capacity(height);
+    let closing_code = |s: u32| {
+        CLOSING_STATES
+            .iter()
+            .any(|(state, _)| u32::from(state.code()) == s)
+    };
+    let tcp = 6u32;
+    for k in 0..c.src.len() {
+        let (Some(family), Some(proto), Some(state), Some(timeout)) = (
+            c.family.get(k),
+            c.proto.get(k),
+            c.state.get(k),
+            c.timeout.get(k),
+        ) else {
+            continue;
+        };
+        let (Some(src), Some(dst), Some(dport)) = (c.src.get(k), c.dst.get(k), c.dport.get(k))
+        else {
+            continue;
+        };
+        for (count, col) in flags.iter_mut().zip(&c.flags) {
+            if let Some(a) = col.get(k) {
+                *count += u64::try_from(a.values().set_bits()).unwrap_or(0);
+            }
+        }
+        let rows = family
+            .values_iter()
+            .zip(proto.values_iter())
+            .zip(state.iter())
+            .zip(timeout.iter())
+            .zip(src.values_iter())
+            .zip(dst.values_iter())
+            .zip(dport.iter());
+        for ((((((&fam, &pr), st), to), &s), &d), dp) in rows {
+            let st = st.copied();
+            // State code (255 for none) << 16 | proto << 4 | family.
+            let packed = (st.unwrap_or(255) << 16) | ((pr & 0xfff) << 4) | (fam & 0xf);
+            *mix.entry(packed).or_default() += 1;
+            if let Some(slot) = by_src.get_mut(s as usize) {
+                *slot += 1;
+            }
+            let dp = dp.copied();
+            if let Some(p) = dp {
+                *ports.entry((u64::from(pr) << 32) | u64::from(p)).or_default() += 1;
+            }
+            dst_keys.push(
+                u64::from(d) * DST_SHIFT + dp.map_or(NO_PORT, u64::from) * 256 + u64::from(pr & 0xff),
+            );
+            pair_keys.push((u64::from(s) << 32) | u64::from(d));
+            if let (true, Some(st), Some(&to)) = (pr == tcp, st, to) {
+                if closing_code(st) {
+                    *closing.entry((u64::from(st) << 32) | u64::from(to)).or_default() += 1;
+                }
+            }
+        }
+    }
 
-    // States, protocols and families in one group-by on a packed key:
-    // state code (255 for none) << 16 | proto << 4 | family.
-    let packed = col(col::STATE).fill_null(lit(255u32)) * lit(1u32 << 16)
-        + col(col::PROTO) * lit(16u32)
-        + col(col::FAMILY);
-    let df = lf
-        .clone()
-        .select([packed.alias(col::STATE)])
-        .group_by([col(col::STATE)])
-        .agg([len().alias(col::ENTRIES)])
-        .collect()?;
-    let mix = u32_col(&df, col::STATE)?
+    let mix = mix
         .into_iter()
-        .zip(counts(&df)?)
-        .filter_map(|(k, c)| {
-            let (k, c) = (k?, c?);
-            Some(Mix {
-                state: state_of(u64::from(k >> 16)),
-                proto: (k >> 4) & 0xfff,
-                family: k & 0xf,
-                entries: c,
-            })
+        .map(|(k, entries)| Mix {
+            state: state_of(u64::from(k >> 16)),
+            proto: (k >> 4) & 0xfff,
+            family: k & 0xf,
+            entries,
         })
         .collect();
-
-    // High-cardinality top lists are counted on packed keys (see `count`).
-    let src = u32_values(&frame.df, col::SRC)?;
-    let dst = u32_values(&frame.df, col::DST)?;
-    let top_sources = count::top_dense(&src, frame.ips.len(), n)
+    let top_sources = count::top_counted(&by_src, n)
         .into_iter()
-        .filter_map(|(id, c)| Some((ip(u32::try_from(id).ok())?, c)))
+        .filter_map(|(id, c)| Some((ip(id)?, c)))
         .collect();
-
-    let dport = u32_col(&frame.df, col::DPORT)?;
-    let proto = u32_values(&frame.df, col::PROTO)?;
-    let keys: Vec<u64> = dst
-        .iter()
-        .zip(&dport)
-        .zip(&proto)
-        .map(|((d, p), pr)| {
-            u64::from(*d) * DST_SHIFT + p.map_or(NO_PORT, u64::from) * 256 + u64::from(*pr & 0xff)
-        })
-        .collect();
-    let top_destinations = count::top_keys(keys, n)
+    let top_destinations = count::top_keys(dst_keys, n)
         .into_iter()
         .filter_map(|(k, c)| {
             let port = (k / 256) % (DST_SHIFT / 256);
             Some(Destination {
-                ip: ip(u32::try_from(k / DST_SHIFT).ok())?,
+                ip: ip(k / DST_SHIFT)?,
                 port: u16::try_from(port).ok(),
                 proto: u32::try_from(k % 256).ok()?,
                 entries: c,
             })
         })
         .collect();
-
-    let df = top_by(
-        lf.clone().filter(col(col::DPORT).is_not_null()),
-        &[col::PROTO, col::DPORT],
-        n,
-    )
-    .collect()?;
-    let top_ports = u32_col(&df, col::PROTO)?
-        .into_iter()
-        .zip(u32_col(&df, col::DPORT)?)
-        .zip(counts(&df)?)
-        .filter_map(|((proto, port), c)| Some((proto?, u16::try_from(port?).ok()?, c.unwrap_or(0))))
-        .collect();
-
-    let keys: Vec<u64> = src
-        .iter()
-        .zip(&dst)
-        .map(|(s, d)| (u64::from(*s) << 32) | u64::from(*d))
-        .collect();
-    let top_pairs = count::top_keys(keys, n)
+    let top_ports = count::top_of_map(ports, n)
         .into_iter()
         .filter_map(|(k, c)| {
             Some((
-                ip(u32::try_from(k >> 32).ok())?,
-                ip(u32::try_from(k & 0xffff_ffff).ok())?,
+                u32::try_from(k >> 32).ok()?,
+                u16::try_from(k & 0xffff_ffff).ok()?,
                 c,
             ))
         })
         .collect();
+    let top_pairs = count::top_keys(pair_keys, n)
+        .into_iter()
+        .filter_map(|(k, c)| Some((ip(k >> 32)?, ip(k & 0xffff_ffff)?, c)))
+        .collect();
+    let mut closing: Vec<Closing> = closing
+        .into_iter()
+        .filter_map(|(k, entries)| {
+            Some(Closing {
+                state: state_of(k >> 32)?,
+                remaining: u32::try_from(k & 0xffff_ffff).ok()?,
+                entries,
+            })
+        })
+        .collect();
+    closing.sort_unstable_by_key(|c| (c.state, c.remaining));
 
-    let closing = closing(lf.clone())?;
-
+    let [unreplied, assured, offloaded, nat] = flags;
     let mut out = Aggregates {
-        entries: scalar(col::ENTRIES)?,
-        unreplied: scalar(col::UNREPLIED)?,
-        assured: scalar(col::ASSURED)?,
-        offloaded: scalar(col::OFFLOADED)?,
-        nat: scalar(col::NAT)?,
+        entries: height as u64,
+        unreplied,
+        assured,
+        offloaded,
+        nat,
         mix,
         top_sources,
         top_destinations,
@@ -327,45 +397,16 @@ pub fn aggregate(frame: &EntriesFrame, opts: AggregateOptions) -> PolarsResult<A
         ..Aggregates::default()
     };
     if opts.per_address {
+        let src = u32_values(&frame.df, col::SRC)?;
         let states = u32_col(&frame.df, col::STATE)?;
-        let reply_src = u32_values(&frame.df, col::REPLY_SRC)?;
         out.by_source_state = addr_states(frame, &src, &states);
+        drop(src);
+        let reply_src = u32_values(&frame.df, col::REPLY_SRC)?;
         out.by_backend_state = addr_states(frame, &reply_src, &states);
-        flows(frame, lf, &mut out)?;
+        drop((reply_src, states));
+        flows(frame, frame.df.clone().lazy(), &mut out)?;
     }
     Ok(out)
-}
-
-/// TCP entries in closing states, by (state, seconds left).
-fn closing(lf: LazyFrame) -> PolarsResult<Vec<Closing>> {
-    let state_is = |s: State| col(col::STATE).eq(lit(u32::from(s.code())));
-    let [(s0, _), rest @ ..] = CLOSING_STATES;
-    let mut any = state_is(s0);
-    for (state, _) in rest {
-        any = any.or(state_is(state));
-    }
-    let df = lf
-        .filter(
-            col(col::PROTO)
-                .eq(lit(6u32))
-                .and(any)
-                .and(col(col::TIMEOUT).is_not_null()),
-        )
-        .group_by([col(col::STATE), col(col::TIMEOUT)])
-        .agg([len().alias(col::ENTRIES)])
-        .collect()?;
-    Ok(u32_col(&df, col::STATE)?
-        .into_iter()
-        .zip(u32_col(&df, col::TIMEOUT)?)
-        .zip(counts(&df)?)
-        .filter_map(|((s, t), c)| {
-            Some(Closing {
-                state: state_of(u64::from(s?))?,
-                remaining: t?,
-                entries: c?,
-            })
-        })
-        .collect())
 }
 
 /// DNS entries, unreplied UDP by backend, SNAT ports: the flows behind the

@@ -81,6 +81,22 @@ pub fn top_dense(ids: &[u32], universe: usize, n: usize) -> Vec<(u64, u64)> {
     keep_top(pairs, n)
 }
 
+/// The `n` largest of counts indexed by dense id, most first, ties by id.
+pub fn top_counted(counts: &[u64], n: usize) -> Vec<(u64, u64)> {
+    let pairs = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(k, c)| (k as u64, *c))
+        .collect();
+    keep_top(pairs, n)
+}
+
+/// The `n` largest counts of a map, most first, ties by key.
+pub fn top_of_map(map: rustc_hash::FxHashMap<u64, u64>, n: usize) -> Vec<(u64, u64)> {
+    keep_top(map.into_iter().collect(), n)
+}
+
 fn keep_top(mut pairs: Vec<(u64, u64)>, n: usize) -> Vec<(u64, u64)> {
     let order = |a: &(u64, u64), b: &(u64, u64)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
     if pairs.len() > n && n > 0 {
