@@ -316,15 +316,21 @@ pub fn aggregate(frame: &EntriesFrame, opts: AggregateOptions) -> PolarsResult<A
             }
             let dp = dp.copied();
             if let Some(p) = dp {
-                *ports.entry((u64::from(pr) << 32) | u64::from(p)).or_default() += 1;
+                *ports
+                    .entry((u64::from(pr) << 32) | u64::from(p))
+                    .or_default() += 1;
             }
             dst_keys.push(
-                u64::from(d) * DST_SHIFT + dp.map_or(NO_PORT, u64::from) * 256 + u64::from(pr & 0xff),
+                u64::from(d) * DST_SHIFT
+                    + dp.map_or(NO_PORT, u64::from) * 256
+                    + u64::from(pr & 0xff),
             );
             pair_keys.push((u64::from(s) << 32) | u64::from(d));
             if let (true, Some(st), Some(&to)) = (pr == tcp, st, to) {
                 if closing_code(st) {
-                    *closing.entry((u64::from(st) << 32) | u64::from(to)).or_default() += 1;
+                    *closing
+                        .entry((u64::from(st) << 32) | u64::from(to))
+                        .or_default() += 1;
                 }
             }
         }

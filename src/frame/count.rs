@@ -18,6 +18,23 @@ const PIECE: usize = 1 << 18;
 /// Sorts the keys (on every core) and counts runs: with a million mostly
 /// distinct keys this beats a hash map, whose every insert is a cache miss.
 pub fn top_keys(mut keys: Vec<u64>, n: usize) -> Vec<(u64, u64)> {
+    // Few distinct keys (a node's usual destinations): a small hash map
+    // counts them in one pass, several times faster than sorting. Past
+    // `FEW` distinct keys the map stops paying and the sort takes over.
+    const FEW: usize = 1 << 14;
+    let mut few: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
+    let mut many = false;
+    for &k in &keys {
+        *few.entry(k).or_default() += 1;
+        if few.len() > FEW {
+            many = true;
+            break;
+        }
+    }
+    if !many {
+        return keep_top(few.into_iter().collect(), n);
+    }
+    drop(few);
     keys.par_sort_unstable();
     // Min-heap of the best n so far, worst on top: fewest entries, then
     // the larger key.

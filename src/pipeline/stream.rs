@@ -16,7 +16,7 @@ use crate::input::{self, Format, Kind, sections, sniff};
 use crate::parse::conntrack::{ListingReport, parse_listing};
 use crate::parse::inventory;
 use crate::parse::log::{self, LogScan};
-use crate::parse::text::chunks;
+use crate::parse::text::{self, chunks};
 use crate::parse::{LineIssues, Outcome, settings, stats};
 
 /// Reads one stream: sniffs it, splits it into sections when it holds
@@ -376,16 +376,23 @@ pub fn listing_frame(
         });
         for msg in rx {
             let (first_line, block) = msg?;
-            let results: Vec<(ChunkBuilder, ListingReport)> = chunks(&block, parts, first_line)
+            // Pieces are numbered from 1 as they are read, then shifted:
+            // no pass over the block counts its lines beforehand.
+            let results: Vec<(ChunkBuilder, ListingReport)> = text::pieces(&block, parts)
                 .into_par_iter()
-                .map(|(first, piece)| {
+                .map(|piece| {
                     let mut b =
                         ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, projection);
-                    let r = parse_listing(piece, first, |e| b.push(e));
+                    let r = parse_listing(piece, 1, |e| b.push(e));
                     (b, r)
                 })
                 .collect();
-            for (b, r) in results {
+            let mut line = first_line;
+            for (b, mut r) in results {
+                for bad in &mut r.issues.first {
+                    bad.line += line - 1;
+                }
+                line += r.lines;
                 listing.merge(r);
                 if !b.is_empty() {
                     builders.push(b);
@@ -508,7 +515,34 @@ fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Form
 
 #[cfg(test)]
 mod tests {
-    use super::filtered_listing;
+    use super::{filtered_listing, listing_frame};
+    use crate::frame::Projection;
+
+    /// Bad lines keep their line numbers in the file when blocks and the
+    /// pieces of a block are numbered as they are read.
+    #[test]
+    fn bad_lines_are_numbered_across_blocks_and_pieces() {
+        let good = "tcp      6 117 TIME_WAIT src=10.4.1.23 dst=10.8.3.114 sport=41822 dport=8080 src=10.4.2.17 dst=10.4.1.23 sport=8080 dport=41822 [ASSURED] mark=0 use=1\n";
+        let mut text = String::new();
+        let mut bad = Vec::new();
+        for line in 1..=400u64 {
+            if line % 37 == 0 {
+                text.push_str("garbage that is no entry\n");
+                bad.push(line);
+            } else {
+                text.push_str(good);
+            }
+        }
+        for block in [512, 4096, 1 << 20] {
+            let mut reader = text.as_bytes();
+            let (frame, listing) = listing_frame(&mut reader, block, Projection::ALL).unwrap();
+            assert_eq!(frame.height() as u64 + bad.len() as u64, 400);
+            assert_eq!(listing.lines, 400);
+            let got: Vec<u64> = listing.issues.first.iter().map(|b| b.line).collect();
+            assert_eq!(got, bad[..got.len()], "block size {block}");
+            assert!(!got.is_empty());
+        }
+    }
 
     #[test]
     fn filtered_listings_are_partial_views() {

@@ -167,11 +167,24 @@ fn starts_entry(line: &[u8]) -> bool {
 }
 
 pub fn chunks(buf: &[u8], parts: usize, first_line: u64) -> Vec<(u64, &[u8])> {
+    let mut line = first_line;
+    pieces(buf, parts)
+        .into_iter()
+        .map(|piece| {
+            let first = line;
+            line += memchr::memchr_iter(b'\n', piece).count() as u64;
+            (first, piece)
+        })
+        .collect()
+}
+
+/// [`chunks`] without their line numbers, for callers that number lines
+/// as they read them (counting newlines is a pass over the whole buffer).
+pub fn pieces(buf: &[u8], parts: usize) -> Vec<&[u8]> {
     let parts = parts.max(1);
     let target = buf.len().div_ceil(parts).max(1);
     let mut out = Vec::with_capacity(parts);
     let mut start = 0;
-    let mut line = first_line;
     while start < buf.len() {
         let mut end = (start + target).min(buf.len());
         if end < buf.len() {
@@ -192,9 +205,7 @@ pub fn chunks(buf: &[u8], parts: usize, first_line: u64) -> Vec<(u64, &[u8])> {
                 };
             }
         }
-        let piece = buf.get(start..end).unwrap_or_default();
-        out.push((line, piece));
-        line += memchr::memchr_iter(b'\n', piece).count() as u64;
+        out.push(buf.get(start..end).unwrap_or_default());
         start = end;
     }
     out

@@ -20,6 +20,8 @@ use grammar::{EventTag, Field};
 /// What a listing held besides its entries.
 #[derive(Debug, Clone, Default)]
 pub struct ListingReport {
+    /// Lines read (entries, noise and bad lines alike).
+    pub lines: u64,
     pub entries: u64,
     /// Counts announced by `... N flow entries have been shown.` trailers.
     pub trailers: Vec<u64>,
@@ -50,6 +52,7 @@ impl ListingReport {
 
     /// Adds the report of the next chunk of the same file.
     pub fn merge(&mut self, other: ListingReport) {
+        self.lines += other.lines;
         self.entries += other.entries;
         self.trailers.extend(other.trailers);
         self.event_trailers.extend(other.event_trailers);
@@ -84,6 +87,7 @@ where
     let mut report = ListingReport::default();
     let mut pending: Option<(u64, &[u8], &'static str)> = None;
     for line in text::lines(buf, first_line) {
+        report.lines += 1;
         let mut t = line.text;
         if t.first() == Some(&b'>') {
             // Quoted in an e-mail or a ticket.
