@@ -341,7 +341,7 @@ fn apply_issues(report: &mut InputReport, issues: LineIssues) {
 }
 
 /// Streams a dump through the listing grammar, block by block, each block
-/// split across the cores. A reader thread fetches (and decompresses) the
+/// split across the cores; a reader thread fetches (and decompresses) the
 /// next block while the current one is parsed.
 pub fn listing_frame(
     reader: &mut (dyn Read + Send),
@@ -351,9 +351,61 @@ pub fn listing_frame(
     let mut builders: Vec<ChunkBuilder> = Vec::new();
     let mut listing = ListingReport::default();
     let parts = rayon::current_num_threads().max(1) * 2;
+    pipelined(reader, block_size, |first_line, block| {
+        // Pieces are numbered from 1 as they are read, then shifted: no
+        // pass over the block counts its lines beforehand.
+        let results: Vec<(ChunkBuilder, ListingReport)> = text::pieces(block, parts)
+            .into_par_iter()
+            .map(|piece| {
+                let mut b = ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, projection);
+                let r = parse_listing(piece, 1, |e| b.push(e));
+                (b, r)
+            })
+            .collect();
+        let mut line = first_line;
+        for (b, mut r) in results {
+            for bad in &mut r.issues.first {
+                bad.line += line - 1;
+            }
+            line += r.lines;
+            listing.merge(r);
+            if !b.is_empty() {
+                builders.push(b);
+            }
+        }
+    })?;
+    let frame = merge_chunks(builders).map_err(std::io::Error::other)?;
+    Ok((frame, listing))
+}
+
+/// Streams a log block by block; each block is searched on every core.
+pub fn parse_log(reader: &mut (dyn Read + Send), block_size: usize) -> std::io::Result<LogScan> {
+    let mut scan = LogScan::default();
+    let parts = rayon::current_num_threads().max(1) * 2;
+    pipelined(reader, block_size, |first_line, block| {
+        let results: Vec<LogScan> = chunks(block, parts, first_line)
+            .into_par_iter()
+            .map(|(first, piece)| log::scan_block(piece, first))
+            .collect();
+        for r in results {
+            scan.merge(r);
+        }
+    })?;
+    Ok(scan)
+}
+
+/// Reads `reader` block by block on a thread of its own — where a
+/// compressed input is decompressed too — and hands each block, with the
+/// number of its first line, to `each` on this thread: reading and
+/// decompressing the next block overlap with parsing this one. One block
+/// waits in the channel, one is being read, one parsed; parsed blocks'
+/// buffers go back to the reader.
+fn pipelined(
+    reader: &mut (dyn Read + Send),
+    block_size: usize,
+    mut each: impl FnMut(u64, &[u8]),
+) -> std::io::Result<()> {
     std::thread::scope(|scope| -> std::io::Result<()> {
-        // One block in the channel, one being read, one being parsed; parsed
-        // blocks' buffers go back to the reader.
         let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<(u64, Vec<u8>)>>(1);
         let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         scope.spawn(move || {
@@ -376,53 +428,12 @@ pub fn listing_frame(
         });
         for msg in rx {
             let (first_line, block) = msg?;
-            // Pieces are numbered from 1 as they are read, then shifted:
-            // no pass over the block counts its lines beforehand.
-            let results: Vec<(ChunkBuilder, ListingReport)> = text::pieces(&block, parts)
-                .into_par_iter()
-                .map(|piece| {
-                    let mut b =
-                        ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, projection);
-                    let r = parse_listing(piece, 1, |e| b.push(e));
-                    (b, r)
-                })
-                .collect();
-            let mut line = first_line;
-            for (b, mut r) in results {
-                for bad in &mut r.issues.first {
-                    bad.line += line - 1;
-                }
-                line += r.lines;
-                listing.merge(r);
-                if !b.is_empty() {
-                    builders.push(b);
-                }
-            }
+            each(first_line, &block);
             // The reader may have finished; then the buffer is simply freed.
             let _ = back_tx.send(block);
         }
         Ok(())
-    })?;
-    let frame = merge_chunks(builders).map_err(std::io::Error::other)?;
-    Ok((frame, listing))
-}
-
-/// Streams a log block by block; each block is searched on every core.
-pub fn parse_log(reader: &mut (dyn Read + Send), block_size: usize) -> std::io::Result<LogScan> {
-    let mut scan = LogScan::default();
-    let parts = rayon::current_num_threads().max(1) * 2;
-    let mut blocks = input::Blocks::new(reader, block_size);
-    while let Some((first_line, block)) = blocks.next_block()? {
-        let results: Vec<LogScan> = chunks(&block, parts, first_line)
-            .into_par_iter()
-            .map(|(first, piece)| log::scan_block(piece, first))
-            .collect();
-        for r in results {
-            scan.merge(r);
-        }
-        blocks.recycle(block);
-    }
-    Ok(scan)
+    })
 }
 
 fn apply_listing(report: &mut InputReport, listing: &ListingReport, format: Format) {

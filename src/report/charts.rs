@@ -76,6 +76,23 @@ pub enum Plot<'a> {
         /// `cells[row][column]`: fill, when that node was captured then.
         cells: Vec<Vec<Option<f64>>>,
     },
+    /// How a cost grows with the input: time (ctsleuth and the awk idiom)
+    /// and ctsleuth's peak memory against `x`, both axes logarithmic. Drawn
+    /// for BENCHMARKS.md, not for an incident.
+    Scale {
+        x_label: String,
+        points: Vec<ScalePoint>,
+    },
+}
+
+/// One measurement of a scale curve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScalePoint {
+    /// Entries or snapshots.
+    pub x: f64,
+    pub seconds: f64,
+    pub idiom_seconds: f64,
+    pub peak_mib: f64,
 }
 
 /// Cells of a heatmap that each get a hover text; beyond this, one per row.
@@ -350,9 +367,105 @@ fn draw<DB: DrawingBackend>(
             times,
             cells,
         } => heatmap_chart(area, &pen, nodes, times, cells)?,
+        Plot::Scale { x_label, points } => scale_chart(area, &pen, x_label, points)?,
     };
     area.present()?;
     Ok(tips)
+}
+
+/// A log range around `values`, a little wider than they are.
+fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values
+        .filter(|v| *v > 0.0)
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if lo > hi {
+        return 1.0..10.0;
+    }
+    lo / 1.5..hi * 1.5
+}
+
+/// Time on the left, peak memory on the right, against the same `x`.
+fn scale_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Pen<'_>,
+    x_label: &str,
+    points: &[ScalePoint],
+) -> Draw<DB> {
+    let px = |v: f64| c.px(v);
+    let dot = i32::try_from(px(4.0)).unwrap_or(4);
+    let (title, body) = area.split_vertically(px(40.0));
+    title.titled(c.title, c.title_font())?;
+    let halves = body.split_evenly((1, 2));
+    let (Some(left), Some(right)) = (halves.first(), halves.get(1)) else {
+        return Ok(Vec::new());
+    };
+    let xs = log_range(points.iter().map(|p| p.x));
+    let number = |v: &f64| {
+        if *v >= 1.0 {
+            crate::numbers::thousands(crate::numbers::round_u64(*v))
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    let plain = Pen {
+        title: "time, seconds",
+        scale: c.scale,
+    };
+    let mut time = plain.frame(left, 64.0).build_cartesian_2d(
+        xs.clone().log_scale(),
+        log_range(points.iter().flat_map(|p| [p.seconds, p.idiom_seconds])).log_scale(),
+    )?;
+    time.configure_mesh()
+        .x_desc(x_label)
+        .x_label_formatter(&number)
+        .y_label_formatter(&|y| format!("{y:.2}"))
+        .label_style(c.label_font())
+        .draw()?;
+    let line = |pts: Vec<(f64, f64)>, colour: RGBColor| {
+        (
+            LineSeries::new(pts.clone(), colour.stroke_width(px(2.0))),
+            pts.into_iter()
+                .map(move |p| Circle::new(p, dot, colour.filled())),
+        )
+    };
+    let (l, d) = line(points.iter().map(|p| (p.x, p.seconds)).collect(), BLUE);
+    time.draw_series(l)?
+        .label("ctsleuth analyze")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
+    time.draw_series(d)?;
+    let (l, d) = line(
+        points.iter().map(|p| (p.x, p.idiom_seconds)).collect(),
+        ORANGE,
+    );
+    time.draw_series(l)?
+        .label("awk idiom (mawk)")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], ORANGE.stroke_width(2)));
+    time.draw_series(d)?;
+    plain.legend(&mut time, SeriesLabelPosition::UpperLeft)?;
+
+    let plain = Pen {
+        title: "peak resident memory, MiB",
+        scale: c.scale,
+    };
+    let mut memory = plain.frame(right, 64.0).build_cartesian_2d(
+        xs.log_scale(),
+        log_range(points.iter().map(|p| p.peak_mib)).log_scale(),
+    )?;
+    memory
+        .configure_mesh()
+        .x_desc(x_label)
+        .x_label_formatter(&number)
+        .y_label_formatter(&number)
+        .label_style(c.label_font())
+        .draw()?;
+    let (l, d) = line(points.iter().map(|p| (p.x, p.peak_mib)).collect(), GREEN);
+    memory
+        .draw_series(l)?
+        .label("ctsleuth analyze")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], GREEN.stroke_width(2)));
+    memory.draw_series(d)?;
+    plain.legend(&mut memory, SeriesLabelPosition::UpperLeft)?;
+    Ok(Vec::new())
 }
 
 /// One series of bars: inset from the bucket edges, colour, legend, value.
