@@ -19,8 +19,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::grammar::{hex_or_dec_u32, ip};
-use super::{as_str, bare_entry};
-use crate::model::{Counters, Entry, Flags, L4, State, Tuple};
+use super::{L4Parts, as_str, bare_entry};
+use crate::model::{Counters, Entry, Flags, State, Tuple};
 
 const ABSENT: u8 = 0;
 const V4: u8 = 4;
@@ -52,21 +52,12 @@ impl Addr {
 struct Side {
     src: Addr,
     dst: Addr,
-    sport: Option<u16>,
-    dport: Option<u16>,
-    icmp_type: Option<u8>,
-    icmp_code: Option<u8>,
-    icmp_id: Option<u16>,
-    srckey: Option<u32>,
-    dstkey: Option<u32>,
-    zone: Option<u16>,
-    packets: Option<u64>,
-    bytes: Option<u64>,
+    f: L4Parts,
 }
 
 impl Side {
-    /// The tuple, by the rules of the grammar's `TupleParts::finish` for
-    /// addresses not redacted; `None` where the grammar has an error.
+    /// The tuple, by the grammar's rules for addresses not redacted;
+    /// `None` where the grammar has an error.
     #[inline(always)]
     fn finish(&self) -> Option<(Tuple, Option<Counters>)> {
         let src = self.src.get()?;
@@ -74,38 +65,7 @@ impl Side {
         if self.src.kind != self.dst.kind {
             return None;
         }
-        let l4 = match (
-            self.sport,
-            self.dport,
-            self.icmp_type,
-            self.icmp_code,
-            self.srckey,
-            self.dstkey,
-        ) {
-            (Some(sport), Some(dport), None, None, None, None) => L4::Ports { sport, dport },
-            (None, None, Some(kind), Some(code), None, None) => L4::Icmp {
-                kind,
-                code,
-                id: self.icmp_id.unwrap_or(0),
-            },
-            (None, None, None, None, Some(srckey), Some(dstkey)) => L4::Gre { srckey, dstkey },
-            (None, None, None, None, None, None) => L4::None,
-            _ => return None,
-        };
-        let counters = match (self.packets, self.bytes) {
-            (Some(packets), Some(bytes)) => Some(Counters { packets, bytes }),
-            (None, None) => None,
-            _ => return None,
-        };
-        Some((
-            Tuple {
-                src,
-                dst,
-                l4,
-                zone: self.zone,
-            },
-            counters,
-        ))
+        self.f.finish(src, dst).ok()
     }
 }
 
@@ -171,47 +131,47 @@ pub fn entry(line: &[u8]) -> Option<Entry<'_>> {
                 if s.key(b" dst=") {
                     s.address(&mut d.dst)?;
                     if s.key(b" sport=") {
-                        d.sport = Some(s.value()?);
+                        d.f.sport = Some(s.value()?);
                         if s.key(b" dport=") {
-                            d.dport = Some(s.value()?);
+                            d.f.dport = Some(s.value()?);
                         }
                     }
                 }
             }
             b'd' if s.key(b"dst=") => s.address(&mut pick(in_reply, &mut orig, &mut reply).dst)?,
             b's' if s.key(b"sport=") => {
-                pick(in_reply, &mut orig, &mut reply).sport = Some(s.value()?)
+                pick(in_reply, &mut orig, &mut reply).f.sport = Some(s.value()?)
             }
             b'd' if s.key(b"dport=") => {
-                pick(in_reply, &mut orig, &mut reply).dport = Some(s.value()?)
+                pick(in_reply, &mut orig, &mut reply).f.dport = Some(s.value()?)
             }
             b'p' if s.key(b"packets=") => {
                 let d = pick(in_reply, &mut orig, &mut reply);
-                d.packets = Some(s.value()?);
+                d.f.packets = Some(s.value()?);
                 if s.key(b" bytes=") {
-                    d.bytes = Some(s.value()?);
+                    d.f.bytes = Some(s.value()?);
                 }
             }
             b'b' if s.key(b"bytes=") => {
-                pick(in_reply, &mut orig, &mut reply).bytes = Some(s.value()?)
+                pick(in_reply, &mut orig, &mut reply).f.bytes = Some(s.value()?)
             }
             b'm' if s.key(b"mark=") => e.mark = Some(s.value()?),
             b'u' if s.key(b"use=") => e.use_count = Some(s.value()?),
             b'z' if s.key(b"zone=") => e.zone = Some(s.value()?),
-            b'z' if s.key(b"zone-orig=") => orig.zone = Some(s.value()?),
-            b'z' if s.key(b"zone-reply=") => reply.zone = Some(s.value()?),
+            b'z' if s.key(b"zone-orig=") => orig.f.zone = Some(s.value()?),
+            b'z' if s.key(b"zone-reply=") => reply.f.zone = Some(s.value()?),
             b't' if s.key(b"type=") => {
-                pick(in_reply, &mut orig, &mut reply).icmp_type = Some(s.value()?)
+                pick(in_reply, &mut orig, &mut reply).f.icmp_type = Some(s.value()?)
             }
             b'c' if s.key(b"code=") => {
-                pick(in_reply, &mut orig, &mut reply).icmp_code = Some(s.value()?)
+                pick(in_reply, &mut orig, &mut reply).f.icmp_code = Some(s.value()?)
             }
             b'i' if s.key(b"id=") => {
                 // ICMP's id right after `type= code=`; elsewhere the
                 // conntrack id of `-o id` (the grammar's rule).
                 let d = pick(in_reply, &mut orig, &mut reply);
-                if d.icmp_code.is_some() && d.icmp_id.is_none() && e.id.is_none() {
-                    d.icmp_id = Some(s.value()?);
+                if d.f.icmp_code.is_some() && d.f.icmp_id.is_none() && e.id.is_none() {
+                    d.f.icmp_id = Some(s.value()?);
                 } else {
                     e.id = Some(s.value()?);
                 }
@@ -219,10 +179,10 @@ pub fn entry(line: &[u8]) -> Option<Entry<'_>> {
             b's' if s.key(b"secmark=") => e.secmark = Some(s.value()?),
             b's' if s.key(b"secctx=") => e.secctx = Some(as_str(s.word()).ok()?),
             b's' if s.key(b"srckey=") => {
-                pick(in_reply, &mut orig, &mut reply).srckey = Some(hex_or_dec_u32(s.word())?)
+                pick(in_reply, &mut orig, &mut reply).f.srckey = Some(hex_or_dec_u32(s.word())?)
             }
             b'd' if s.key(b"dstkey=") => {
-                pick(in_reply, &mut orig, &mut reply).dstkey = Some(hex_or_dec_u32(s.word())?)
+                pick(in_reply, &mut orig, &mut reply).f.dstkey = Some(hex_or_dec_u32(s.word())?)
             }
             b'd' if s.key(b"delta-time=") => e.delta_time = Some(s.value()?),
             b'h' if s.key(b"helper=") => e.helper = Some(as_str(s.word()).ok()?),
@@ -323,7 +283,7 @@ impl<'a> Scan<'a> {
         Some((len, v))
     }
 
-    /// A run of digits as a number of type `T`, by the rules of [`dec`].
+    /// A run of digits as a number of type `T`, by the rules of [`super::grammar::dec`].
     #[inline(always)]
     fn number<T: TryFrom<u64>>(&mut self) -> Option<T> {
         if let Some((len, n)) = self.short_run() {
@@ -383,42 +343,12 @@ impl<'a> Scan<'a> {
         here
     }
 
-    /// A decimal value up to the next space or the end, read as [`dec`]
+    /// A decimal value up to the next space or the end, read as [`super::grammar::dec`]
     /// reads it (at most 20 digits, no overflow, nothing but digits).
     #[inline(always)]
     fn value<T: TryFrom<u64>>(&mut self) -> Option<T> {
-        if let Some((len, n)) = self.short_run() {
-            return match self.b.get(self.p + len) {
-                Some(b' ') if len > 0 => {
-                    self.p += len;
-                    T::try_from(n).ok()
-                }
-                _ => None,
-            };
-        }
-        let start = self.p;
-        let mut n: u64 = 0;
-        while let Some(&c) = self.b.get(self.p) {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 {
-                if c == b' ' {
-                    break;
-                }
-                return None;
-            }
-            n = if self.p - start < 19 {
-                // Nineteen digits cannot overflow a u64.
-                n * 10 + u64::from(d)
-            } else {
-                n.checked_mul(10)?.checked_add(u64::from(d))?
-            };
-            self.p += 1;
-        }
-        let len = self.p - start;
-        if len == 0 || len > 20 {
-            return None;
-        }
-        T::try_from(n).ok()
+        let v = self.number()?;
+        matches!(self.b.get(self.p), None | Some(b' ')).then_some(v)
     }
 
     /// An address up to the next space or the end: a plain IPv4 address

@@ -98,7 +98,8 @@ where
         // line starts with a letter or digit and holds no `#` or `$` outside
         // free-text values, so it cannot be a shell prompt or other noise;
         // with free-text values it is checked as every other line is.
-        if pending.is_none() {
+        let fast_tried = pending.is_none();
+        if fast_tried {
             if let Some(entry) = fast::entry(t) {
                 let free_text = entry.secctx.is_some()
                     || entry.helper.is_some()
@@ -187,7 +188,7 @@ where
         }
         // After a line that did not parse, the fast path has not been tried;
         // the grammar reads the rest (and says why a line is not an entry).
-        if let Some(entry) = fast::entry(t) {
+        if let Some(entry) = (!fast_tried).then(|| fast::entry(t)).flatten() {
             report.entries += 1;
             if has_redacted(&entry) {
                 report.redacted += 1;
@@ -269,14 +270,11 @@ pub fn has_redacted(e: &Entry<'_>) -> bool {
         .any(is_redacted)
 }
 
-/// One direction's fields while a line is read.
-#[derive(Default)]
-struct TupleParts {
-    /// An address of this direction was redacted by hand (rare: only then
-    /// are families aligned).
-    redacted: bool,
-    src: Option<std::net::IpAddr>,
-    dst: Option<std::net::IpAddr>,
+/// The layer-4 fields, zone and counters of one direction while a line is
+/// read: shared by the grammar and the fast path, so both finish a tuple by
+/// the same rules.
+#[derive(Debug, Default, Clone, Copy)]
+struct L4Parts {
     sport: Option<u16>,
     dport: Option<u16>,
     icmp_type: Option<u8>,
@@ -289,19 +287,14 @@ struct TupleParts {
     bytes: Option<u64>,
 }
 
-impl TupleParts {
-    #[inline]
-    fn finish(&self) -> Result<(Tuple, Option<Counters>), Expected> {
-        let src = self.src.ok_or(Expected("src= in each direction"))?;
-        let dst = self.dst.ok_or(Expected("dst= after src="))?;
-        let (src, dst) = if self.redacted {
-            (aligned(src, dst), aligned(dst, src))
-        } else {
-            (src, dst)
-        };
-        if src.is_ipv4() != dst.is_ipv4() {
-            return Err(Expected("src= and dst= of one family"));
-        }
+impl L4Parts {
+    /// The tuple of `src` and `dst` (already checked to be of one family).
+    #[inline(always)]
+    fn finish(
+        &self,
+        src: std::net::IpAddr,
+        dst: std::net::IpAddr,
+    ) -> Result<(Tuple, Option<Counters>), Expected> {
         let l4 = match (
             self.sport,
             self.dport,
@@ -336,6 +329,34 @@ impl TupleParts {
             },
             counters,
         ))
+    }
+}
+
+/// One direction's fields while a line is read.
+#[derive(Default)]
+struct TupleParts {
+    /// An address of this direction was redacted by hand (rare: only then
+    /// are families aligned).
+    redacted: bool,
+    src: Option<std::net::IpAddr>,
+    dst: Option<std::net::IpAddr>,
+    f: L4Parts,
+}
+
+impl TupleParts {
+    #[inline]
+    fn finish(&self) -> Result<(Tuple, Option<Counters>), Expected> {
+        let src = self.src.ok_or(Expected("src= in each direction"))?;
+        let dst = self.dst.ok_or(Expected("dst= after src="))?;
+        let (src, dst) = if self.redacted {
+            (aligned(src, dst), aligned(dst, src))
+        } else {
+            (src, dst)
+        };
+        if src.is_ipv4() != dst.is_ipv4() {
+            return Err(Expected("src= and dst= of one family"));
+        }
+        self.f.finish(src, dst)
     }
 }
 
@@ -452,34 +473,38 @@ pub fn parse_entry<'a>(
                         })
                     }
                     b"sport" => {
-                        d.sport = Some(dec(v).ok_or(Expected("a port (0-65535) after sport="))?)
+                        d.f.sport = Some(dec(v).ok_or(Expected("a port (0-65535) after sport="))?)
                     }
                     b"dport" => {
-                        d.dport = Some(dec(v).ok_or(Expected("a port (0-65535) after dport="))?)
+                        d.f.dport = Some(dec(v).ok_or(Expected("a port (0-65535) after dport="))?)
                     }
-                    b"type" => d.icmp_type = Some(dec(v).ok_or(Expected("an ICMP type (0-255)"))?),
-                    b"code" => d.icmp_code = Some(dec(v).ok_or(Expected("an ICMP code (0-255)"))?),
+                    b"type" => {
+                        d.f.icmp_type = Some(dec(v).ok_or(Expected("an ICMP type (0-255)"))?)
+                    }
+                    b"code" => {
+                        d.f.icmp_code = Some(dec(v).ok_or(Expected("an ICMP code (0-255)"))?)
+                    }
                     // `id=` right after `type= code=` is ICMP's; elsewhere it is
                     // the conntrack id of `-o id`.
-                    b"id" if d.icmp_code.is_some() && d.icmp_id.is_none() && e.id.is_none() => {
-                        d.icmp_id = Some(dec(v).ok_or(Expected("an ICMP id (0-65535)"))?);
+                    b"id" if d.f.icmp_code.is_some() && d.f.icmp_id.is_none() && e.id.is_none() => {
+                        d.f.icmp_id = Some(dec(v).ok_or(Expected("an ICMP id (0-65535)"))?);
                     }
                     b"id" => e.id = Some(dec(v).ok_or(Expected("a conntrack id after id="))?),
                     b"srckey" => {
-                        d.srckey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?)
+                        d.f.srckey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?)
                     }
                     b"dstkey" => {
-                        d.dstkey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?)
+                        d.f.dstkey = Some(hex_or_dec_u32(v).ok_or(Expected("a GRE key (0x...)"))?)
                     }
                     b"packets" => {
-                        d.packets = Some(dec(v).ok_or(Expected("a number after packets="))?)
+                        d.f.packets = Some(dec(v).ok_or(Expected("a number after packets="))?)
                     }
-                    b"bytes" => d.bytes = Some(dec(v).ok_or(Expected("a number after bytes="))?),
+                    b"bytes" => d.f.bytes = Some(dec(v).ok_or(Expected("a number after bytes="))?),
                     b"zone-orig" => {
-                        dirs[0].zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?)
+                        dirs[0].f.zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?)
                     }
                     b"zone-reply" => {
-                        dirs[1].zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?)
+                        dirs[1].f.zone = Some(dec(v).ok_or(Expected("a zone (0-65535)"))?)
                     }
                     b"mark" => e.mark = Some(dec(v).ok_or(Expected("a number after mark="))?),
                     b"secmark" => {
