@@ -57,9 +57,24 @@ pub const TARGETS: [Target; 11] = [
 ];
 
 /// `conntrack -L` in every layout, `/proc/net/nf_conntrack`, `-o xml`.
+///
+/// Also differential: on every line the fast path reads, the grammar of
+/// record must read the same entry (a disagreement panics, so the fuzzer
+/// reports it as a crash and the corpus test fails on it).
 pub fn listing(data: &[u8]) {
     let mut n = 0u64;
     let _ = parse::conntrack::parse_listing(data, 1, |e| n += u64::from(e.proto));
+    for line in parse::text::lines(data, 1) {
+        if let Some(fast) = parse::conntrack::fast::entry(line.text) {
+            let mut unknown = std::collections::BTreeMap::new();
+            let grammar = parse::conntrack::parse_entry(line.text, &mut unknown).ok();
+            assert!(
+                grammar.as_ref() == Some(&fast) && unknown.is_empty(),
+                "line {}: the fast path read {fast:?}, the grammar {grammar:?}",
+                line.number
+            );
+        }
+    }
 }
 
 /// `conntrack -E` streams: the same grammar behind `[NEW]`/`[DESTROY]` tags,
