@@ -262,7 +262,7 @@ fn node_limits(
 }
 
 /// One [`SnapshotSummary`] per snapshot, in node and time order: its
-/// queries (run in parallel), fill against its node's limit, addresses and
+/// statistics (from the aggregates taken as it was read), fill against its node's limit, addresses and
 /// workloads attributed; each node's peak is updated from it.
 fn snapshot_summaries(
     loaded: &Loaded,

@@ -1,5 +1,6 @@
-//! Per-snapshot queries: what fills the table, who holds it, and how fast
-//! connections are closing.
+//! What one snapshot says, from the aggregates it was reduced to when it
+//! was read: what fills the table, who holds it, and how fast connections
+//! are closing.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

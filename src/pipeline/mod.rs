@@ -253,8 +253,8 @@ impl Item {
 }
 
 /// Files read at once, whatever the number of cores: each holds at most
-/// one snapshot's frame (about 60 MB for a million entries) until it is
-/// reduced, so eight stay within half a gigabyte.
+/// one snapshot's frame (tens of megabytes for a million entries) until it is
+/// reduced, so the memory held grows with the readers, not with the files.
 const MAX_READERS: usize = 8;
 
 /// Reads the files on a few reader threads that take the next file when

@@ -384,6 +384,29 @@ fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     lo / 1.5..hi * 1.5
 }
 
+/// One measured series of a scale chart: a line through its points, a dot
+/// on each, and its legend entry.
+fn scale_line<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>,
+    c: &Pen<'_>,
+    points: &[ScalePoint],
+    y: impl Fn(&ScalePoint) -> f64,
+    colour: RGBColor,
+    label: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let pts: Vec<(f64, f64)> = points.iter().map(|p| (p.x, y(p))).collect();
+    let dot = i32::try_from(c.px(4.0)).unwrap_or(4);
+    chart
+        .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(c.px(2.0))))?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 14, y)], colour.stroke_width(2)));
+    chart.draw_series(
+        pts.into_iter()
+            .map(|p| Circle::new(p, dot, colour.filled())),
+    )?;
+    Ok(())
+}
+
 /// Time on the left, peak memory on the right, against the same `x`.
 fn scale_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -391,9 +414,7 @@ fn scale_chart<DB: DrawingBackend>(
     x_label: &str,
     points: &[ScalePoint],
 ) -> Draw<DB> {
-    let px = |v: f64| c.px(v);
-    let dot = i32::try_from(px(4.0)).unwrap_or(4);
-    let (title, body) = area.split_vertically(px(40.0));
+    let (title, body) = area.split_vertically(c.px(40.0));
     title.titled(c.title, c.title_font())?;
     let halves = body.split_evenly((1, 2));
     let (Some(left), Some(right)) = (halves.first(), halves.get(1)) else {
@@ -421,26 +442,10 @@ fn scale_chart<DB: DrawingBackend>(
         .y_label_formatter(&|y| format!("{y:.2}"))
         .label_style(c.label_font())
         .draw()?;
-    let line = |pts: Vec<(f64, f64)>, colour: RGBColor| {
-        (
-            LineSeries::new(pts.clone(), colour.stroke_width(px(2.0))),
-            pts.into_iter()
-                .map(move |p| Circle::new(p, dot, colour.filled())),
-        )
-    };
-    let (l, d) = line(points.iter().map(|p| (p.x, p.seconds)).collect(), BLUE);
-    time.draw_series(l)?
-        .label("ctsleuth analyze")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLUE.stroke_width(2)));
-    time.draw_series(d)?;
-    let (l, d) = line(
-        points.iter().map(|p| (p.x, p.idiom_seconds)).collect(),
-        ORANGE,
-    );
-    time.draw_series(l)?
-        .label("awk idiom (mawk)")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], ORANGE.stroke_width(2)));
-    time.draw_series(d)?;
+    let time_of = |p: &ScalePoint| p.seconds;
+    let idiom_of = |p: &ScalePoint| p.idiom_seconds;
+    scale_line(&mut time, c, points, time_of, BLUE, "ctsleuth analyze")?;
+    scale_line(&mut time, c, points, idiom_of, ORANGE, "awk idiom (mawk)")?;
     plain.legend(&mut time, SeriesLabelPosition::UpperLeft)?;
 
     let plain = Pen {
@@ -458,12 +463,14 @@ fn scale_chart<DB: DrawingBackend>(
         .y_label_formatter(&number)
         .label_style(c.label_font())
         .draw()?;
-    let (l, d) = line(points.iter().map(|p| (p.x, p.peak_mib)).collect(), GREEN);
-    memory
-        .draw_series(l)?
-        .label("ctsleuth analyze")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], GREEN.stroke_width(2)));
-    memory.draw_series(d)?;
+    scale_line(
+        &mut memory,
+        c,
+        points,
+        |p| p.peak_mib,
+        GREEN,
+        "ctsleuth analyze",
+    )?;
     plain.legend(&mut memory, SeriesLabelPosition::UpperLeft)?;
     Ok(Vec::new())
 }

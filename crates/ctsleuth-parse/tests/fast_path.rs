@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use ctsleuth_parse::parse::conntrack::{fast, parse_entry};
 use ctsleuth_parse::parse::text;
+use ctsleuth_parse::replay;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(read) = std::fs::read_dir(dir) else {
@@ -48,39 +49,19 @@ fn fast_path_reads_what_the_grammar_reads_in_samples_and_corpus() {
     );
 }
 
-/// Lines, lines the fast path read, lines the grammar read.
+/// Lines, lines the fast path read, lines the grammar read. Agreement on
+/// every line is the `listing` fuzz target's own check, which panics on a
+/// line the two paths read differently.
 fn compare(paths: &[PathBuf]) -> (u64, u64, u64) {
     let (mut lines, mut fast_read, mut grammar_read) = (0u64, 0u64, 0u64);
     for path in paths {
         let bytes = std::fs::read(path).unwrap();
+        replay::listing(&bytes);
         for line in text::lines(&bytes, 1) {
             lines += 1;
             let mut unknown = BTreeMap::new();
-            let slow = parse_entry(line.text, &mut unknown);
-            grammar_read += u64::from(slow.is_ok());
-            if slow.is_ok()
-                && fast::entry(line.text).is_none()
-                && std::env::var_os("SHOW_DECLINED").is_some()
-            {
-                eprintln!(
-                    "declined {}:{}: {}",
-                    path.display(),
-                    line.number,
-                    String::from_utf8_lossy(line.text)
-                );
-            }
-            if let Some(f) = fast::entry(line.text) {
-                fast_read += 1;
-                assert_eq!(
-                    slow.as_ref(),
-                    Ok(&f),
-                    "{}:{}: {}",
-                    path.display(),
-                    line.number,
-                    String::from_utf8_lossy(line.text)
-                );
-                assert!(unknown.is_empty());
-            }
+            grammar_read += u64::from(parse_entry(line.text, &mut unknown).is_ok());
+            fast_read += u64::from(fast::entry(line.text).is_some());
         }
     }
     (lines, fast_read, grammar_read)
