@@ -3,9 +3,10 @@
 //!
 //! - `conntrack_listing`: the listing parser (fast path with the grammar
 //!   behind it) and the grammar of record alone, MB/s per core;
-//! - `frame`: parsing and building the entries frame with the columns
-//!   `top` and `analyze` read, and with every column;
-//! - `aggregate`: a snapshot's frame reduced to its aggregates, entries/s;
+//! - `frame`: parsing a chunk and counting its tally, alone (what `top`
+//!   builds), with the frame columns `analyze` reads, and with every column;
+//! - `aggregate`: a snapshot's counts and frame turned into its aggregates,
+//!   entries/s;
 //! - `kernel_log`: the drop scan over a journal, GB/s;
 //! - `reports`: summary.json, report.html with its SVG charts, summary.md.
 //!
@@ -100,6 +101,7 @@ fn frame(c: &mut Criterion) {
             b.iter(|| {
                 let mut builder = ChunkBuilder::new(buf.len() / 150, projection);
                 let r = parse_listing(black_box(&buf), 1, |e| builder.push(e));
+                builder.seal();
                 let frame = merge_chunks(vec![builder]);
                 black_box((r.entries, frame.map(|f| f.height()).ok()))
             })
@@ -114,6 +116,7 @@ fn aggregates(c: &mut Criterion) {
         let buf = listing(100_000, profile, Layout::Default);
         let mut builder = ChunkBuilder::new(buf.len() / 150, Projection::ALL);
         parse_listing(&buf, 1, |e| builder.push(e));
+        builder.seal();
         let frame = merge_chunks(vec![builder]).unwrap();
         group.throughput(Throughput::Elements(frame.height() as u64));
         for (opts_name, per_address) in [("top", false), ("analyze", true)] {

@@ -15,7 +15,8 @@ use rustc_hash::FxHashMap;
 
 use super::{EntriesFrame, col, count};
 use crate::facts::CLOSING_STATES;
-use crate::model::State;
+use crate::model::{Entry, Family, Flags, State};
+use rayon::prelude::*;
 
 /// What to keep of each snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,7 @@ impl AggregateOptions {
     /// The columns these aggregates read.
     pub fn projection(self) -> super::Projection {
         super::Projection {
+            frame: self.per_address,
             reply: self.per_address,
             extra: false,
         }
@@ -188,168 +190,183 @@ fn addr_states(frame: &EntriesFrame, ids: &[u32], states: &[Option<u32>]) -> Vec
         .collect()
 }
 
-/// Arrow arrays of polars' chunks.
-type U32Array = <UInt32Type as PolarsDataType>::Array;
-type BoolArray = <BooleanType as PolarsDataType>::Array;
-
-/// The columns one pass reads, chunk by chunk (every column of a frame
-/// has the same chunks: they were built together).
-struct Chunks<'a> {
-    family: Vec<&'a U32Array>,
-    proto: Vec<&'a U32Array>,
-    state: Vec<&'a U32Array>,
-    timeout: Vec<&'a U32Array>,
-    src: Vec<&'a U32Array>,
-    dst: Vec<&'a U32Array>,
-    dport: Vec<&'a U32Array>,
-    flags: [Vec<&'a BoolArray>; 4],
+/// The counts of one chunk of a snapshot, taken on the thread that parses
+/// the chunk as each entry is read, with the chunk's own address ids:
+/// [`Tally::merge`] joins the chunks' counts under the snapshot's ids. The
+/// aggregates of a snapshot are then finished without a pass over a frame,
+/// and `top` builds no frame at all.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    entries: u64,
+    /// Unreplied, assured, offloaded, NAT.
+    flags: [u64; 4],
+    /// State code (255 for none) << 16 | proto << 4 | family.
+    mix: FxHashMap<u32, u64>,
+    /// proto << 32 | port.
+    ports: FxHashMap<u64, u64>,
+    /// state << 32 | seconds left, TCP closing states only.
+    closing: FxHashMap<u64, u64>,
+    /// Entries by source address id.
+    by_src: Vec<u64>,
+    /// Packed destination keys (see [`DST_SHIFT`]) and `src << 32 | dst`
+    /// pair keys.
+    dsts: count::Keys,
+    pairs: count::Keys,
 }
 
-fn u32_chunks<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<&'a U32Array>> {
-    Ok(df
-        .column(name)?
-        .as_materialized_series()
-        .u32()?
-        .downcast_iter()
-        .collect())
+fn is_closing(state: State) -> bool {
+    CLOSING_STATES.iter().any(|(s, _)| *s == state)
 }
 
-fn bool_chunks<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<&'a BoolArray>> {
-    Ok(df
-        .column(name)?
-        .as_materialized_series()
-        .bool()?
-        .downcast_iter()
-        .collect())
-}
-
-impl<'a> Chunks<'a> {
-    fn of(df: &'a DataFrame) -> PolarsResult<Chunks<'a>> {
-        let c = Chunks {
-            family: u32_chunks(df, col::FAMILY)?,
-            proto: u32_chunks(df, col::PROTO)?,
-            state: u32_chunks(df, col::STATE)?,
-            timeout: u32_chunks(df, col::TIMEOUT)?,
-            src: u32_chunks(df, col::SRC)?,
-            dst: u32_chunks(df, col::DST)?,
-            dport: u32_chunks(df, col::DPORT)?,
-            flags: [
-                bool_chunks(df, col::UNREPLIED)?,
-                bool_chunks(df, col::ASSURED)?,
-                bool_chunks(df, col::OFFLOADED)?,
-                bool_chunks(df, col::NAT)?,
-            ],
-        };
-        let n = c.src.len();
-        let aligned = [&c.family, &c.proto, &c.state, &c.timeout, &c.dst, &c.dport]
-            .iter()
-            .all(|v| v.len() == n)
-            && c.flags.iter().all(|v| v.len() == n);
-        if aligned {
-            Ok(c)
-        } else {
-            Err(PolarsError::ComputeError(
-                "entries frame columns are not chunked alike".into(),
-            ))
+impl Tally {
+    pub fn with_capacity(entries: usize) -> Tally {
+        Tally {
+            dsts: count::Keys::with_capacity(entries),
+            pairs: count::Keys::with_capacity(entries),
+            ..Tally::default()
         }
+    }
+
+    /// Entries counted.
+    pub fn entries(&self) -> u64 {
+        self.entries
+    }
+
+    /// Counts one entry whose source and destination addresses have the
+    /// chunk's ids `src` and `dst`.
+    #[inline]
+    pub fn add(&mut self, e: &Entry<'_>, src: u32, dst: u32) {
+        const TCP: u8 = 6;
+        self.entries += 1;
+        let flags = [
+            e.flags.contains(Flags::UNREPLIED),
+            e.flags.contains(Flags::ASSURED),
+            e.flags.contains(Flags::OFFLOAD) || e.flags.contains(Flags::HW_OFFLOAD),
+            e.is_nat(),
+        ];
+        for (count, set) in self.flags.iter_mut().zip(flags) {
+            *count += u64::from(set);
+        }
+        let proto = u32::from(e.proto);
+        let family = match e.family() {
+            Family::V4 => 4,
+            Family::V6 => 6,
+        };
+        let state = e.state.map_or(255, |s| u32::from(s.code()));
+        *self
+            .mix
+            .entry((state << 16) | (proto << 4) | family)
+            .or_default() += 1;
+        let s = src as usize;
+        if s >= self.by_src.len() {
+            self.by_src.resize(s + 1, 0);
+        }
+        if let Some(slot) = self.by_src.get_mut(s) {
+            *slot += 1;
+        }
+        let dport = e.orig.l4.dport();
+        if let Some(p) = dport {
+            *self
+                .ports
+                .entry((u64::from(proto) << 32) | u64::from(p))
+                .or_default() += 1;
+        }
+        self.dsts.push(
+            u64::from(dst) * DST_SHIFT + dport.map_or(NO_PORT, u64::from) * 256 + u64::from(proto),
+        );
+        self.pairs.push((u64::from(src) << 32) | u64::from(dst));
+        if let (TCP, Some(st), Some(to)) = (e.proto, e.state, e.timeout) {
+            if is_closing(st) {
+                *self
+                    .closing
+                    .entry((u64::from(st.code()) << 32) | u64::from(to))
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// Counts the chunk's destination and pair keys: done on the thread
+    /// that parsed the chunk, so the snapshot's merge adds counts up
+    /// instead of counting a million keys on one thread.
+    pub fn seal(&mut self) {
+        self.dsts.seal();
+        self.pairs.seal();
+    }
+
+    /// Joins the chunks' tallies, in file order: `remap` of a chunk gives
+    /// the snapshot's id of each of the chunk's address ids, `universe` is
+    /// the number of the snapshot's addresses.
+    pub fn merge(mut chunks: Vec<(Tally, Vec<u32>)>, universe: usize) -> Tally {
+        chunks.par_iter_mut().for_each(|(t, remap)| {
+            t.seal();
+            let id = |id: u64| {
+                usize::try_from(id)
+                    .ok()
+                    .and_then(|i| remap.get(i))
+                    .map_or(id, |&g| u64::from(g))
+            };
+            t.dsts
+                .map(|k| id(k / DST_SHIFT) * DST_SHIFT + k % DST_SHIFT);
+            t.pairs.map(|k| (id(k >> 32) << 32) | id(k & 0xffff_ffff));
+        });
+        let mut out = Tally {
+            by_src: vec![0; universe],
+            ..Tally::default()
+        };
+        let (mut dsts, mut pairs) = (Vec::new(), Vec::new());
+        for (t, remap) in chunks {
+            out.entries += t.entries;
+            for (a, b) in out.flags.iter_mut().zip(t.flags) {
+                *a += b;
+            }
+            for (k, c) in t.mix {
+                *out.mix.entry(k).or_default() += c;
+            }
+            for (k, c) in t.ports {
+                *out.ports.entry(k).or_default() += c;
+            }
+            for (k, c) in t.closing {
+                *out.closing.entry(k).or_default() += c;
+            }
+            for (local, c) in t.by_src.into_iter().enumerate() {
+                let global = remap.get(local).map_or(local, |&g| g as usize);
+                if let Some(slot) = out.by_src.get_mut(global) {
+                    *slot += c;
+                }
+            }
+            dsts.push(t.dsts);
+            pairs.push(t.pairs);
+        }
+        out.dsts = count::Keys::concat(dsts);
+        out.pairs = count::Keys::concat(pairs);
+        out
     }
 }
 
-/// Runs every per-snapshot query on `frame`. The counts that polars would
-/// materialise a column for (casts, packed keys, a group-by per list) are
-/// taken in one pass over the columns instead: a frame of a million
-/// entries is then read once and copied never, which halves the peak
-/// memory of a snapshot. The lists of many distinct keys are counted by
-/// sorting packed keys (see [`count`]).
+/// Turns a snapshot's merged counts into its aggregates and, with
+/// `per_address`, runs the per-address queries on its frame.
 pub fn aggregate(frame: &EntriesFrame, opts: AggregateOptions) -> PolarsResult<Aggregates> {
     let n = opts.top;
     let ip = |id: u64| u32::try_from(id).ok().and_then(|i| frame.ip(i));
-    let c = Chunks::of(&frame.df)?;
-    let height = frame.df.height();
-
-    let mut flags = [0u64; 4];
-    let mut mix: FxHashMap<u32, u64> = FxHashMap::default();
-    let mut ports: FxHashMap<u64, u64> = FxHashMap::default();
-    let mut closing: FxHashMap<u64, u64> = FxHashMap::default();
-    let mut by_src = vec![0u64; frame.ips.len()];
-    let mut dst_keys: Vec<u64> = Vec::with_capacity(height);
-    let mut pair_keys: Vec<u64> = Vec::with_capacity(height);
-    let closing_code = |s: u32| {
-        CLOSING_STATES
-            .iter()
-            .any(|(state, _)| u32::from(state.code()) == s)
-    };
-    let tcp = 6u32;
-    for k in 0..c.src.len() {
-        let (Some(family), Some(proto), Some(state), Some(timeout)) = (
-            c.family.get(k),
-            c.proto.get(k),
-            c.state.get(k),
-            c.timeout.get(k),
-        ) else {
-            continue;
-        };
-        let (Some(src), Some(dst), Some(dport)) = (c.src.get(k), c.dst.get(k), c.dport.get(k))
-        else {
-            continue;
-        };
-        for (count, col) in flags.iter_mut().zip(&c.flags) {
-            if let Some(a) = col.get(k) {
-                *count += u64::try_from(a.values().set_bits()).unwrap_or(0);
-            }
-        }
-        let rows = family
-            .values_iter()
-            .zip(proto.values_iter())
-            .zip(state.iter())
-            .zip(timeout.iter())
-            .zip(src.values_iter())
-            .zip(dst.values_iter())
-            .zip(dport.iter());
-        for ((((((&fam, &pr), st), to), &s), &d), dp) in rows {
-            let st = st.copied();
-            // State code (255 for none) << 16 | proto << 4 | family.
-            let packed = (st.unwrap_or(255) << 16) | ((pr & 0xfff) << 4) | (fam & 0xf);
-            *mix.entry(packed).or_default() += 1;
-            if let Some(slot) = by_src.get_mut(s as usize) {
-                *slot += 1;
-            }
-            let dp = dp.copied();
-            if let Some(p) = dp {
-                *ports
-                    .entry((u64::from(pr) << 32) | u64::from(p))
-                    .or_default() += 1;
-            }
-            dst_keys.push(
-                u64::from(d) * DST_SHIFT
-                    + dp.map_or(NO_PORT, u64::from) * 256
-                    + u64::from(pr & 0xff),
-            );
-            pair_keys.push((u64::from(s) << 32) | u64::from(d));
-            if let (true, Some(st), Some(&to)) = (pr == tcp, st, to) {
-                if closing_code(st) {
-                    *closing
-                        .entry((u64::from(st) << 32) | u64::from(to))
-                        .or_default() += 1;
-                }
-            }
-        }
-    }
-
-    let mix = mix
-        .into_iter()
-        .map(|(k, entries)| Mix {
+    let t = &frame.tally;
+    let [unreplied, assured, offloaded, nat] = t.flags;
+    let mix = t
+        .mix
+        .iter()
+        .map(|(&k, &entries)| Mix {
             state: state_of(u64::from(k >> 16)),
             proto: (k >> 4) & 0xfff,
             family: k & 0xf,
             entries,
         })
         .collect();
-    let top_sources = count::top_counted(&by_src, n)
+    let top_sources = count::top_counted(&t.by_src, n)
         .into_iter()
         .filter_map(|(id, c)| Some((ip(id)?, c)))
         .collect();
-    let top_destinations = count::top_keys(dst_keys, n)
+    let top_destinations = t
+        .dsts
+        .top(n)
         .into_iter()
         .filter_map(|(k, c)| {
             let port = (k / 256) % (DST_SHIFT / 256);
@@ -361,7 +378,7 @@ pub fn aggregate(frame: &EntriesFrame, opts: AggregateOptions) -> PolarsResult<A
             })
         })
         .collect();
-    let top_ports = count::top_of_map(ports, n)
+    let top_ports = count::top_of_map(&t.ports, n)
         .into_iter()
         .filter_map(|(k, c)| {
             Some((
@@ -371,13 +388,16 @@ pub fn aggregate(frame: &EntriesFrame, opts: AggregateOptions) -> PolarsResult<A
             ))
         })
         .collect();
-    let top_pairs = count::top_keys(pair_keys, n)
+    let top_pairs = t
+        .pairs
+        .top(n)
         .into_iter()
         .filter_map(|(k, c)| Some((ip(k >> 32)?, ip(k & 0xffff_ffff)?, c)))
         .collect();
-    let mut closing: Vec<Closing> = closing
-        .into_iter()
-        .filter_map(|(k, entries)| {
+    let mut closing: Vec<Closing> = t
+        .closing
+        .iter()
+        .filter_map(|(&k, &entries)| {
             Some(Closing {
                 state: state_of(k >> 32)?,
                 remaining: u32::try_from(k & 0xffff_ffff).ok()?,
@@ -387,9 +407,8 @@ pub fn aggregate(frame: &EntriesFrame, opts: AggregateOptions) -> PolarsResult<A
         .collect();
     closing.sort_unstable_by_key(|c| (c.state, c.remaining));
 
-    let [unreplied, assured, offloaded, nat] = flags;
     let mut out = Aggregates {
-        entries: height as u64,
+        entries: t.entries,
         unreplied,
         assured,
         offloaded,
@@ -403,6 +422,11 @@ pub fn aggregate(frame: &EntriesFrame, opts: AggregateOptions) -> PolarsResult<A
         ..Aggregates::default()
     };
     if opts.per_address {
+        if frame.df.width() == 0 && t.entries > 0 {
+            return Err(PolarsError::ComputeError(
+                "per-address aggregates need the entries frame, built without it".into(),
+            ));
+        }
         let src = u32_values(&frame.df, col::SRC)?;
         let states = u32_col(&frame.df, col::STATE)?;
         out.by_source_state = addr_states(frame, &src, &states);
@@ -525,4 +549,109 @@ fn snat(frame: &EntriesFrame) -> PolarsResult<Vec<Snat>> {
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{ChunkBuilder, Projection, merge_chunks};
+    use crate::parse::conntrack::parse_listing;
+
+    /// A listing with a few sources talking to a few services (counted per
+    /// chunk) and a scan of distinct pairs (kept raw), in every layout the
+    /// samples hold.
+    fn listing() -> String {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/formats/");
+        let mut text = String::new();
+        for f in [
+            "conntrack-L-default.txt",
+            "conntrack-L-extended-acct.txt",
+            "conntrack-L-ipv6.txt",
+            "conntrack-L-offload.txt",
+        ] {
+            text.push_str(&std::fs::read_to_string(format!("{dir}{f}")).unwrap());
+        }
+        for i in 0..30_000u32 {
+            let (state, t) = if i % 3 == 0 {
+                ("TIME_WAIT", 1 + i % 120)
+            } else {
+                ("ESTABLISHED", 431_999)
+            };
+            let src = if i < 12_000 {
+                format!("10.4.{}.{}", i % 3, 10 + i % 7)
+            } else {
+                format!("10.{}.{}.{}", 64 + i / 65_536, (i / 256) % 256, i % 256)
+            };
+            let dport = [443, 8080, 9090][(i % 3) as usize];
+            text.push_str(&format!(
+                "tcp      6 {t} {state} src={src} dst=10.8.{}.{} sport={} dport={dport} src=10.8.{}.{} dst={src} sport={dport} dport={} [ASSURED] mark=0 use=1\n",
+                i % 2, 20 + i % 5, 32_768 + i % 28_000, i % 2, 20 + i % 5, 32_768 + i % 28_000
+            ));
+        }
+        text
+    }
+
+    fn aggregates(text: &str, lines_per_chunk: usize, projection: Projection) -> Aggregates {
+        let lines: Vec<&str> = text.lines().collect();
+        let chunks = lines
+            .chunks(lines_per_chunk)
+            .map(|part| {
+                let mut b = ChunkBuilder::new(part.len(), projection);
+                parse_listing(part.join("\n").as_bytes(), 1, |e| b.push(e));
+                b.seal();
+                b
+            })
+            .collect();
+        let frame = merge_chunks(chunks).unwrap();
+        let opts = AggregateOptions {
+            top: 25,
+            per_address: false,
+        };
+        let mut a = aggregate(&frame, opts).unwrap();
+        a.mix.sort_by_key(|m| (m.state, m.proto, m.family));
+        a
+    }
+
+    #[test]
+    fn chunks_and_frames_do_not_change_the_counts() {
+        let text = listing();
+        let whole = aggregates(&text, usize::MAX, Projection::ALL);
+        assert!(whole.entries > 30_000, "{}", whole.entries);
+        assert_eq!(whole.top_sources.len(), 25);
+        // The few sources lead; the scan's pairs are each counted once.
+        assert!(whole.top_sources[0].1 > 500, "{:?}", whole.top_sources[0]);
+        for (lines, frame) in [(7, false), (4_000, true), (9_999, false), (30_000, false)] {
+            let projection = Projection {
+                frame,
+                ..Projection::ALL
+            };
+            assert_eq!(
+                aggregates(&text, lines, projection),
+                whole,
+                "{lines} lines per chunk, frame {frame}"
+            );
+        }
+    }
+
+    #[test]
+    fn per_address_aggregates_need_a_frame() {
+        let mut b = ChunkBuilder::new(4, AggregateOptions::default().projection());
+        let line = "udp      17 29 src=10.4.1.40 dst=10.8.0.10 sport=53012 dport=53 [UNREPLIED] src=10.8.0.10 dst=10.4.1.40 sport=53 dport=53012 mark=0 use=1\n";
+        parse_listing(line.as_bytes(), 1, |e| b.push(e));
+        let frame = merge_chunks(vec![b]).unwrap();
+        let a = aggregate(&frame, AggregateOptions::default()).unwrap();
+        assert_eq!((a.entries, a.dns), (1, (1, 1)));
+        let mut b = ChunkBuilder::new(
+            4,
+            AggregateOptions {
+                top: 10,
+                per_address: false,
+            }
+            .projection(),
+        );
+        parse_listing(line.as_bytes(), 1, |e| b.push(e));
+        let frame = merge_chunks(vec![b]).unwrap();
+        assert_eq!(frame.height(), 1);
+        assert!(aggregate(&frame, AggregateOptions::default()).is_err());
+    }
 }

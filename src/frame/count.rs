@@ -21,7 +21,6 @@ pub fn top_keys(mut keys: Vec<u64>, n: usize) -> Vec<(u64, u64)> {
     // Few distinct keys (a node's usual destinations): a small hash map
     // counts them in one pass, several times faster than sorting. Past
     // `FEW` distinct keys the map stops paying and the sort takes over.
-    const FEW: usize = 1 << 14;
     let mut few: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
     let mut many = false;
     for &k in &keys {
@@ -42,6 +41,10 @@ pub fn top_keys(mut keys: Vec<u64>, n: usize) -> Vec<(u64, u64)> {
         BinaryHeap::with_capacity(n.min(keys.len()).saturating_add(1));
     let mut push = |key: u64, count: u64| {
         if n == 0 {
+            return;
+        }
+        // Not better than the worst of a full list: it would be popped.
+        if best.len() == n && best.peek().is_some_and(|w| (Reverse(count), key) > *w) {
             return;
         }
         best.push((Reverse(count), key));
@@ -65,6 +68,129 @@ pub fn top_keys(mut keys: Vec<u64>, n: usize) -> Vec<(u64, u64)> {
     let mut out: Vec<(u64, u64)> = best.into_iter().map(|(Reverse(c), k)| (k, c)).collect();
     out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     out
+}
+
+/// Distinct keys past which a hash map stops paying and sorting takes over.
+const FEW: usize = 1 << 14;
+
+/// Every distinct key of `keys` with its count, in no particular order,
+/// when the keys are few distinct ones; `None` when they are many (then
+/// counting them in a map does not pay: they are sorted later instead).
+pub fn count_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
+    // A chunk's keys are tens of thousands: when the first few thousand
+    // are nearly all distinct (more than 3 in 4), the rest will be too, and the map is
+    // abandoned early rather than at `FEW`.
+    const PROBE: usize = 4096;
+    let mut few: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
+    for (i, &k) in keys.iter().enumerate() {
+        *few.entry(k).or_default() += 1;
+        if few.len() > FEW || (i == PROBE && few.len() > PROBE / 4 * 3) {
+            return None;
+        }
+    }
+    Some(few.into_iter().collect())
+}
+
+/// The keys of one count, gathered chunk by chunk: each chunk's keys are
+/// counted on the thread that read them when they are few distinct ones
+/// (a node's usual destinations), and kept as they are when they are many
+/// (a scan's pairs), to be sorted once at the end.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    raw: Vec<u64>,
+    counted: Vec<(u64, u64)>,
+    sealed: bool,
+}
+
+impl Keys {
+    pub fn with_capacity(n: usize) -> Keys {
+        Keys {
+            raw: Vec::with_capacity(n),
+            ..Keys::default()
+        }
+    }
+
+    #[inline]
+    pub fn push(&mut self, key: u64) {
+        self.raw.push(key);
+    }
+
+    /// Counts the raw keys if they are few distinct ones; once.
+    pub fn seal(&mut self) {
+        if std::mem::replace(&mut self.sealed, true) {
+            return;
+        }
+        if let Some(counted) = count_few(&self.raw) {
+            self.counted.extend(counted);
+            self.raw = Vec::new();
+        }
+    }
+
+    /// Rewrites every key (a chunk's ids become the snapshot's).
+    pub fn map(&mut self, f: impl Fn(u64) -> u64) {
+        for k in &mut self.raw {
+            *k = f(*k);
+        }
+        for (k, _) in &mut self.counted {
+            *k = f(*k);
+        }
+    }
+
+    /// The keys of several chunks as one.
+    pub fn concat(parts: Vec<Keys>) -> Keys {
+        let raw = parts.iter().map(|k| k.raw.len()).sum();
+        let counted = parts.iter().map(|k| k.counted.len()).sum();
+        let mut out = Keys {
+            raw: Vec::with_capacity(raw),
+            counted: Vec::with_capacity(counted),
+            sealed: true,
+        };
+        for k in parts {
+            out.raw.extend(k.raw);
+            out.counted.extend(k.counted);
+        }
+        out
+    }
+
+    /// The `n` most frequent keys, most first, ties by key.
+    pub fn top(&self, n: usize) -> Vec<(u64, u64)> {
+        if self.raw.is_empty() {
+            return top_weighted(&self.counted, n);
+        }
+        let mut all = self.raw.clone();
+        for &(k, c) in &self.counted {
+            all.extend(std::iter::repeat_n(k, usize::try_from(c).unwrap_or(0)));
+        }
+        top_keys(all, n)
+    }
+}
+
+/// Sums the counts of equal keys in a sequence sorted by key.
+fn runs(sorted: impl Iterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (k, c) in sorted {
+        match out.last_mut() {
+            Some(last) if last.0 == k => last.1 += c,
+            _ => out.push((k, c)),
+        }
+    }
+    out
+}
+
+/// The `n` largest totals of (key, count) pairs in which a key may occur
+/// more than once (the counts of several pieces), most first, ties by key.
+pub fn top_weighted(pairs: &[(u64, u64)], n: usize) -> Vec<(u64, u64)> {
+    let mut few: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
+    for &(k, c) in pairs {
+        *few.entry(k).or_default() += c;
+        if few.len() > FEW {
+            drop(few);
+            let mut pairs = pairs.to_vec();
+            pairs.par_sort_unstable_by_key(|p| p.0);
+            return keep_top(runs(pairs.into_iter()), n);
+        }
+    }
+    keep_top(few.into_iter().collect(), n)
 }
 
 /// Counts dense ids (`0..universe`) with an array instead of a hash map.
@@ -110,8 +236,8 @@ pub fn top_counted(counts: &[u64], n: usize) -> Vec<(u64, u64)> {
 }
 
 /// The `n` largest counts of a map, most first, ties by key.
-pub fn top_of_map(map: rustc_hash::FxHashMap<u64, u64>, n: usize) -> Vec<(u64, u64)> {
-    keep_top(map.into_iter().collect(), n)
+pub fn top_of_map(map: &rustc_hash::FxHashMap<u64, u64>, n: usize) -> Vec<(u64, u64)> {
+    keep_top(map.iter().map(|(&k, &c)| (k, c)).collect(), n)
 }
 
 fn keep_top(mut pairs: Vec<(u64, u64)>, n: usize) -> Vec<(u64, u64)> {
@@ -141,6 +267,41 @@ mod tests {
         assert_eq!(top_keys(keys.clone(), 0), vec![]);
         assert_eq!(top_keys(vec![], 5), vec![]);
         assert_eq!(top_keys(keys, 10).len(), 4);
+    }
+
+    #[test]
+    fn counts_split_in_pieces_add_up_to_the_whole() {
+        // Few distinct keys (counted per piece), many (kept raw) and a mix
+        // of both give the same answer as counting the whole at once.
+        let few = |i: u64| (i * 7919) % 7;
+        let many = |i: u64| (i * 7919) % 50_000;
+        for (name, key) in [
+            ("few", &few as &dyn Fn(u64) -> u64),
+            ("many", &many),
+            ("mixed", &|i: u64| {
+                if i < 150_000 { few(i) } else { many(i) }
+            }),
+        ] {
+            let keys: Vec<u64> = (0..300_000u64).map(key).collect();
+            let mut parts = Vec::new();
+            for piece in keys.chunks(70_001) {
+                let mut k = Keys::with_capacity(piece.len());
+                for &x in piece {
+                    k.push(x + 1);
+                }
+                k.seal();
+                k.map(|x| x - 1);
+                parts.push(k);
+            }
+            let all = Keys::concat(parts);
+            assert_eq!(all.top(10), top_keys(keys.clone(), 10), "{name}");
+        }
+        assert_eq!(count_few(&[]), Some(vec![]));
+        assert_eq!(count_few(&(0..10_000).collect::<Vec<u64>>()), None);
+        assert_eq!(
+            top_weighted(&[(4, 2), (3, 1), (4, 1), (3, 2)], 5),
+            vec![(3, 3), (4, 3)]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
+use super::aggregate::Tally;
 use super::col;
 use crate::model::{Entry, Family, Flags};
 
@@ -51,12 +52,15 @@ impl IpTable {
 type U32B = PrimitiveChunkedBuilder<UInt32Type>;
 type U64B = PrimitiveChunkedBuilder<UInt64Type>;
 
-/// Which of the optional columns a frame is built with: the queries of a
-/// command read only some, and a column not built costs neither time nor
-/// memory. The other columns (family, proto, state, timeout, src, dst,
-/// dport, the four flags) are always built.
+/// Whether a frame is built, and with which of the optional columns: the
+/// queries of a command read only some, and a column not built costs
+/// neither time nor memory. A frame has at least family, proto, state,
+/// timeout, src, dst, dport and the four flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Projection {
+    /// Build the entries frame at all. Without it a chunk keeps only the
+    /// counts of its [`Tally`], which is all the aggregates of `top` read.
+    pub frame: bool,
     /// `reply_src`, `reply_dst`, `reply_sport`, `reply_dport`: attribution
     /// to the backend that answered, DNS and SNAT flows.
     pub reply: bool,
@@ -67,6 +71,7 @@ pub struct Projection {
 
 impl Projection {
     pub const ALL: Projection = Projection {
+        frame: true,
         reply: true,
         extra: true,
     };
@@ -89,11 +94,18 @@ struct ExtraCols {
     counters: Option<[U64B; 4]>,
 }
 
-/// Accumulates the entries of one chunk of a dump.
+/// Accumulates the entries of one chunk of a dump: their counts always,
+/// their columns when a frame is wanted.
 pub struct ChunkBuilder {
     len: usize,
     capacity: usize,
     ips: IpTable,
+    tally: Tally,
+    cols: Option<Cols>,
+}
+
+/// The columns of one chunk.
+struct Cols {
     src: Vec<u32>,
     dst: Vec<u32>,
     family: Vec<u32>,
@@ -130,6 +142,38 @@ impl ChunkBuilder {
             len: 0,
             capacity,
             ips: IpTable::with_capacity((capacity / 8).min(1 << 16)),
+            tally: Tally::with_capacity(capacity),
+            cols: projection.frame.then(|| Cols::new(capacity, projection)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Counts the chunk's keys (see [`Tally::seal`]); call it on the thread
+    /// that parsed the chunk.
+    pub fn seal(&mut self) {
+        self.tally.seal();
+    }
+
+    pub fn push(&mut self, e: &Entry<'_>) {
+        let src = self.ips.intern(e.orig.src);
+        let dst = self.ips.intern(e.orig.dst);
+        self.tally.add(e, src, dst);
+        if let Some(c) = &mut self.cols {
+            c.push(e, src, dst, &mut self.ips, self.len, self.capacity);
+        }
+        self.len += 1;
+    }
+}
+
+impl Cols {
+    fn new(capacity: usize, projection: Projection) -> Cols {
+        Cols {
             src: Vec::with_capacity(capacity),
             dst: Vec::with_capacity(capacity),
             family: Vec::with_capacity(capacity),
@@ -156,27 +200,28 @@ impl ChunkBuilder {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.len
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    pub fn push(&mut self, e: &Entry<'_>) {
-        let src = self.ips.intern(e.orig.src);
-        let dst = self.ips.intern(e.orig.dst);
+    /// Appends one entry whose addresses have the chunk's ids `src`, `dst`;
+    /// `len` entries came before it.
+    fn push(
+        &mut self,
+        e: &Entry<'_>,
+        src: u32,
+        dst: u32,
+        ips: &mut IpTable,
+        len: usize,
+        capacity: usize,
+    ) {
         if let Some(r) = &mut self.reply {
             // Without NAT the reply tuple mirrors the original: skip the lookups.
             let reply_src = if e.reply.src == e.orig.dst {
                 dst
             } else {
-                self.ips.intern(e.reply.src)
+                ips.intern(e.reply.src)
             };
             let reply_dst = if e.reply.dst == e.orig.src {
                 src
             } else {
-                self.ips.intern(e.reply.dst)
+                ips.intern(e.reply.dst)
             };
             r.src.push(reply_src);
             r.dst.push(reply_dst);
@@ -205,7 +250,7 @@ impl ChunkBuilder {
             x.mark.append_option(e.mark);
             x.zone.append_option(e.zone.map(u32::from));
             if e.orig_counters.is_some() || e.reply_counters.is_some() {
-                let (len, cap) = (self.len, self.capacity);
+                let cap = capacity;
                 let builders = x.counters.get_or_insert_with(|| {
                     COUNTER_NAMES.map(|name| {
                         let mut b: U64B = PrimitiveChunkedBuilder::new(name.into(), cap);
@@ -230,22 +275,24 @@ impl ChunkBuilder {
                 }
             }
         }
-        self.len += 1;
     }
 }
 
-/// The entries of one snapshot.
+/// The entries of one snapshot: their counts, and their frame when one
+/// was built (a frame of no columns otherwise).
 #[derive(Debug, Clone)]
 pub struct EntriesFrame {
     pub df: DataFrame,
-    /// Address table: the `src`, `dst`, `reply_src`, `reply_dst` columns hold
-    /// indexes into it.
+    /// Address table: the `src`, `dst`, `reply_src`, `reply_dst` columns
+    /// and the tally's keys hold indexes into it.
     pub ips: Vec<IpAddr>,
+    pub tally: Tally,
 }
 
 impl EntriesFrame {
+    /// Entries read, whether or not a frame was built.
     pub fn height(&self) -> usize {
-        self.df.height()
+        usize::try_from(self.tally.entries()).unwrap_or(usize::MAX)
     }
     pub fn ip(&self, id: u32) -> Option<IpAddr> {
         self.ips.get(id as usize).copied()
@@ -279,7 +326,8 @@ impl EntriesFrame {
 }
 
 fn finish_chunk(
-    mut b: ChunkBuilder,
+    mut b: Cols,
+    height: usize,
     remap: &[u32],
     with_counters: bool,
 ) -> PolarsResult<DataFrame> {
@@ -294,7 +342,6 @@ fn finish_chunk(
         remap_all(&mut r.src);
         remap_all(&mut r.dst);
     }
-    let height = b.len;
     let mut columns: Vec<Column> = vec![
         UInt32Chunked::from_vec(col::FAMILY.into(), b.family).into_column(),
         UInt32Chunked::from_vec(col::PROTO.into(), b.proto).into_column(),
@@ -335,34 +382,47 @@ fn finish_chunk(
     DataFrame::new(height, columns)
 }
 
-/// Joins the chunks of one snapshot, in file order, into one frame with one
-/// address table.
+/// Joins the chunks of one snapshot, in file order, into one frame (when
+/// they built columns) and one tally under one address table.
 pub fn merge_chunks(chunks: Vec<ChunkBuilder>) -> PolarsResult<EntriesFrame> {
-    let with_counters = chunks
-        .iter()
-        .any(|c| c.extra.as_ref().is_some_and(|x| x.counters.is_some()));
-    let mut table = IpTable::default();
+    let with_counters = chunks.iter().any(|c| {
+        c.cols
+            .as_ref()
+            .and_then(|c| c.extra.as_ref())
+            .is_some_and(|x| x.counters.is_some())
+    });
+    let any_frame = chunks.is_empty() || chunks.iter().any(|c| c.cols.is_some());
+    // Most of a snapshot's addresses are in each of its chunks.
+    let widest = chunks.iter().map(|c| c.ips.addrs().len()).max();
+    let mut table = IpTable::with_capacity(widest.unwrap_or(0).saturating_mul(2));
     let mut frames = Vec::with_capacity(chunks.len());
-    for mut chunk in chunks {
-        let local = std::mem::take(&mut chunk.ips);
-        let remap: Vec<u32> = local
+    let mut tallies = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        let remap: Vec<u32> = chunk
+            .ips
             .into_addrs()
             .into_iter()
             .map(|ip| table.intern(ip))
             .collect();
-        frames.push(finish_chunk(chunk, &remap, with_counters)?);
+        if let Some(cols) = chunk.cols {
+            frames.push(finish_chunk(cols, chunk.len, &remap, with_counters)?);
+        }
+        tallies.push((chunk.tally, remap));
     }
     let mut frames = frames.into_iter();
     let mut df = match frames.next() {
         Some(first) => first,
-        None => finish_chunk(ChunkBuilder::new(0, Projection::ALL), &[], false)?,
+        None if any_frame => finish_chunk(Cols::new(0, Projection::ALL), 0, &[], false)?,
+        None => DataFrame::empty(),
     };
     for f in frames {
         df.vstack_mut_owned(f)?;
     }
+    let tally = Tally::merge(tallies, table.addrs().len());
     Ok(EntriesFrame {
         df,
         ips: table.into_addrs(),
+        tally,
     })
 }
 

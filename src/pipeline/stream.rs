@@ -359,6 +359,7 @@ pub fn listing_frame(
             .map(|piece| {
                 let mut b = ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, projection);
                 let r = parse_listing(piece, 1, |e| b.push(e));
+                b.seal();
                 (b, r)
             })
             .collect();
