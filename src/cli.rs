@@ -352,6 +352,8 @@ pub enum ReportFormat {
     Png,
     Md,
     Json,
+    /// Tables for DuckDB, Spark and other engines, in DIR/parquet/.
+    Parquet,
 }
 
 #[derive(Debug, Args)]
@@ -365,8 +367,12 @@ pub struct AnalyzeArgs {
     pub output: Option<PathBuf>,
 
     /// Reports to write: `html` (report.html, self-contained), `png` (one
-    /// chart per file), `md` (summary.md, for incident docs and tickets) and
-    /// `json` (summary.json). The reports' time honours SOURCE_DATE_EPOCH.
+    /// chart per file), `md` (summary.md, for incident docs and tickets),
+    /// `json` (summary.json) and `parquet` (DIR/parquet/*.parquet, schema
+    /// ctsleuth.parquet/v1: one table each of snapshots, workloads,
+    /// destinations, ports, drops, bursts, suspects, stats, findings and
+    /// inputs, for reading many cases at once with DuckDB or Spark). The
+    /// reports' time honours SOURCE_DATE_EPOCH.
     #[arg(
         long,
         value_enum,
@@ -379,6 +385,12 @@ pub struct AnalyzeArgs {
     /// Size of PNG charts, WIDTHxHEIGHT in pixels.
     #[arg(long, default_value = "1600x900", value_name = "WxH")]
     pub png_size: String,
+
+    /// Name of the case in the Parquet tables' `case` column, which tells
+    /// cases apart when many are read as one fleet [default: the name of
+    /// the first path, like the output folder].
+    #[arg(long, value_name = "NAME")]
+    pub case: Option<String>,
 
     /// Rows in each top list.
     #[arg(short = 'n', long = "rows", default_value_t = 10, value_name = "N")]

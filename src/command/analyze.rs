@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::AnalyzeArgs;
 use crate::cli::ReportFormat;
 use crate::error::{Error, Exit};
-use crate::report::{self, charts, html, json, markdown, terminal};
+use crate::report::{self, charts, html, json, markdown, parquet, terminal};
 
 /// `1600x900` → (1600, 900), within sane bounds.
 pub fn parse_size(s: &str) -> Result<(u32, u32), Error> {
@@ -199,6 +199,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
     }
     if args.format.contains(&ReportFormat::Json) {
         written.push(json::write(&summary, &dir)?);
+    }
+    if args.format.contains(&ReportFormat::Parquet) {
+        let case = args.case.clone().unwrap_or_else(|| folder.clone());
+        written.extend(parquet::write(&summary, &case, &dir)?);
     }
     let mut out = std::io::stdout().lock();
     terminal::digest(

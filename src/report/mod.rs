@@ -5,6 +5,7 @@ pub mod charts;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod parquet;
 pub mod table;
 pub mod terminal;
 pub mod timeline;

@@ -1,0 +1,659 @@
+//! `--format parquet`: the analysis as tables that engines built for many
+//! cases read at once (DuckDB on one machine, Spark, Trino, BigQuery or
+//! Athena across many). One Parquet file per table in `DIR/parquet/`,
+//! zstd-compressed, written by polars.
+//!
+//! Schema `ctsleuth.parquet/v1` (README, "Fleet scale"): every row of every
+//! table carries `case`, `node` and a UTC timestamp column (the capture's
+//! or the bucket's time; null when the input had none). Columns are only
+//! added or changed with a new schema version; the version is in each
+//! file's key-value metadata under `ctsleuth.schema`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use polars::prelude::*;
+
+use super::WriteError;
+use crate::analysis::Summary;
+use crate::analysis::attribution::{Workload, WorkloadKind};
+
+pub const SCHEMA: &str = "ctsleuth.parquet/v1";
+
+/// The TCP states that get a column of their own in the tables with
+/// entries by state; `other_state` holds SCTP's and DCCP's, `stateless`
+/// UDP, ICMP and the other protocols without states.
+pub const STATE_COLUMNS: [(&str, &str); 8] = [
+    ("SYN_SENT", "syn_sent"),
+    ("SYN_RECV", "syn_recv"),
+    ("ESTABLISHED", "established"),
+    ("FIN_WAIT", "fin_wait"),
+    ("CLOSE_WAIT", "close_wait"),
+    ("LAST_ACK", "last_ack"),
+    ("TIME_WAIT", "time_wait"),
+    ("CLOSE", "close"),
+];
+
+/// The tables, in the order they are written.
+pub const TABLES: [&str; 10] = [
+    "snapshots",
+    "workloads",
+    "destinations",
+    "ports",
+    "drops",
+    "bursts",
+    "suspects",
+    "stats",
+    "findings",
+    "inputs",
+];
+
+/// An enum as summary.json spells it.
+fn word(v: impl serde::Serialize) -> Option<String> {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
+fn ms(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp_millis())
+}
+
+/// Columns of one table, added in order; every table starts with `case`,
+/// `node` and its time column.
+struct Table {
+    case: String,
+    height: usize,
+    columns: Vec<Column>,
+}
+
+impl Table {
+    fn new(case: &str, height: usize) -> Table {
+        Table {
+            case: case.to_owned(),
+            height,
+            columns: Vec::new(),
+        }
+    }
+
+    fn identity(
+        &mut self,
+        nodes: Vec<Option<String>>,
+        time_name: &str,
+        times: Vec<Option<DateTime<Utc>>>,
+    ) -> PolarsResult<()> {
+        let case = Scalar::new(
+            DataType::String,
+            AnyValue::StringOwned(self.case.clone().into()),
+        );
+        self.columns
+            .push(Column::new_scalar("case".into(), case, self.height));
+        self.strings("node", nodes);
+        self.time(time_name, times)
+    }
+
+    fn time(&mut self, name: &str, times: Vec<Option<DateTime<Utc>>>) -> PolarsResult<()> {
+        let v: Vec<Option<i64>> = times.into_iter().map(ms).collect();
+        // Built as UTC directly: a cast would drop the zone without
+        // polars' `timezones` feature, and the files would say local time.
+        let c = Int64Chunked::from_iter_options(name.into(), v.into_iter())
+            .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+            .into_column();
+        self.columns.push(c);
+        Ok(())
+    }
+
+    fn strings(&mut self, name: &str, v: Vec<Option<String>>) {
+        self.columns.push(Column::new(name.into(), v));
+    }
+    /// Counts are written as signed 64-bit integers: Spark, BigQuery and
+    /// Athena have no unsigned type (Spark reads UINT64 as a decimal).
+    fn u64s(&mut self, name: &str, v: Vec<Option<u64>>) {
+        let v: Vec<Option<i64>> = v
+            .into_iter()
+            .map(|x| x.map(|x| i64::try_from(x).unwrap_or(i64::MAX)))
+            .collect();
+        self.columns.push(Column::new(name.into(), v));
+    }
+    fn i64s(&mut self, name: &str, v: Vec<Option<i64>>) {
+        self.columns.push(Column::new(name.into(), v));
+    }
+    fn f64s(&mut self, name: &str, v: Vec<Option<f64>>) {
+        self.columns.push(Column::new(name.into(), v));
+    }
+    fn bools(&mut self, name: &str, v: Vec<bool>) {
+        self.columns.push(Column::new(name.into(), v));
+    }
+
+    /// One column per TCP state, then `other_state` and `stateless`.
+    fn states(&mut self, rows: &[&BTreeMap<String, u64>]) {
+        for (state, column) in STATE_COLUMNS {
+            let v = rows
+                .iter()
+                .map(|m| Some(m.get(state).copied().unwrap_or(0)))
+                .collect();
+            self.u64s(column, v);
+        }
+        let other = rows
+            .iter()
+            .map(|m| {
+                Some(
+                    m.iter()
+                        .filter(|(k, _)| {
+                            k.as_str() != crate::analysis::snapshot::STATELESS
+                                && !STATE_COLUMNS.iter().any(|(s, _)| s == k)
+                        })
+                        .map(|(_, n)| n)
+                        .sum(),
+                )
+            })
+            .collect();
+        self.u64s("other_state", other);
+        let stateless = rows
+            .iter()
+            .map(|m| {
+                Some(
+                    m.get(crate::analysis::snapshot::STATELESS)
+                        .copied()
+                        .unwrap_or(0),
+                )
+            })
+            .collect();
+        self.u64s("stateless", stateless);
+    }
+
+    fn workloads(&mut self, rows: &[&Workload]) {
+        self.strings(
+            "workload",
+            rows.iter().map(|w| Some(w.to_string())).collect(),
+        );
+        self.strings(
+            "namespace",
+            rows.iter().map(|w| w.namespace.clone()).collect(),
+        );
+        self.strings("kind", rows.iter().map(|w| Some(kind(&w.kind))).collect());
+    }
+
+    fn finish(self) -> PolarsResult<DataFrame> {
+        DataFrame::new(self.height, self.columns)
+    }
+}
+
+/// The kind of a workload as a word: the controller's kind (`Deployment`,
+/// `DaemonSet`, ...), `Service`, `Node`, `external`, `unlisted_pod`,
+/// `unattributed`, `redacted` or `unknown`.
+fn kind(k: &WorkloadKind) -> String {
+    match k {
+        WorkloadKind::Controller(kind) => kind.clone(),
+        WorkloadKind::Service => "Service".into(),
+        WorkloadKind::Node => "Node".into(),
+        WorkloadKind::External => "external".into(),
+        WorkloadKind::UnlistedPod => "unlisted_pod".into(),
+        WorkloadKind::Unattributed => "unattributed".into(),
+        WorkloadKind::Redacted => "redacted".into(),
+        WorkloadKind::Unknown => "unknown".into(),
+    }
+}
+
+fn snapshots(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let rows = &s.snapshots;
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.node.clone()).collect(),
+        "captured_at",
+        rows.iter().map(|r| r.captured_at).collect(),
+    )?;
+    t.strings("path", rows.iter().map(|r| Some(r.path.clone())).collect());
+    t.u64s(
+        "entries",
+        rows.iter().map(|r| Some(r.stats.entries)).collect(),
+    );
+    t.u64s("limit", rows.iter().map(|r| r.limit).collect());
+    t.f64s("utilization", rows.iter().map(|r| r.utilization).collect());
+    t.bools("partial", rows.iter().map(|r| r.partial).collect());
+    t.u64s(
+        "unreplied",
+        rows.iter().map(|r| Some(r.stats.unreplied)).collect(),
+    );
+    t.u64s(
+        "assured",
+        rows.iter().map(|r| Some(r.stats.assured)).collect(),
+    );
+    t.u64s(
+        "offloaded",
+        rows.iter().map(|r| Some(r.stats.offloaded)).collect(),
+    );
+    t.u64s("nat", rows.iter().map(|r| Some(r.stats.nat)).collect());
+    t.f64s(
+        "close_rate_per_s",
+        rows.iter().map(|r| r.stats.close_rate_per_s).collect(),
+    );
+    t.u64s(
+        "dns_entries",
+        rows.iter().map(|r| Some(r.dns.entries)).collect(),
+    );
+    t.u64s(
+        "dns_unreplied",
+        rows.iter().map(|r| Some(r.dns.unreplied)).collect(),
+    );
+    let by_proto = |p: &str| -> Vec<Option<u64>> {
+        rows.iter()
+            .map(|r| Some(r.stats.by_proto.get(p).copied().unwrap_or(0)))
+            .collect()
+    };
+    t.u64s("tcp", by_proto("tcp"));
+    t.u64s("udp", by_proto("udp"));
+    let states: Vec<&BTreeMap<String, u64>> = rows.iter().map(|r| &r.stats.by_state).collect();
+    t.states(&states);
+    t.finish()
+}
+
+fn workloads(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    // (snapshot, direction, rank, row)
+    let mut rows = Vec::new();
+    for snap in &s.snapshots {
+        for (direction, list) in [
+            ("source", &snap.top_workloads),
+            ("destination", &snap.top_destination_workloads),
+        ] {
+            for (rank, w) in list.iter().enumerate() {
+                rows.push((snap, direction, rank, w));
+            }
+        }
+    }
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.0.node.clone()).collect(),
+        "captured_at",
+        rows.iter().map(|r| r.0.captured_at).collect(),
+    )?;
+    t.strings(
+        "path",
+        rows.iter().map(|r| Some(r.0.path.clone())).collect(),
+    );
+    t.strings(
+        "direction",
+        rows.iter().map(|r| Some(r.1.to_string())).collect(),
+    );
+    t.u64s("rank", rows.iter().map(|r| Some(r.2 as u64 + 1)).collect());
+    let ws: Vec<&Workload> = rows.iter().map(|r| &r.3.workload).collect();
+    t.workloads(&ws);
+    t.u64s("entries", rows.iter().map(|r| Some(r.3.entries)).collect());
+    t.f64s("share", rows.iter().map(|r| Some(r.3.share)).collect());
+    t.u64s(
+        "addresses",
+        rows.iter().map(|r| Some(r.3.addresses as u64)).collect(),
+    );
+    let states: Vec<&BTreeMap<String, u64>> = rows.iter().map(|r| &r.3.by_state).collect();
+    t.states(&states);
+    t.finish()
+}
+
+fn destinations(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = s
+        .snapshots
+        .iter()
+        .flat_map(|snap| {
+            snap.stats
+                .top_destinations
+                .iter()
+                .enumerate()
+                .map(move |(rank, d)| (snap, rank, d))
+        })
+        .collect();
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.0.node.clone()).collect(),
+        "captured_at",
+        rows.iter().map(|r| r.0.captured_at).collect(),
+    )?;
+    t.u64s("rank", rows.iter().map(|r| Some(r.1 as u64 + 1)).collect());
+    t.strings(
+        "ip",
+        rows.iter().map(|r| Some(r.2.ip.to_string())).collect(),
+    );
+    t.u64s(
+        "port",
+        rows.iter().map(|r| r.2.port.map(u64::from)).collect(),
+    );
+    t.strings(
+        "proto",
+        rows.iter().map(|r| Some(r.2.proto.clone())).collect(),
+    );
+    t.u64s("entries", rows.iter().map(|r| Some(r.2.entries)).collect());
+    let ws: Vec<&Workload> = rows.iter().map(|r| &r.2.who.workload).collect();
+    t.workloads(&ws);
+    t.strings("pod", rows.iter().map(|r| r.2.who.pod.clone()).collect());
+    t.finish()
+}
+
+fn ports(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = s
+        .snapshots
+        .iter()
+        .flat_map(|snap| {
+            snap.stats
+                .top_ports
+                .iter()
+                .enumerate()
+                .map(move |(rank, p)| (snap, rank, p))
+        })
+        .collect();
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.0.node.clone()).collect(),
+        "captured_at",
+        rows.iter().map(|r| r.0.captured_at).collect(),
+    )?;
+    t.u64s("rank", rows.iter().map(|r| Some(r.1 as u64 + 1)).collect());
+    t.strings(
+        "proto",
+        rows.iter().map(|r| Some(r.2.proto.clone())).collect(),
+    );
+    t.u64s(
+        "port",
+        rows.iter().map(|r| Some(u64::from(r.2.port))).collect(),
+    );
+    t.u64s("entries", rows.iter().map(|r| Some(r.2.entries)).collect());
+    t.finish()
+}
+
+fn drops(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = s
+        .drops
+        .per_node
+        .iter()
+        .flat_map(|n| n.buckets.iter().map(move |b| (n, b)))
+        .collect();
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.0.node.clone()).collect(),
+        "bucket_start",
+        rows.iter().map(|r| r.1.start).collect(),
+    )?;
+    t.i64s(
+        "bucket_start_since_boot",
+        rows.iter().map(|r| r.1.start_since_boot).collect(),
+    );
+    t.u64s(
+        "bucket_s",
+        rows.iter()
+            .map(|_| Some(u64::from(s.drops.bucket_s)))
+            .collect(),
+    );
+    t.u64s(
+        "boot",
+        rows.iter().map(|r| Some(u64::from(r.0.boot))).collect(),
+    );
+    t.u64s("logged", rows.iter().map(|r| Some(r.1.logged)).collect());
+    t.u64s(
+        "upper_bound",
+        rows.iter().map(|r| Some(r.1.upper_bound)).collect(),
+    );
+    t.u64s(
+        "dns_failures",
+        rows.iter().map(|r| Some(r.1.dns_failures)).collect(),
+    );
+    t.finish()
+}
+
+fn bursts(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let rows = &s.bursts;
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|b| b.node.clone()).collect(),
+        "start",
+        rows.iter().map(|b| b.start).collect(),
+    )?;
+    t.time("end", rows.iter().map(|b| b.end).collect())?;
+    t.i64s(
+        "start_since_boot",
+        rows.iter().map(|b| b.start_since_boot).collect(),
+    );
+    t.i64s(
+        "end_since_boot",
+        rows.iter().map(|b| b.end_since_boot).collect(),
+    );
+    t.i64s(
+        "duration_s",
+        rows.iter().map(|b| Some(b.duration_s)).collect(),
+    );
+    t.u64s("logged", rows.iter().map(|b| Some(b.logged)).collect());
+    t.u64s(
+        "upper_bound",
+        rows.iter().map(|b| Some(b.upper_bound)).collect(),
+    );
+    t.u64s(
+        "peak_per_min",
+        rows.iter().map(|b| Some(b.peak_per_min)).collect(),
+    );
+    t.time(
+        "snapshot_at",
+        rows.iter()
+            .map(|b| b.snapshot.as_ref().map(|x| x.captured_at))
+            .collect(),
+    )?;
+    t.u64s(
+        "snapshot_entries",
+        rows.iter()
+            .map(|b| b.snapshot.as_ref().map(|x| x.entries))
+            .collect(),
+    );
+    t.u64s(
+        "suspects",
+        rows.iter().map(|b| Some(b.suspects.len() as u64)).collect(),
+    );
+    t.strings("note", rows.iter().map(|b| b.note.clone()).collect());
+    t.finish()
+}
+
+fn suspects(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = s
+        .bursts
+        .iter()
+        .flat_map(|b| {
+            b.suspects
+                .iter()
+                .enumerate()
+                .map(move |(rank, x)| (b, rank, x))
+        })
+        .collect();
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.0.node.clone()).collect(),
+        "burst_start",
+        rows.iter().map(|r| r.0.start).collect(),
+    )?;
+    t.i64s(
+        "burst_start_since_boot",
+        rows.iter().map(|r| r.0.start_since_boot).collect(),
+    );
+    t.u64s("rank", rows.iter().map(|r| Some(r.1 as u64 + 1)).collect());
+    let ws: Vec<&Workload> = rows.iter().map(|r| &r.2.workload).collect();
+    t.workloads(&ws);
+    t.u64s("entries", rows.iter().map(|r| Some(r.2.entries)).collect());
+    t.f64s("share", rows.iter().map(|r| Some(r.2.share)).collect());
+    t.f64s(
+        "correlation",
+        rows.iter().map(|r| r.2.correlation).collect(),
+    );
+    let states: Vec<&BTreeMap<String, u64>> = rows.iter().map(|r| &r.2.by_state).collect();
+    t.states(&states);
+    t.finish()
+}
+
+/// One row per counter of each capture (long, so that counters the kernel
+/// adds or drops need no schema change).
+fn stats(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = s
+        .stats
+        .iter()
+        .flat_map(|r| r.counters.iter().map(move |(name, v)| (r, name, *v)))
+        .collect();
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.0.node.clone()).collect(),
+        "captured_at",
+        rows.iter().map(|r| r.0.captured_at).collect(),
+    )?;
+    t.strings(
+        "path",
+        rows.iter().map(|r| Some(r.0.path.clone())).collect(),
+    );
+    t.strings("source", rows.iter().map(|r| word(r.0.source)).collect());
+    t.u64s(
+        "cpus",
+        rows.iter().map(|r| Some(u64::from(r.0.cpus))).collect(),
+    );
+    t.u64s("table_entries", rows.iter().map(|r| r.0.entries).collect());
+    t.strings("counter", rows.iter().map(|r| Some(r.1.clone())).collect());
+    t.u64s("value", rows.iter().map(|r| Some(r.2)).collect());
+    let rate = |r: &(&crate::analysis::stats::StatsRow, &String, u64)| {
+        r.0.rates.as_ref().and_then(|x| x.per_s.get(r.1).copied())
+    };
+    t.f64s("per_s", rows.iter().map(rate).collect());
+    t.u64s(
+        "delta",
+        rows.iter()
+            .map(|r| r.0.rates.as_ref().and_then(|x| x.delta.get(r.1).copied()))
+            .collect(),
+    );
+    t.f64s(
+        "interval_s",
+        rows.iter()
+            .map(|r| r.0.rates.as_ref().map(|x| x.interval_s))
+            .collect(),
+    );
+    t.finish()
+}
+
+/// One row per finding and node it speaks of (`node` null for a finding
+/// about the case as a whole); the time column is the latest capture of
+/// that node (of the case when node is null): when the evidence was seen.
+fn findings(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let latest = |node: Option<&str>| {
+        s.snapshots
+            .iter()
+            .filter(|x| node.is_none() || x.node.as_deref() == node)
+            .filter_map(|x| x.captured_at)
+            .max()
+    };
+    let mut rows = Vec::new();
+    for (rank, f) in s.findings.iter().enumerate() {
+        let mut nodes: Vec<String> = f
+            .evidence
+            .iter()
+            .flat_map(|e| std::iter::once(e).chain(e.nodes.iter()))
+            .filter_map(|e| e.per_node.as_ref().map(|p| p.node.clone()))
+            .collect();
+        nodes.sort();
+        nodes.dedup();
+        if nodes.is_empty() {
+            rows.push((rank, f, None));
+        } else {
+            rows.extend(nodes.into_iter().map(|n| (rank, f, Some(n))));
+        }
+    }
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.2.clone()).collect(),
+        "captured_at",
+        rows.iter().map(|r| latest(r.2.as_deref())).collect(),
+    )?;
+    t.u64s("rank", rows.iter().map(|r| Some(r.0 as u64 + 1)).collect());
+    t.strings("id", rows.iter().map(|r| Some(r.1.id.clone())).collect());
+    t.strings(
+        "severity",
+        rows.iter().map(|r| word(r.1.severity)).collect(),
+    );
+    t.strings(
+        "title",
+        rows.iter().map(|r| Some(r.1.title.clone())).collect(),
+    );
+    t.strings(
+        "recommendation",
+        rows.iter()
+            .map(|r| Some(r.1.recommendation.clone()))
+            .collect(),
+    );
+    t.u64s(
+        "evidence",
+        rows.iter()
+            .map(|r| Some(r.1.evidence.len() as u64))
+            .collect(),
+    );
+    t.finish()
+}
+
+fn inputs(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let rows = &s.inputs;
+    let mut t = Table::new(case, rows.len());
+    t.identity(
+        rows.iter().map(|r| r.node.clone()).collect(),
+        "captured_at",
+        rows.iter().map(|r| r.captured_at).collect(),
+    )?;
+    t.strings("path", rows.iter().map(|r| Some(r.path.clone())).collect());
+    t.strings("kind", rows.iter().map(|r| word(r.kind)).collect());
+    t.u64s("records", rows.iter().map(|r| Some(r.records)).collect());
+    t.u64s("skipped", rows.iter().map(|r| Some(r.skipped)).collect());
+    t.u64s(
+        "warnings",
+        rows.iter().map(|r| Some(r.warnings.len() as u64)).collect(),
+    );
+    t.bools("partial", rows.iter().map(|r| r.partial).collect());
+    t.finish()
+}
+
+/// Every table of the analysis, named as its file.
+pub fn tables(s: &Summary, case: &str) -> PolarsResult<Vec<(&'static str, DataFrame)>> {
+    let build: [fn(&Summary, &str) -> PolarsResult<DataFrame>; 10] = [
+        snapshots,
+        workloads,
+        destinations,
+        ports,
+        drops,
+        bursts,
+        suspects,
+        stats,
+        findings,
+        inputs,
+    ];
+    TABLES
+        .iter()
+        .zip(build)
+        .map(|(name, f)| Ok((*name, f(s, case)?)))
+        .collect()
+}
+
+/// Writes one table as `dir/name.parquet` (through a temporary file, so a
+/// reader never sees half a table).
+pub fn write_table(dir: &Path, name: &str, df: &mut DataFrame) -> Result<PathBuf, WriteError> {
+    let path = dir.join(format!("{name}.parquet"));
+    let werr = |source| WriteError::new(&path, source);
+    std::fs::create_dir_all(dir).map_err(werr)?;
+    let tmp = dir.join(format!(".{name}.parquet.tmp"));
+    let file = std::fs::File::create(&tmp).map_err(werr)?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+            "ctsleuth.schema".into(),
+            SCHEMA.into(),
+        )])))
+        .finish(df)
+        .map_err(|e| werr(std::io::Error::other(e)))?;
+    std::fs::rename(&tmp, &path).map_err(werr)?;
+    Ok(path)
+}
+
+/// Writes every table into `dir/parquet/`.
+pub fn write(s: &Summary, case: &str, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+    let dir = dir.join("parquet");
+    let tables = tables(s, case).map_err(|e| WriteError::new(&dir, std::io::Error::other(e)))?;
+    let mut written = Vec::with_capacity(tables.len());
+    for (name, mut df) in tables {
+        written.push(write_table(&dir, name, &mut df)?);
+    }
+    Ok(written)
+}
