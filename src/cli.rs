@@ -392,6 +392,14 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "NAME")]
     pub case: Option<String>,
 
+    /// With `--format parquet`: also write every conntrack entry, as the
+    /// dataset DIR/parquet/entries/node=NODE/date=YYYY-MM-DD/part-N.parquet
+    /// (addresses as text, the workloads of source and destination, case
+    /// and capture time). The inputs are read a second time, block by
+    /// block, so memory stays bounded; standard input cannot be.
+    #[arg(long)]
+    pub entries: bool,
+
     /// Rows in each top list.
     #[arg(short = 'n', long = "rows", default_value_t = 10, value_name = "N")]
     pub rows: usize,

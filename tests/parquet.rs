@@ -176,3 +176,96 @@ fn the_case_is_named_after_the_first_path_by_default() {
         .map(str::to_owned);
     assert_eq!(case.as_deref(), Some("stale-udp"));
 }
+
+/// Rows of every part file under `dir`, by `node=`/`date=` partition.
+fn entries_by_partition(dir: &std::path::Path) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for node in std::fs::read_dir(dir).unwrap() {
+        let node = node.unwrap().path();
+        for date in std::fs::read_dir(&node).unwrap() {
+            let date = date.unwrap().path();
+            for part in std::fs::read_dir(&date).unwrap() {
+                let part = part.unwrap().path();
+                let name = part.file_name().unwrap().to_string_lossy().into_owned();
+                assert!(
+                    name.starts_with("part-") && name.ends_with(".parquet"),
+                    "{}",
+                    part.display()
+                );
+                let df = ParquetReader::new(std::fs::File::open(&part).unwrap())
+                    .finish()
+                    .unwrap();
+                // node and date come from the path, never from the file:
+                // engines that read partitions refuse a column in both.
+                assert!(df.column("node").is_err() && df.column("date").is_err());
+                let key = format!(
+                    "{}/{}",
+                    node.file_name().unwrap().to_string_lossy(),
+                    date.file_name().unwrap().to_string_lossy()
+                );
+                *out.entry(key).or_default() += df.height();
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn entries_are_every_entry_of_every_snapshot_by_node_and_day() {
+    let (dir, summary) = analyze(&["samples/incident-linkerd"], &["--entries"]);
+    let parts = entries_by_partition(&dir.path().join("parquet/entries"));
+    let mut expected = std::collections::BTreeMap::new();
+    for s in summary["snapshots"].as_array().unwrap() {
+        let day = &s["captured_at"].as_str().unwrap()[..10];
+        let key = format!("node={}/date={day}", s["node"].as_str().unwrap());
+        *expected.entry(key).or_default() +=
+            usize::try_from(s["entries"].as_u64().unwrap()).unwrap();
+    }
+    assert_eq!(parts, expected);
+    // A part holds what the analysis attributed.
+    let first = dir
+        .path()
+        .join("parquet/entries")
+        .join(parts.keys().next().unwrap());
+    let part = std::fs::read_dir(first)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let df = ParquetReader::new(std::fs::File::open(part).unwrap())
+        .finish()
+        .unwrap();
+    let workloads = df.column("src_workload").unwrap().str().unwrap().clone();
+    assert!(
+        workloads.iter().any(|w| w == Some("web/storefront")),
+        "{df}"
+    );
+    let states = df.column("state").unwrap().str().unwrap().clone();
+    assert!(states.iter().any(|s| s == Some("TIME_WAIT")));
+}
+
+#[test]
+fn entries_need_parquet_and_a_file() {
+    let out = ctsleuth()
+        .args(["analyze", "--quiet", "--format", "json", "--entries"])
+        .arg("samples/incident-linkerd")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format parquet"));
+    let out = ctsleuth()
+        .args([
+            "analyze",
+            "--quiet",
+            "--format",
+            "parquet",
+            "--entries",
+            "-",
+        ])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard input"));
+}

@@ -145,6 +145,16 @@ pub fn default_output(first: &str) -> PathBuf {
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
+    if args.entries && !args.format.contains(&ReportFormat::Parquet) {
+        return Err(Error::Usage(
+            "--entries writes Parquet: add `--format parquet` (with the other formats wanted, e.g. `--format html,json,parquet`)".into(),
+        ));
+    }
+    if args.entries && args.paths.iter().any(|p| p == "-") {
+        return Err(Error::Usage(
+            "--entries reads the inputs twice, and standard input cannot be: save it to a file first".into(),
+        ));
+    }
     let (cfg, read, summary) = super::read_and_analyze(
         &args.paths,
         &args.input,
@@ -203,6 +213,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
     if args.format.contains(&ReportFormat::Parquet) {
         let case = args.case.clone().unwrap_or_else(|| folder.clone());
         written.extend(parquet::write(&summary, &case, &dir)?);
+        if args.entries {
+            written.push(export_entries(args, &cfg, &read, &summary, &case, &dir)?);
+        }
     }
     let mut out = std::io::stdout().lock();
     terminal::digest(
@@ -216,6 +229,56 @@ pub fn run(args: &AnalyzeArgs) -> Result<Exit, Error> {
     }
     out.flush()?;
     Ok(super::input_exit(&read, cfg.strict))
+}
+
+/// The second pass of `--entries`: every listing read again, block by
+/// block, into the entries dataset. Says how many entries were written and
+/// warns when that is not what the analysis counted.
+fn export_entries(
+    args: &AnalyzeArgs,
+    cfg: &super::InputConfig,
+    read: &super::Read,
+    summary: &crate::analysis::Summary,
+    case: &str,
+    dir: &Path,
+) -> Result<PathBuf, Error> {
+    let directory = crate::analysis::attribution::Directory::build(
+        read.loaded.inventories.iter().map(|i| &i.inventory),
+    );
+    let writer = std::sync::Arc::new(parquet::EntriesWriter::new(dir, case, summary, directory));
+    let mut load = cfg.load.clone();
+    load.entries = Some(writer.clone());
+    let (files, _) = crate::input::discover(&args.paths);
+    let second = crate::pipeline::load(&files, &load, &|_| {});
+    let root = writer.root().to_path_buf();
+    drop(second);
+    if let Some(e) = writer.failures().into_iter().next() {
+        return Err(Error::Write(report::WriteError::new(
+            &root,
+            std::io::Error::other(e),
+        )));
+    }
+    let rows = writer.rows();
+    let mut err = std::io::stderr().lock();
+    for s in &summary.snapshots {
+        let got = rows.get(&s.path).copied().unwrap_or(0);
+        if got != s.stats.entries {
+            writeln!(
+                err,
+                "warning: --entries wrote {got} entries of {}, which the analysis counted {}",
+                s.path, s.stats.entries
+            )?;
+        }
+    }
+    if !cfg.quiet {
+        writeln!(
+            err,
+            "entries: {} in {} files",
+            rows.values().sum::<u64>(),
+            writer.files()
+        )?;
+    }
+    Ok(root)
 }
 
 #[cfg(test)]

@@ -11,3 +11,12 @@ pub mod count;
 pub mod entries;
 
 pub use entries::{ChunkBuilder, EntriesFrame, Projection, merge_chunks};
+
+/// Receives a snapshot's entries block by block as they are parsed, every
+/// column built, so that they can be written out without ever holding a
+/// whole snapshot (`analyze --entries`).
+pub trait EntrySink: Send + Sync {
+    /// One block of the snapshot read from `path` (the input as reports
+    /// name it). An error stops the export; it is reported with the path.
+    fn block(&self, path: &str, frame: EntriesFrame) -> Result<(), String>;
+}

@@ -32,7 +32,7 @@ pub const DEFAULT_BLOCK: usize = 8 * 1024 * 1024;
 pub(crate) const BYTES_PER_LINE_GUESS: usize = 150;
 
 /// What the command line says about the inputs.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LoadOptions {
     /// `--node NAME`: overrides every file's node.
     pub node: Option<String>,
@@ -49,6 +49,25 @@ pub struct LoadOptions {
     pub limits: archive::Limits,
     /// What each snapshot is reduced to as soon as it is parsed.
     pub aggregate: AggregateOptions,
+    /// Instead of reducing listings, hand every block of their entries to
+    /// this sink, and skip every other input: the export pass of
+    /// `analyze --entries`.
+    pub entries: Option<std::sync::Arc<dyn crate::frame::EntrySink>>,
+}
+
+impl std::fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("node", &self.node)
+            .field("captured_at", &self.captured_at)
+            .field("kind", &self.kind)
+            .field("per_path", &self.per_path)
+            .field("block_size", &self.block_size)
+            .field("limits", &self.limits)
+            .field("aggregate", &self.aggregate)
+            .field("entries", &self.entries.is_some())
+            .finish()
+    }
 }
 
 /// One per-input override of the command line.

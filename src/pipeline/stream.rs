@@ -184,6 +184,21 @@ fn parse_stream(
     report.kind = format.kind();
     let head_copy: Vec<u8> = head[..head.len().min(64)].to_vec();
     let mut rest = std::io::Cursor::new(head).chain(reader);
+    if let Some(sink) = &opts.entries {
+        // The export pass: listings only, each block to the sink.
+        if format != Format::ConntrackListing {
+            return Ok(Parsed::Nothing);
+        }
+        let block = if opts.block_size == 0 {
+            DEFAULT_BLOCK
+        } else {
+            opts.block_size
+        };
+        let path = report.path.clone();
+        let listing = export_listing(&mut rest, block, sink.as_ref(), &path)?;
+        apply_listing(report, &listing, format);
+        return Ok(Parsed::Nothing);
+    }
     match format {
         Format::ConntrackListing | Format::ConntrackEvents => {
             let block = if opts.block_size == 0 {
@@ -377,6 +392,58 @@ pub fn listing_frame(
     })?;
     let frame = merge_chunks(builders).map_err(std::io::Error::other)?;
     Ok((frame, listing))
+}
+
+/// Streams a listing block by block into `sink`, every column built: one
+/// frame per block, so memory holds a block, not the snapshot.
+fn export_listing(
+    reader: &mut (dyn Read + Send),
+    block_size: usize,
+    sink: &dyn crate::frame::EntrySink,
+    path: &str,
+) -> std::io::Result<ListingReport> {
+    let mut listing = ListingReport::default();
+    let mut failed: Option<String> = None;
+    let parts = rayon::current_num_threads().max(1) * 2;
+    pipelined(reader, block_size, |first_line, block| {
+        if failed.is_some() {
+            return;
+        }
+        let results: Vec<(ChunkBuilder, ListingReport)> = text::pieces(block, parts)
+            .into_par_iter()
+            .map(|piece| {
+                let mut b =
+                    ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, Projection::ALL);
+                let r = parse_listing(piece, 1, |e| b.push(e));
+                (b, r)
+            })
+            .collect();
+        let mut line = first_line;
+        let mut builders = Vec::with_capacity(results.len());
+        for (b, mut r) in results {
+            for bad in &mut r.issues.first {
+                bad.line += line - 1;
+            }
+            line += r.lines;
+            listing.merge(r);
+            if !b.is_empty() {
+                builders.push(b);
+            }
+        }
+        if builders.is_empty() {
+            return;
+        }
+        let result = merge_chunks(builders)
+            .map_err(|e| e.to_string())
+            .and_then(|frame| sink.block(path, frame));
+        if let Err(e) = result {
+            failed = Some(e);
+        }
+    })?;
+    match failed {
+        Some(e) => Err(std::io::Error::other(e)),
+        None => Ok(listing),
+    }
 }
 
 /// Streams a log block by block; each block is searched on every core.

@@ -627,9 +627,15 @@ pub fn tables(s: &Summary, case: &str) -> PolarsResult<Vec<(&'static str, DataFr
         .collect()
 }
 
-/// Writes one table as `dir/name.parquet` (through a temporary file, so a
-/// reader never sees half a table).
-pub fn write_table(dir: &Path, name: &str, df: &mut DataFrame) -> Result<PathBuf, WriteError> {
+/// Writes `df` as `dir/name.parquet`, zstd, the schema version in its
+/// key-value metadata, through a temporary file so that a reader never
+/// sees half a file. `row_group`: rows per group (polars' default: none).
+fn write_parquet(
+    dir: &Path,
+    name: &str,
+    df: &mut DataFrame,
+    row_group: Option<usize>,
+) -> Result<PathBuf, WriteError> {
     let path = dir.join(format!("{name}.parquet"));
     let werr = |source| WriteError::new(&path, source);
     std::fs::create_dir_all(dir).map_err(werr)?;
@@ -637,6 +643,7 @@ pub fn write_table(dir: &Path, name: &str, df: &mut DataFrame) -> Result<PathBuf
     let file = std::fs::File::create(&tmp).map_err(werr)?;
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
+        .with_row_group_size(row_group)
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
             "ctsleuth.schema".into(),
             SCHEMA.into(),
@@ -653,7 +660,231 @@ pub fn write(s: &Summary, case: &str, dir: &Path) -> Result<Vec<PathBuf>, WriteE
     let tables = tables(s, case).map_err(|e| WriteError::new(&dir, std::io::Error::other(e)))?;
     let mut written = Vec::with_capacity(tables.len());
     for (name, mut df) in tables {
-        written.push(write_table(&dir, name, &mut df)?);
+        written.push(write_parquet(&dir, name, &mut df, None)?);
     }
     Ok(written)
+}
+
+/// Rows per row group of the entries dataset: a block of a listing is one
+/// part file of at most this many rows per group.
+const ENTRIES_ROW_GROUP: usize = 128 * 1024;
+
+/// A Hive partition value: bytes other than letters, digits, `.`, `_`
+/// and `-` percent-encoded (as Hive, Spark and DuckDB read them), so a
+/// node name can never make a path outside the dataset; a missing value is
+/// Hive's default partition.
+pub fn partition_value(v: Option<&str>) -> String {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return "__HIVE_DEFAULT_PARTITION__".into();
+    };
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Writes every entry of every snapshot, block by block, as the Hive
+/// partitioned dataset `DIR/parquet/entries/node=<node>/date=<YYYY-MM-DD>/
+/// part-<n>.parquet`: the columns of the entries frame with addresses as
+/// text and the state by name, plus `case`, `captured_at` and the
+/// workloads of the source and of the reply's source (the backend that
+/// answered). `node` and `date` are the partition's, from the path.
+pub struct EntriesWriter {
+    root: PathBuf,
+    case: String,
+    /// Snapshot path → (node, capture time), from the analysis.
+    snapshots: std::collections::HashMap<String, (Option<String>, Option<DateTime<Utc>>)>,
+    directory: crate::analysis::attribution::Directory,
+    next: std::sync::atomic::AtomicUsize,
+    /// Rows written per snapshot path.
+    rows: std::sync::Mutex<BTreeMap<String, u64>>,
+    /// Blocks that could not be written.
+    failures: std::sync::Mutex<Vec<String>>,
+}
+
+impl EntriesWriter {
+    pub fn new(
+        dir: &Path,
+        case: &str,
+        summary: &Summary,
+        directory: crate::analysis::attribution::Directory,
+    ) -> EntriesWriter {
+        EntriesWriter {
+            root: dir.join("parquet").join("entries"),
+            case: case.to_owned(),
+            snapshots: summary
+                .snapshots
+                .iter()
+                .map(|s| (s.path.clone(), (s.node.clone(), s.captured_at)))
+                .collect(),
+            directory,
+            next: std::sync::atomic::AtomicUsize::new(0),
+            rows: std::sync::Mutex::new(BTreeMap::new()),
+            failures: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Rows written per snapshot path.
+    pub fn rows(&self) -> BTreeMap<String, u64> {
+        self.rows.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// What could not be written, `path: error` each.
+    pub fn failures(&self) -> Vec<String> {
+        self.failures.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// Part files written.
+    pub fn files(&self) -> usize {
+        self.next.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn table(
+        &self,
+        frame: &crate::frame::EntriesFrame,
+        at: Option<DateTime<Utc>>,
+    ) -> PolarsResult<DataFrame> {
+        use crate::frame::col;
+        let df = &frame.df;
+        let height = df.height();
+        let text: Vec<String> = frame.ips.iter().map(ToString::to_string).collect();
+        let workload: Vec<String> = frame
+            .ips
+            .iter()
+            .map(|ip| self.directory.who(*ip, at).workload.to_string())
+            .collect();
+        let lookup = |name: &str, out: &str, of: &[String]| -> PolarsResult<Column> {
+            let ids = df.column(name)?.as_materialized_series().u32()?.clone();
+            Ok(StringChunked::from_iter_options(
+                out.into(),
+                ids.iter()
+                    .map(|id| id.and_then(|i| of.get(i as usize)).map(String::as_str)),
+            )
+            .into_column())
+        };
+        let same = |name: &str| df.column(name).cloned();
+        let states = df
+            .column(col::STATE)?
+            .as_materialized_series()
+            .u32()?
+            .clone();
+        let state = StringChunked::from_iter_options(
+            col::STATE.into(),
+            states.iter().map(|c| {
+                c.and_then(|c| u8::try_from(c).ok())
+                    .and_then(crate::model::State::from_code)
+                    .map(|s| s.name())
+            }),
+        )
+        .into_column();
+        let counter = |name: &str| -> PolarsResult<Column> {
+            match df.column(name) {
+                Ok(c) => Ok(c.cast(&DataType::Int64)?),
+                Err(_) => Ok(Column::full_null(name.into(), height, &DataType::Int64)),
+            }
+        };
+        let case = Scalar::new(
+            DataType::String,
+            AnyValue::StringOwned(self.case.clone().into()),
+        );
+        let at = Int64Chunked::from_iter_options(
+            col::CAPTURED_AT.into(),
+            std::iter::repeat_n(ms(at), height),
+        )
+        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+        .into_column();
+        let columns = vec![
+            Column::new_scalar("case".into(), case, height),
+            at,
+            same(col::FAMILY)?,
+            same(col::PROTO)?,
+            state,
+            same(col::TIMEOUT)?,
+            lookup(col::SRC, col::SRC, &text)?,
+            same(col::SPORT)?,
+            lookup(col::DST, col::DST, &text)?,
+            same(col::DPORT)?,
+            lookup(col::REPLY_SRC, col::REPLY_SRC, &text)?,
+            same(col::REPLY_SPORT)?,
+            lookup(col::REPLY_DST, col::REPLY_DST, &text)?,
+            same(col::REPLY_DPORT)?,
+            same(col::UNREPLIED)?,
+            same(col::ASSURED)?,
+            same(col::OFFLOADED)?,
+            same(col::NAT)?,
+            same(col::MARK)?,
+            same(col::ZONE)?,
+            counter(col::ORIG_PACKETS)?,
+            counter(col::ORIG_BYTES)?,
+            counter(col::REPLY_PACKETS)?,
+            counter(col::REPLY_BYTES)?,
+            lookup(col::SRC, "src_workload", &workload)?,
+            lookup(col::REPLY_SRC, "dst_workload", &workload)?,
+        ];
+        DataFrame::new(height, columns)
+    }
+}
+
+impl crate::frame::EntrySink for EntriesWriter {
+    fn block(&self, path: &str, frame: crate::frame::EntriesFrame) -> Result<(), String> {
+        let result = self.write_block(path, &frame);
+        if let Err(e) = &result {
+            if let Ok(mut f) = self.failures.lock() {
+                f.push(format!("{path}: {e}"));
+            }
+        }
+        result
+    }
+}
+
+impl EntriesWriter {
+    fn write_block(&self, path: &str, frame: &crate::frame::EntriesFrame) -> Result<(), String> {
+        // Inputs that were no snapshot in the analysis (a listing of events
+        // forced to be one, say) have no place in the dataset.
+        let Some((node, at)) = self.snapshots.get(path) else {
+            return Ok(());
+        };
+        let mut df = self.table(frame, *at).map_err(|e| e.to_string())?;
+        let rows = df.height() as u64;
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let date = at.map(|t| t.format("%Y-%m-%d").to_string());
+        let dir = self
+            .root
+            .join(format!("node={}", partition_value(node.as_deref())))
+            .join(format!("date={}", partition_value(date.as_deref())));
+        let name = format!("part-{n:05}");
+        write_parquet(&dir, &name, &mut df, Some(ENTRIES_ROW_GROUP)).map_err(|e| e.to_string())?;
+        if let Ok(mut r) = self.rows.lock() {
+            *r.entry(path.to_owned()).or_default() += rows;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_values_stay_inside_the_dataset() {
+        assert_eq!(
+            partition_value(Some("gke-prod-default-pool-7f3a9c21-b8mn")),
+            "gke-prod-default-pool-7f3a9c21-b8mn"
+        );
+        assert_eq!(partition_value(Some("../etc/x y")), "..%2Fetc%2Fx%20y");
+        assert_eq!(partition_value(Some("a=b")), "a%3Db");
+        assert_eq!(partition_value(None), "__HIVE_DEFAULT_PARTITION__");
+        assert_eq!(partition_value(Some("")), "__HIVE_DEFAULT_PARTITION__");
+        // Multi-byte names are encoded byte by byte.
+        assert_eq!(partition_value(Some("nœud")), "n%C5%93ud");
+    }
 }
