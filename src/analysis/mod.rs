@@ -11,6 +11,7 @@ pub mod drops;
 pub mod findings;
 pub mod flows;
 pub mod logs;
+pub mod series;
 pub mod snapshot;
 pub mod stats;
 pub mod thresholds;
@@ -503,10 +504,10 @@ pub fn analyze(loaded: &Loaded, opts: &AnalyzeOptions) -> PolarsResult<Summary> 
     // Partial views (filtered listings, cut captures) are reported, but no
     // share, trend, suspect or finding rests on them.
     let whole: Vec<SnapshotSummary> = snapshots.iter().filter(|s| !s.partial).cloned().collect();
-    let trends = trends(&whole, &stats, &drops, opts.top);
+    let trends = trends(&whole, &stats, &drops, opts.top)?;
     let socket_views = socket_views(loaded, &directory, &whole);
     let inventory = inventory_counts(loaded, &directory);
-    name_suspects(&mut bursts, &whole, &trends, opts.drops.window_s);
+    name_suspects(&mut bursts, &whole, &trends, opts.drops.window_s)?;
     let diagnoses = causes::diagnose(&nodes, &whole, &stats, &directory, &opts.thresholds);
 
     let findings = findings::findings(&findings::Facts {

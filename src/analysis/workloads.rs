@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::drops::{self, Burst, Drops};
-use super::{Loaded, SnapshotSummary, StatsRow, attribution, ratio, snapshot};
+use super::{Loaded, SnapshotSummary, StatsRow, attribution, ratio, series, snapshot};
+use polars::prelude::PolarsResult;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InventoryCounts {
@@ -132,62 +133,73 @@ pub struct NodeTrends {
     pub workloads: Vec<WorkloadTrend>,
 }
 
-fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
-    let n = x.len().min(y.len());
-    if n < 2 {
-        return None;
-    }
-    let (mx, my) = (
-        x.iter().sum::<f64>() / n as f64,
-        y.iter().sum::<f64>() / n as f64,
-    );
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for i in 0..n {
-        let (dx, dy) = (x[i] - mx, y[i] - my);
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    (sxx > 0.0 && syy > 0.0).then(|| snapshot::round2(sxy / (sxx * syy).sqrt()))
-}
-
 /// Per node with two or more snapshots: each notable workload's series and
-/// how it moves with the drop rate.
+/// how it moves with the drop rate. The drop rate at each snapshot comes
+/// from the bucket that holds it (an as-of join of snapshots on buckets,
+/// by node); the series are one long frame, whose correlations are grouped
+/// sums ([`series::correlations`]).
 pub(super) fn trends(
     snapshots: &[SnapshotSummary],
     stats: &[StatsRow],
     drops: &Drops,
     top: usize,
-) -> Vec<NodeTrends> {
+) -> PolarsResult<Vec<NodeTrends>> {
     let mut nodes: BTreeMap<Option<String>, Vec<&SnapshotSummary>> = BTreeMap::new();
     for s in snapshots.iter().filter(|s| s.captured_at.is_some()) {
         nodes.entry(s.node.clone()).or_default().push(s);
     }
-    let mut out = Vec::new();
-    for (node, mut snaps) in nodes {
-        if snaps.len() < 2 {
-            continue;
-        }
+    nodes.retain(|_, snaps| snaps.len() >= 2);
+    for snaps in nodes.values_mut() {
         snaps.sort_by_key(|s| s.captured_at);
-        // Logs place drops to the minute; counters only to the interval
-        // between two captures, which can straddle a burst. Logs first.
+    }
+    // Logs place drops to the minute; counters only to the interval
+    // between two captures, which can straddle a burst. Logs first.
+    let bucket_s = drops.bucket_s.max(1);
+    let buckets: Vec<(&Option<String>, &drops::Bucket)> = drops
+        .per_node
+        .iter()
+        .filter(|n| n.clock == drops::Clock::Utc)
+        .flat_map(|n| n.buckets.iter().map(move |b| (&n.node, b)))
+        .filter(|(_, b)| b.start.is_some())
+        .collect();
+    let times: Vec<(&Option<String>, DateTime<Utc>)> = nodes
+        .iter()
+        .flat_map(|(node, snaps)| {
+            snaps
+                .iter()
+                .filter_map(move |s| Some((node, s.captured_at?)))
+        })
+        .collect();
+    let holding = series::bucket_of(
+        &times
+            .iter()
+            .map(|(n, t)| series::Point {
+                node: n.as_deref(),
+                at_ms: t.timestamp_millis(),
+            })
+            .collect::<Vec<_>>(),
+        &buckets
+            .iter()
+            .map(|(n, b)| series::Point {
+                node: n.as_deref(),
+                at_ms: b.start.map_or(0, |t| t.timestamp_millis()),
+            })
+            .collect::<Vec<_>>(),
+        i64::from(bucket_s) * 1000,
+    )?;
+    let mut holding = holding.into_iter();
+
+    let mut out = Vec::new();
+    // The long frame of every series: (series, entries, drop rate); a
+    // series is one workload on one node, numbered in `series_of`.
+    let (mut ids, mut xs, mut ys) = (Vec::new(), Vec::new(), Vec::new());
+    let mut series_of: Vec<Vec<u32>> = Vec::new();
+    for (node, snaps) in nodes {
         let logged = drops
             .per_node
             .iter()
             .any(|n| n.node == node && n.clock == drops::Clock::Utc);
-        let rate_at = |t: DateTime<Utc>| -> f64 {
-            if logged {
-                let width = chrono::Duration::seconds(i64::from(drops.bucket_s.max(1)));
-                return drops
-                    .per_node
-                    .iter()
-                    .filter(|n| n.node == node)
-                    .flat_map(|n| n.buckets.iter())
-                    .find(|b| b.start.is_some_and(|s| s <= t && t < s + width))
-                    .map_or(0.0, |b| {
-                        b.upper_bound as f64 / f64::from(drops.bucket_s.max(1))
-                    });
-            }
+        let counter_rate = |t: DateTime<Utc>| -> f64 {
             stats
                 .iter()
                 .filter(|r| r.node == node)
@@ -200,32 +212,62 @@ pub(super) fn trends(
         let drop_rate: Vec<f64> = snaps
             .iter()
             .filter_map(|s| s.captured_at)
-            .map(rate_at)
+            .map(|t| {
+                let bucket = holding.next().flatten().and_then(|i| buckets.get(i));
+                if logged {
+                    bucket.map_or(0.0, |(_, b)| b.upper_bound as f64 / f64::from(bucket_s))
+                } else {
+                    counter_rate(t)
+                }
+            })
             .collect();
         // Workloads that were in some snapshot's top list.
         let names: std::collections::BTreeSet<&attribution::Workload> = snaps
             .iter()
             .flat_map(|s| s.top_workloads.iter().map(|w| &w.workload))
             .collect();
-        let mut workloads: Vec<WorkloadTrend> = names
+        let mut node_series = Vec::with_capacity(names.len());
+        let workloads: Vec<WorkloadTrend> = names
             .into_iter()
             .map(|name| {
                 let entries: Vec<u64> = snaps
                     .iter()
                     .map(|s| s.all_workloads.get(name).copied().unwrap_or(0))
                     .collect();
-                let xs: Vec<f64> = entries.iter().map(|&e| e as f64).collect();
+                let id = crate::numbers::to_u32(
+                    series_of.iter().map(Vec::len).sum::<usize>() + node_series.len(),
+                );
+                node_series.push(id);
+                for (e, r) in entries.iter().zip(&drop_rate) {
+                    ids.push(id);
+                    xs.push(*e as f64);
+                    ys.push(*r);
+                }
                 WorkloadTrend {
                     workload: name.clone(),
                     growth: crate::numbers::to_i64(*entries.last().unwrap_or(&0))
                         - crate::numbers::to_i64(*entries.first().unwrap_or(&0)),
-                    correlation: pearson(&xs, &drop_rate),
+                    correlation: None,
                     entries,
                 }
             })
             .collect();
+        series_of.push(node_series);
+        out.push(NodeTrends {
+            node,
+            times,
+            drop_rate,
+            workloads,
+        });
+    }
+    let corr: std::collections::HashMap<u32, Option<f64>> =
+        series::correlations(&ids, &xs, &ys)?.into_iter().collect();
+    for (t, node_series) in out.iter_mut().zip(&series_of) {
+        for (w, id) in t.workloads.iter_mut().zip(node_series) {
+            w.correlation = corr.get(id).copied().flatten().map(snapshot::round2);
+        }
         // Most evidence first: moves with drops, then size.
-        workloads.sort_by(|a, b| {
+        t.workloads.sort_by(|a, b| {
             let key = |w: &WorkloadTrend| {
                 (
                     w.correlation.unwrap_or(-2.0),
@@ -237,15 +279,9 @@ pub(super) fn trends(
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then_with(|| a.workload.cmp(&b.workload))
         });
-        workloads.truncate(top);
-        out.push(NodeTrends {
-            node,
-            times,
-            drop_rate,
-            workloads,
-        });
+        t.workloads.truncate(top);
     }
-    out
+    Ok(out)
 }
 
 /// Entries of one workload in one snapshot.
@@ -292,36 +328,54 @@ impl From<WorkloadRow> for WorkloadRowView {
 }
 
 /// Gives each burst the snapshot of its node nearest in time (within
-/// `window_s`) and that snapshot's top workloads as suspects.
+/// `window_s`; see [`series::nearest`], two as-of joins by node) and that
+/// snapshot's top workloads as suspects.
 pub(super) fn name_suspects(
     bursts: &mut [Burst],
     snapshots: &[SnapshotSummary],
     trends: &[NodeTrends],
     window_s: u32,
-) {
-    let window = chrono::Duration::seconds(i64::from(window_s));
-    for b in bursts.iter_mut() {
-        let (Some(start), Some(end)) = (b.start, b.end) else {
+) -> PolarsResult<()> {
+    let timed: Vec<(usize, DateTime<Utc>, DateTime<Utc>)> = bursts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| Some((i, b.start?, b.end?)))
+        .collect();
+    let points: Vec<(&SnapshotSummary, DateTime<Utc>)> = snapshots
+        .iter()
+        .filter_map(|s| Some((s, s.captured_at?)))
+        .collect();
+    let matches = series::nearest(
+        &timed
+            .iter()
+            .map(|&(i, start, end)| series::Span {
+                node: bursts.get(i).and_then(|b| b.node.as_deref()),
+                start_ms: start.timestamp_millis(),
+                end_ms: end.timestamp_millis(),
+            })
+            .collect::<Vec<_>>(),
+        &points
+            .iter()
+            .map(|(s, t)| series::Point {
+                node: s.node.as_deref(),
+                at_ms: t.timestamp_millis(),
+            })
+            .collect::<Vec<_>>(),
+        i64::from(window_s),
+    )?;
+    let mut matched: Vec<Option<series::Match>> = vec![None; bursts.len()];
+    for (&(i, _, _), m) in timed.iter().zip(matches) {
+        if let Some(slot) = matched.get_mut(i) {
+            *slot = m;
+        }
+    }
+    for (b, m) in bursts.iter_mut().zip(matched) {
+        if b.start.is_none() || b.end.is_none() {
             b.note = Some("the burst has no UTC time, so no snapshot can be matched to it".into());
             continue;
-        };
-        let distance = |t: DateTime<Utc>| -> i64 {
-            if t < start {
-                (start - t).num_seconds()
-            } else if t > end {
-                (t - end).num_seconds()
-            } else {
-                0
-            }
-        };
-        let nearest = snapshots
-            .iter()
-            .filter(|s| s.node == b.node)
-            .filter_map(|s| s.captured_at.map(|t| (distance(t), t, s)))
-            .filter(|(d, _, _)| *d <= window.num_seconds())
-            .min_by_key(|(d, t, _)| (*d, *t));
-        match nearest {
-            Some((d, t, s)) => {
+        }
+        match m.and_then(|m| Some((m.distance_s, points.get(m.point)?))) {
+            Some((d, &(s, t))) => {
                 b.snapshot = Some(drops::BurstSnapshot {
                     path: s.path.clone(),
                     captured_at: t,
@@ -366,6 +420,7 @@ pub(super) fn name_suspects(
             }
         }
     }
+    Ok(())
 }
 
 /// Rolls per-address state counts up to workloads.
