@@ -64,6 +64,9 @@ pub enum Command {
     /// Each file's kind is recognised from its content.
     ///
     /// Example: ctsleuth analyze samples/incident-linkerd
+    ///
+    /// For a fleet (one case among many, read later with DuckDB or Spark):
+    /// ctsleuth analyze --format json,parquet --case prod-eu -o cases/prod-eu bundles/prod-eu/
     Analyze(AnalyzeArgs),
     /// Drops over time, per node, from kernel and serial logs.
     ///
@@ -352,7 +355,6 @@ pub enum ReportFormat {
     Png,
     Md,
     Json,
-    /// Tables for DuckDB, Spark and other engines, in DIR/parquet/.
     Parquet,
 }
 
@@ -396,7 +398,8 @@ pub struct AnalyzeArgs {
     /// dataset DIR/parquet/entries/node=NODE/date=YYYY-MM-DD/part-N.parquet
     /// (addresses as text, the workloads of source and destination, case
     /// and capture time). The inputs are read a second time, block by
-    /// block, so memory stays bounded; standard input cannot be.
+    /// block, so memory stays bounded; standard input, which cannot be read
+    /// twice, is refused.
     #[arg(long)]
     pub entries: bool,
 

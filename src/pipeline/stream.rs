@@ -365,33 +365,47 @@ pub fn listing_frame(
 ) -> std::io::Result<(EntriesFrame, ListingReport)> {
     let mut builders: Vec<ChunkBuilder> = Vec::new();
     let mut listing = ListingReport::default();
-    let parts = rayon::current_num_threads().max(1) * 2;
     pipelined(reader, block_size, |first_line, block| {
-        // Pieces are numbered from 1 as they are read, then shifted: no
-        // pass over the block counts its lines beforehand.
-        let results: Vec<(ChunkBuilder, ListingReport)> = text::pieces(block, parts)
-            .into_par_iter()
-            .map(|piece| {
-                let mut b = ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, projection);
-                let r = parse_listing(piece, 1, |e| b.push(e));
-                b.seal();
-                (b, r)
-            })
-            .collect();
-        let mut line = first_line;
-        for (b, mut r) in results {
-            for bad in &mut r.issues.first {
-                bad.line += line - 1;
-            }
-            line += r.lines;
-            listing.merge(r);
-            if !b.is_empty() {
-                builders.push(b);
-            }
-        }
+        builders.extend(parse_block(block, first_line, projection, &mut listing));
     })?;
     let frame = merge_chunks(builders).map_err(std::io::Error::other)?;
     Ok((frame, listing))
+}
+
+/// One block of a listing parsed on every core, a chunk per piece (each
+/// sealed on the thread that parsed it); the pieces' reports are merged
+/// into `listing` with their line numbers shifted to the file's (pieces
+/// number their lines from 1 as they read them: no pass over the block
+/// counts its lines beforehand). Empty chunks are left out.
+fn parse_block(
+    block: &[u8],
+    first_line: u64,
+    projection: Projection,
+    listing: &mut ListingReport,
+) -> Vec<ChunkBuilder> {
+    let parts = rayon::current_num_threads().max(1) * 2;
+    let results: Vec<(ChunkBuilder, ListingReport)> = text::pieces(block, parts)
+        .into_par_iter()
+        .map(|piece| {
+            let mut b = ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, projection);
+            let r = parse_listing(piece, 1, |e| b.push(e));
+            b.seal();
+            (b, r)
+        })
+        .collect();
+    let mut line = first_line;
+    let mut builders = Vec::with_capacity(results.len());
+    for (b, mut r) in results {
+        for bad in &mut r.issues.first {
+            bad.line += line - 1;
+        }
+        line += r.lines;
+        listing.merge(r);
+        if !b.is_empty() {
+            builders.push(b);
+        }
+    }
+    builders
 }
 
 /// Streams a listing block by block into `sink`, every column built: one
@@ -404,32 +418,11 @@ fn export_listing(
 ) -> std::io::Result<ListingReport> {
     let mut listing = ListingReport::default();
     let mut failed: Option<String> = None;
-    let parts = rayon::current_num_threads().max(1) * 2;
     pipelined(reader, block_size, |first_line, block| {
         if failed.is_some() {
             return;
         }
-        let results: Vec<(ChunkBuilder, ListingReport)> = text::pieces(block, parts)
-            .into_par_iter()
-            .map(|piece| {
-                let mut b =
-                    ChunkBuilder::new(piece.len() / BYTES_PER_LINE_GUESS + 16, Projection::ALL);
-                let r = parse_listing(piece, 1, |e| b.push(e));
-                (b, r)
-            })
-            .collect();
-        let mut line = first_line;
-        let mut builders = Vec::with_capacity(results.len());
-        for (b, mut r) in results {
-            for bad in &mut r.issues.first {
-                bad.line += line - 1;
-            }
-            line += r.lines;
-            listing.merge(r);
-            if !b.is_empty() {
-                builders.push(b);
-            }
-        }
+        let builders = parse_block(block, first_line, Projection::ALL, &mut listing);
         if builders.is_empty() {
             return;
         }

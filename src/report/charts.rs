@@ -386,8 +386,8 @@ fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 
 /// One measured series of a scale chart: a line through its points, a dot
 /// on each, and its legend entry.
-fn scale_line<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>,
+fn scale_line<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<LogCoord<f64>, Y>>,
     c: &Pen<'_>,
     points: &[ScalePoint],
     y: impl Fn(&ScalePoint) -> f64,
@@ -422,7 +422,7 @@ fn scale_chart<DB: DrawingBackend>(
     };
     let xs = log_range(points.iter().map(|p| p.x));
     let number = |v: &f64| {
-        if *v >= 1.0 {
+        if *v >= 1.0 || *v == 0.0 {
             crate::numbers::thousands(crate::numbers::round_u64(*v))
         } else {
             format!("{v:.2}")
@@ -452,10 +452,12 @@ fn scale_chart<DB: DrawingBackend>(
         title: "peak resident memory, MiB",
         scale: c.scale,
     };
-    let mut memory = plain.frame(right, 64.0).build_cartesian_2d(
-        xs.log_scale(),
-        log_range(points.iter().map(|p| p.peak_mib)).log_scale(),
-    )?;
+    // Memory on a linear axis from zero: flat is what it should show, and a
+    // log axis within one decade would carry no labels.
+    let top = points.iter().map(|p| p.peak_mib).fold(1.0, f64::max) * 1.15;
+    let mut memory = plain
+        .frame(right, 64.0)
+        .build_cartesian_2d(xs.log_scale(), 0.0..top)?;
     memory
         .configure_mesh()
         .x_desc(x_label)

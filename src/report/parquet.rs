@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
 use super::WriteError;
-use crate::analysis::Summary;
 use crate::analysis::attribution::{Workload, WorkloadKind};
+use crate::analysis::{SnapshotSummary, Summary};
 
 pub const SCHEMA: &str = "ctsleuth.parquet/v1";
 
@@ -249,113 +249,120 @@ fn snapshots(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
     t.finish()
 }
 
-fn workloads(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
-    // (snapshot, direction, rank, row)
-    let mut rows = Vec::new();
-    for snap in &s.snapshots {
-        for (direction, list) in [
-            ("source", &snap.top_workloads),
-            ("destination", &snap.top_destination_workloads),
-        ] {
-            for (rank, w) in list.iter().enumerate() {
-                rows.push((snap, direction, rank, w));
-            }
-        }
-    }
+/// A row of one of a snapshot's top lists.
+struct Ranked<'a, T> {
+    snap: &'a SnapshotSummary,
+    /// From 1.
+    rank: u64,
+    row: &'a T,
+    /// For workloads: `source` or `destination`.
+    direction: &'static str,
+}
+
+/// The rows of one top list of every snapshot, in snapshot order.
+fn ranked<'a, T>(
+    s: &'a Summary,
+    direction: &'static str,
+    list: impl Fn(&'a SnapshotSummary) -> &'a [T],
+) -> Vec<Ranked<'a, T>> {
+    s.snapshots
+        .iter()
+        .flat_map(|snap| {
+            list(snap)
+                .iter()
+                .zip(1u64..)
+                .map(move |(row, rank)| Ranked {
+                    snap,
+                    rank,
+                    row,
+                    direction,
+                })
+        })
+        .collect()
+}
+
+/// The table of a top list: `case`, `node`, `captured_at`, `rank`.
+fn ranked_table<T>(case: &str, rows: &[Ranked<'_, T>]) -> PolarsResult<Table> {
     let mut t = Table::new(case, rows.len());
     t.identity(
-        rows.iter().map(|r| r.0.node.clone()).collect(),
+        rows.iter().map(|r| r.snap.node.clone()).collect(),
         "captured_at",
-        rows.iter().map(|r| r.0.captured_at).collect(),
+        rows.iter().map(|r| r.snap.captured_at).collect(),
     )?;
+    t.u64s("rank", rows.iter().map(|r| Some(r.rank)).collect());
+    Ok(t)
+}
+
+fn workloads(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
+    let mut rows = ranked(s, "source", |snap| &snap.top_workloads[..]);
+    rows.extend(ranked(s, "destination", |snap| {
+        &snap.top_destination_workloads[..]
+    }));
+    let mut t = ranked_table(case, &rows)?;
     t.strings(
         "path",
-        rows.iter().map(|r| Some(r.0.path.clone())).collect(),
+        rows.iter().map(|r| Some(r.snap.path.clone())).collect(),
     );
     t.strings(
         "direction",
-        rows.iter().map(|r| Some(r.1.to_string())).collect(),
+        rows.iter().map(|r| Some(r.direction.to_string())).collect(),
     );
-    t.u64s("rank", rows.iter().map(|r| Some(r.2 as u64 + 1)).collect());
-    let ws: Vec<&Workload> = rows.iter().map(|r| &r.3.workload).collect();
+    let ws: Vec<&Workload> = rows.iter().map(|r| &r.row.workload).collect();
     t.workloads(&ws);
-    t.u64s("entries", rows.iter().map(|r| Some(r.3.entries)).collect());
-    t.f64s("share", rows.iter().map(|r| Some(r.3.share)).collect());
+    t.u64s(
+        "entries",
+        rows.iter().map(|r| Some(r.row.entries)).collect(),
+    );
+    t.f64s("share", rows.iter().map(|r| Some(r.row.share)).collect());
     t.u64s(
         "addresses",
-        rows.iter().map(|r| Some(r.3.addresses as u64)).collect(),
+        rows.iter().map(|r| Some(r.row.addresses as u64)).collect(),
     );
-    let states: Vec<&BTreeMap<String, u64>> = rows.iter().map(|r| &r.3.by_state).collect();
+    let states: Vec<&BTreeMap<String, u64>> = rows.iter().map(|r| &r.row.by_state).collect();
     t.states(&states);
     t.finish()
 }
 
 fn destinations(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = s
-        .snapshots
-        .iter()
-        .flat_map(|snap| {
-            snap.stats
-                .top_destinations
-                .iter()
-                .enumerate()
-                .map(move |(rank, d)| (snap, rank, d))
-        })
-        .collect();
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.0.node.clone()).collect(),
-        "captured_at",
-        rows.iter().map(|r| r.0.captured_at).collect(),
-    )?;
-    t.u64s("rank", rows.iter().map(|r| Some(r.1 as u64 + 1)).collect());
+    let rows = ranked(s, "", |snap| &snap.stats.top_destinations[..]);
+    let mut t = ranked_table(case, &rows)?;
     t.strings(
         "ip",
-        rows.iter().map(|r| Some(r.2.ip.to_string())).collect(),
+        rows.iter().map(|r| Some(r.row.ip.to_string())).collect(),
     );
     t.u64s(
         "port",
-        rows.iter().map(|r| r.2.port.map(u64::from)).collect(),
+        rows.iter().map(|r| r.row.port.map(u64::from)).collect(),
     );
     t.strings(
         "proto",
-        rows.iter().map(|r| Some(r.2.proto.clone())).collect(),
+        rows.iter().map(|r| Some(r.row.proto.clone())).collect(),
     );
-    t.u64s("entries", rows.iter().map(|r| Some(r.2.entries)).collect());
-    let ws: Vec<&Workload> = rows.iter().map(|r| &r.2.who.workload).collect();
+    t.u64s(
+        "entries",
+        rows.iter().map(|r| Some(r.row.entries)).collect(),
+    );
+    let ws: Vec<&Workload> = rows.iter().map(|r| &r.row.who.workload).collect();
     t.workloads(&ws);
-    t.strings("pod", rows.iter().map(|r| r.2.who.pod.clone()).collect());
+    t.strings("pod", rows.iter().map(|r| r.row.who.pod.clone()).collect());
     t.finish()
 }
 
 fn ports(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = s
-        .snapshots
-        .iter()
-        .flat_map(|snap| {
-            snap.stats
-                .top_ports
-                .iter()
-                .enumerate()
-                .map(move |(rank, p)| (snap, rank, p))
-        })
-        .collect();
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.0.node.clone()).collect(),
-        "captured_at",
-        rows.iter().map(|r| r.0.captured_at).collect(),
-    )?;
-    t.u64s("rank", rows.iter().map(|r| Some(r.1 as u64 + 1)).collect());
+    let rows = ranked(s, "", |snap| &snap.stats.top_ports[..]);
+    let mut t = ranked_table(case, &rows)?;
     t.strings(
         "proto",
-        rows.iter().map(|r| Some(r.2.proto.clone())).collect(),
+        rows.iter().map(|r| Some(r.row.proto.clone())).collect(),
     );
     t.u64s(
         "port",
-        rows.iter().map(|r| Some(u64::from(r.2.port))).collect(),
+        rows.iter().map(|r| Some(u64::from(r.row.port))).collect(),
     );
-    t.u64s("entries", rows.iter().map(|r| Some(r.2.entries)).collect());
+    t.u64s(
+        "entries",
+        rows.iter().map(|r| Some(r.row.entries)).collect(),
+    );
     t.finish()
 }
 
