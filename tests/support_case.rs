@@ -82,7 +82,10 @@ fn committed_sample_is_what_the_generator_writes() {
         "samples/support-case/ holds other files than the generator writes; run `cargo run --release --example support_case`"
     );
     for (name, want) in &fresh {
-        let got = &committed[name];
+        let (got, want) = (
+            &common::sample_content(&committed[name]),
+            &common::sample_content(want),
+        );
         if got != want {
             let at = got
                 .iter()

@@ -29,3 +29,19 @@ pub fn analyze_summary(args: &[&str], paths: &[&str]) -> serde_json::Value {
     let text = std::fs::read(dir.path().join("summary.json")).expect("summary.json is written");
     serde_json::from_slice(&text).expect("summary.json is JSON")
 }
+
+/// What a sample file holds: a gzip stream's decompressed bytes (gzip's
+/// bytes depend on which deflate backend the build links, its content does
+/// not), any other file as it is.
+pub fn sample_content(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .expect("a gzip sample decompresses");
+        out
+    } else {
+        bytes.to_vec()
+    }
+}
