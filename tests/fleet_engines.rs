@@ -12,7 +12,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::ctsleuth;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,25 +22,8 @@ fn venv() -> Option<PathBuf> {
 }
 
 fn analyze(case: &str, paths: &[&str], cases: &Path) {
-    let out = ctsleuth()
-        .args([
-            "analyze",
-            "--quiet",
-            "--format",
-            "json,parquet",
-            "--case",
-            case,
-            "-o",
-        ])
-        .arg(cases.join(case))
-        .args(paths)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = ["--format", "json,parquet", "--case", case];
+    common::analyze_into(&cases.join(case), &args, paths);
 }
 
 fn run(cmd: &mut Command) {

@@ -31,20 +31,12 @@ fn read(dir: &std::path::Path, table: &str) -> DataFrame {
 
 fn analyze(paths: &[&str], extra: &[&str]) -> (tempfile::TempDir, Value) {
     let dir = tempfile::tempdir().unwrap();
-    let out = ctsleuth()
-        .args(["analyze", "--quiet", "--format", "json,parquet", "-o"])
-        .arg(dir.path())
-        .args(extra)
-        .args(paths)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary =
-        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let args: Vec<&str> = ["--format", "json,parquet"]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
+    let summary = common::analyze_into(dir.path(), &args, paths);
     (dir, summary)
 }
 

@@ -194,6 +194,7 @@ pub(super) fn trends(
     // series is one workload on one node, numbered in `series_of`.
     let (mut ids, mut xs, mut ys) = (Vec::new(), Vec::new(), Vec::new());
     let mut series_of: Vec<Vec<u32>> = Vec::new();
+    let mut next_series = 0usize;
     for (node, snaps) in nodes {
         let logged = drops
             .per_node
@@ -234,9 +235,8 @@ pub(super) fn trends(
                     .iter()
                     .map(|s| s.all_workloads.get(name).copied().unwrap_or(0))
                     .collect();
-                let id = crate::numbers::to_u32(
-                    series_of.iter().map(Vec::len).sum::<usize>() + node_series.len(),
-                );
+                let id = crate::numbers::to_u32(next_series);
+                next_series += 1;
                 node_series.push(id);
                 for (e, r) in entries.iter().zip(&drop_rate) {
                     ids.push(id);

@@ -15,34 +15,28 @@ use rayon::prelude::*;
 const PIECE: usize = 1 << 18;
 
 /// The `n` most frequent keys with their counts, most first, ties by key.
-/// Sorts the keys (on every core) and counts runs: with a million mostly
-/// distinct keys this beats a hash map, whose every insert is a cache miss.
+/// Few distinct keys (a node's usual destinations) are counted in a small
+/// hash map, several times faster than sorting; many are sorted (on every
+/// core) and their runs counted: with a million mostly distinct keys this
+/// beats a hash map, whose every insert is a cache miss.
 pub fn top_keys(mut keys: Vec<u64>, n: usize) -> Vec<(u64, u64)> {
-    // Few distinct keys (a node's usual destinations): a small hash map
-    // counts them in one pass, several times faster than sorting. Past
-    // `FEW` distinct keys the map stops paying and the sort takes over.
-    let mut few: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
-    let mut many = false;
-    for &k in &keys {
-        *few.entry(k).or_default() += 1;
-        if few.len() > FEW {
-            many = true;
-            break;
-        }
+    if let Some(counted) = count_few(&keys) {
+        return keep_top(counted, n);
     }
-    if !many {
-        return keep_top(few.into_iter().collect(), n);
-    }
-    drop(few);
     keys.par_sort_unstable();
-    // Min-heap of the best n so far, worst on top: fewest entries, then
-    // the larger key.
-    let mut best: BinaryHeap<(Reverse<u64>, u64)> =
-        BinaryHeap::with_capacity(n.min(keys.len()).saturating_add(1));
+    top_of_sorted(keys.iter().map(|&k| (k, 1)), n)
+}
+
+/// The `n` largest totals of a sequence of (key, count) sorted by key, in
+/// which equal keys are summed, most first, ties by key: one pass with a
+/// min-heap of the best `n` so far.
+fn top_of_sorted(sorted: impl Iterator<Item = (u64, u64)>, n: usize) -> Vec<(u64, u64)> {
+    if n == 0 {
+        return Vec::new();
+    }
+    // Worst on top: fewest entries, then the larger key.
+    let mut best: BinaryHeap<(Reverse<u64>, u64)> = BinaryHeap::with_capacity(n + 1);
     let mut push = |key: u64, count: u64| {
-        if n == 0 {
-            return;
-        }
         // Not better than the worst of a full list: it would be popped.
         if best.len() == n && best.peek().is_some_and(|w| (Reverse(count), key) > *w) {
             return;
@@ -52,17 +46,17 @@ pub fn top_keys(mut keys: Vec<u64>, n: usize) -> Vec<(u64, u64)> {
             best.pop();
         }
     };
-    let mut iter = keys.iter().copied();
-    if let Some(first) = iter.next() {
-        let (mut cur, mut run) = (first, 1u64);
-        for k in iter {
-            if k == cur {
-                run += 1;
-            } else {
-                push(cur, run);
-                (cur, run) = (k, 1);
-            }
+    let mut current: Option<(u64, u64)> = None;
+    for (k, c) in sorted {
+        if let Some((cur, run)) = current.as_mut()
+            && *cur == k
+        {
+            *run += c;
+        } else if let Some((cur, run)) = current.replace((k, c)) {
+            push(cur, run);
         }
+    }
+    if let Some((cur, run)) = current {
         push(cur, run);
     }
     let mut out: Vec<(u64, u64)> = best.into_iter().map(|(Reverse(c), k)| (k, c)).collect();
@@ -73,22 +67,29 @@ pub fn top_keys(mut keys: Vec<u64>, n: usize) -> Vec<(u64, u64)> {
 /// Distinct keys past which a hash map stops paying and sorting takes over.
 const FEW: usize = 1 << 14;
 
-/// Every distinct key of `keys` with its count, in no particular order,
-/// when the keys are few distinct ones; `None` when they are many (then
-/// counting them in a map does not pay: they are sorted later instead).
-pub fn count_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
-    // A chunk's keys are tens of thousands: when the first few thousand
-    // are nearly all distinct (more than 3 in 4), the rest will be too, and the map is
-    // abandoned early rather than at `FEW`.
+/// The totals of (key, count) pairs by key, in no particular order, when
+/// the keys are few distinct ones; `None` when they are many (then counting
+/// them in a map does not pay: they are sorted instead). Only the method
+/// depends on the answer, never the counts.
+fn sum_few(pairs: impl Iterator<Item = (u64, u64)>) -> Option<Vec<(u64, u64)>> {
+    // A chunk's keys are tens of thousands: when the first few thousand are
+    // nearly all distinct (more than 3 in 4), the rest will be too, and the
+    // map is abandoned early rather than at `FEW`.
     const PROBE: usize = 4096;
     let mut few: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
-    for (i, &k) in keys.iter().enumerate() {
-        *few.entry(k).or_default() += 1;
+    for (i, (k, c)) in pairs.enumerate() {
+        *few.entry(k).or_default() += c;
         if few.len() > FEW || (i == PROBE && few.len() > PROBE / 4 * 3) {
             return None;
         }
     }
     Some(few.into_iter().collect())
+}
+
+/// Every distinct key of `keys` with its count when they are few distinct
+/// ones (see [`sum_few`]).
+pub fn count_few(keys: &[u64]) -> Option<Vec<(u64, u64)>> {
+    sum_few(keys.iter().map(|&k| (k, 1)))
 }
 
 /// The keys of one count, gathered chunk by chunk: each chunk's keys are
@@ -165,32 +166,15 @@ impl Keys {
     }
 }
 
-/// Sums the counts of equal keys in a sequence sorted by key.
-fn runs(sorted: impl Iterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for (k, c) in sorted {
-        match out.last_mut() {
-            Some(last) if last.0 == k => last.1 += c,
-            _ => out.push((k, c)),
-        }
-    }
-    out
-}
-
 /// The `n` largest totals of (key, count) pairs in which a key may occur
 /// more than once (the counts of several pieces), most first, ties by key.
 pub fn top_weighted(pairs: &[(u64, u64)], n: usize) -> Vec<(u64, u64)> {
-    let mut few: rustc_hash::FxHashMap<u64, u64> = rustc_hash::FxHashMap::default();
-    for &(k, c) in pairs {
-        *few.entry(k).or_default() += c;
-        if few.len() > FEW {
-            drop(few);
-            let mut pairs = pairs.to_vec();
-            pairs.par_sort_unstable_by_key(|p| p.0);
-            return keep_top(runs(pairs.into_iter()), n);
-        }
+    if let Some(totals) = sum_few(pairs.iter().copied()) {
+        return keep_top(totals, n);
     }
-    keep_top(few.into_iter().collect(), n)
+    let mut pairs = pairs.to_vec();
+    pairs.par_sort_unstable_by_key(|p| p.0);
+    top_of_sorted(pairs.into_iter(), n)
 }
 
 /// Counts dense ids (`0..universe`) with an array instead of a hash map.

@@ -89,6 +89,15 @@ fn applies(prefix: &str, path: &str) -> bool {
 }
 
 impl LoadOptions {
+    /// The block size streams are read in.
+    pub(crate) fn block(&self) -> usize {
+        if self.block_size == 0 {
+            DEFAULT_BLOCK
+        } else {
+            self.block_size
+        }
+    }
+
     /// The value of the longest PATH among the overrides `pick` takes that
     /// applies to `path`.
     fn per_path_value<T>(

@@ -6,10 +6,7 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
-use super::{
-    BYTES_PER_LINE_GUESS, DEFAULT_BLOCK, InputReport, LoadOptions, MAX_SMALL_INPUT, Parsed,
-    SNIFF_BYTES,
-};
+use super::{BYTES_PER_LINE_GUESS, InputReport, LoadOptions, MAX_SMALL_INPUT, Parsed, SNIFF_BYTES};
 use crate::frame::aggregate::aggregate;
 use crate::frame::{ChunkBuilder, EntriesFrame, Projection, merge_chunks};
 use crate::input::{self, Format, Kind, sections, sniff};
@@ -189,11 +186,7 @@ fn parse_stream(
         if format != Format::ConntrackListing {
             return Ok(Parsed::Nothing);
         }
-        let block = if opts.block_size == 0 {
-            DEFAULT_BLOCK
-        } else {
-            opts.block_size
-        };
+        let block = opts.block();
         let path = report.path.clone();
         let listing = export_listing(&mut rest, block, sink.as_ref(), &path)?;
         apply_listing(report, &listing, format);
@@ -201,11 +194,7 @@ fn parse_stream(
     }
     match format {
         Format::ConntrackListing | Format::ConntrackEvents => {
-            let block = if opts.block_size == 0 {
-                DEFAULT_BLOCK
-            } else {
-                opts.block_size
-            };
+            let block = opts.block();
             // The frame lives only until it is reduced to its aggregates;
             // how many are built at once is bounded by the readers (`load`).
             let (frame, listing) = listing_frame(&mut rest, block, opts.aggregate.projection())?;
@@ -244,11 +233,7 @@ fn parse_stream(
             Ok(Parsed::Stats(apply_outcome(report, out)))
         }
         Format::Log => {
-            let block = if opts.block_size == 0 {
-                DEFAULT_BLOCK
-            } else {
-                opts.block_size
-            };
+            let block = opts.block();
             let scan = if log::is_json_array(&head_copy) {
                 let buf = read_small(&mut rest, report)?;
                 match log::scan_json_array(&buf) {

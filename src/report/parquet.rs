@@ -60,123 +60,97 @@ fn ms(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(|t| t.timestamp_millis())
 }
 
-/// Columns of one table, added in order; every table starts with `case`,
-/// `node` and its time column.
-struct Table {
-    case: String,
-    height: usize,
+/// The columns of one table, one per call, each read off every row by a
+/// function; every table starts with `case`, `node` and its time column.
+struct Table<'r, R> {
+    rows: &'r [R],
     columns: Vec<Column>,
 }
 
-impl Table {
-    fn new(case: &str, height: usize) -> Table {
-        Table {
-            case: case.to_owned(),
-            height,
-            columns: Vec::new(),
-        }
-    }
-
-    fn identity(
-        &mut self,
-        nodes: Vec<Option<String>>,
+impl<'r, R> Table<'r, R> {
+    fn new(
+        case: &str,
+        rows: &'r [R],
+        node: impl Fn(&'r R) -> Option<String>,
         time_name: &str,
-        times: Vec<Option<DateTime<Utc>>>,
-    ) -> PolarsResult<()> {
-        let case = Scalar::new(
-            DataType::String,
-            AnyValue::StringOwned(self.case.clone().into()),
-        );
-        self.columns
-            .push(Column::new_scalar("case".into(), case, self.height));
-        self.strings("node", nodes);
-        self.time(time_name, times)
+        time: impl Fn(&'r R) -> Option<DateTime<Utc>>,
+    ) -> Table<'r, R> {
+        let case = Scalar::new(DataType::String, AnyValue::StringOwned(case.into()));
+        let mut t = Table {
+            rows,
+            columns: vec![Column::new_scalar("case".into(), case, rows.len())],
+        };
+        t.strings("node", node);
+        t.time(time_name, time);
+        t
     }
 
-    fn time(&mut self, name: &str, times: Vec<Option<DateTime<Utc>>>) -> PolarsResult<()> {
-        let v: Vec<Option<i64>> = times.into_iter().map(ms).collect();
+    fn time(&mut self, name: &str, f: impl Fn(&'r R) -> Option<DateTime<Utc>>) {
         // Built as UTC directly: a cast would drop the zone without
         // polars' `timezones` feature, and the files would say local time.
-        let c = Int64Chunked::from_iter_options(name.into(), v.into_iter())
+        let c = Int64Chunked::from_iter_options(name.into(), self.rows.iter().map(|r| ms(f(r))))
             .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
             .into_column();
         self.columns.push(c);
-        Ok(())
     }
 
-    fn strings(&mut self, name: &str, v: Vec<Option<String>>) {
+    fn strings(&mut self, name: &str, f: impl Fn(&'r R) -> Option<String>) {
+        let v: Vec<Option<String>> = self.rows.iter().map(f).collect();
         self.columns.push(Column::new(name.into(), v));
     }
     /// Counts are written as signed 64-bit integers: Spark, BigQuery and
     /// Athena have no unsigned type (Spark reads UINT64 as a decimal).
-    fn u64s(&mut self, name: &str, v: Vec<Option<u64>>) {
-        let v: Vec<Option<i64>> = v
-            .into_iter()
-            .map(|x| x.map(|x| i64::try_from(x).unwrap_or(i64::MAX)))
+    fn u64s(&mut self, name: &str, f: impl Fn(&'r R) -> Option<u64>) {
+        let v: Vec<Option<i64>> = self
+            .rows
+            .iter()
+            .map(|r| f(r).map(|x| i64::try_from(x).unwrap_or(i64::MAX)))
             .collect();
         self.columns.push(Column::new(name.into(), v));
     }
-    fn i64s(&mut self, name: &str, v: Vec<Option<i64>>) {
+    fn i64s(&mut self, name: &str, f: impl Fn(&'r R) -> Option<i64>) {
+        let v: Vec<Option<i64>> = self.rows.iter().map(f).collect();
         self.columns.push(Column::new(name.into(), v));
     }
-    fn f64s(&mut self, name: &str, v: Vec<Option<f64>>) {
+    fn f64s(&mut self, name: &str, f: impl Fn(&'r R) -> Option<f64>) {
+        let v: Vec<Option<f64>> = self.rows.iter().map(f).collect();
         self.columns.push(Column::new(name.into(), v));
     }
-    fn bools(&mut self, name: &str, v: Vec<bool>) {
+    fn bools(&mut self, name: &str, f: impl Fn(&'r R) -> bool) {
+        let v: Vec<bool> = self.rows.iter().map(f).collect();
         self.columns.push(Column::new(name.into(), v));
     }
 
     /// One column per TCP state, then `other_state` and `stateless`.
-    fn states(&mut self, rows: &[&BTreeMap<String, u64>]) {
+    fn states(&mut self, f: impl Fn(&'r R) -> &'r BTreeMap<String, u64>) {
+        use crate::analysis::snapshot::STATELESS;
         for (state, column) in STATE_COLUMNS {
-            let v = rows
-                .iter()
-                .map(|m| Some(m.get(state).copied().unwrap_or(0)))
-                .collect();
-            self.u64s(column, v);
+            self.u64s(column, |r| Some(f(r).get(state).copied().unwrap_or(0)));
         }
-        let other = rows
-            .iter()
-            .map(|m| {
-                Some(
-                    m.iter()
-                        .filter(|(k, _)| {
-                            k.as_str() != crate::analysis::snapshot::STATELESS
-                                && !STATE_COLUMNS.iter().any(|(s, _)| s == k)
-                        })
-                        .map(|(_, n)| n)
-                        .sum(),
-                )
-            })
-            .collect();
-        self.u64s("other_state", other);
-        let stateless = rows
-            .iter()
-            .map(|m| {
-                Some(
-                    m.get(crate::analysis::snapshot::STATELESS)
-                        .copied()
-                        .unwrap_or(0),
-                )
-            })
-            .collect();
-        self.u64s("stateless", stateless);
+        self.u64s("other_state", |r| {
+            Some(
+                f(r).iter()
+                    .filter(|(k, _)| {
+                        k.as_str() != STATELESS && !STATE_COLUMNS.iter().any(|(s, _)| s == k)
+                    })
+                    .map(|(_, n)| n)
+                    .sum(),
+            )
+        });
+        self.u64s("stateless", |r| {
+            Some(f(r).get(STATELESS).copied().unwrap_or(0))
+        });
     }
 
-    fn workloads(&mut self, rows: &[&Workload]) {
-        self.strings(
-            "workload",
-            rows.iter().map(|w| Some(w.to_string())).collect(),
-        );
-        self.strings(
-            "namespace",
-            rows.iter().map(|w| w.namespace.clone()).collect(),
-        );
-        self.strings("kind", rows.iter().map(|w| Some(kind(&w.kind))).collect());
+    /// `workload` (as summary.json names it), `namespace`, `kind`.
+    fn workloads(&mut self, f: impl Fn(&'r R) -> &'r Workload) {
+        self.strings("workload", |r| Some(f(r).to_string()));
+        self.strings("namespace", |r| f(r).namespace.clone());
+        self.strings("kind", |r| Some(kind(&f(r).kind)));
     }
 
     fn finish(self) -> PolarsResult<DataFrame> {
-        DataFrame::new(self.height, self.columns)
+        DataFrame::new(self.rows.len(), self.columns)
     }
 }
 
@@ -197,55 +171,31 @@ fn kind(k: &WorkloadKind) -> String {
 }
 
 fn snapshots(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
-    let rows = &s.snapshots;
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.node.clone()).collect(),
+    let mut t = Table::new(
+        case,
+        &s.snapshots,
+        |r| r.node.clone(),
         "captured_at",
-        rows.iter().map(|r| r.captured_at).collect(),
-    )?;
-    t.strings("path", rows.iter().map(|r| Some(r.path.clone())).collect());
-    t.u64s(
-        "entries",
-        rows.iter().map(|r| Some(r.stats.entries)).collect(),
+        |r| r.captured_at,
     );
-    t.u64s("limit", rows.iter().map(|r| r.limit).collect());
-    t.f64s("utilization", rows.iter().map(|r| r.utilization).collect());
-    t.bools("partial", rows.iter().map(|r| r.partial).collect());
-    t.u64s(
-        "unreplied",
-        rows.iter().map(|r| Some(r.stats.unreplied)).collect(),
-    );
-    t.u64s(
-        "assured",
-        rows.iter().map(|r| Some(r.stats.assured)).collect(),
-    );
-    t.u64s(
-        "offloaded",
-        rows.iter().map(|r| Some(r.stats.offloaded)).collect(),
-    );
-    t.u64s("nat", rows.iter().map(|r| Some(r.stats.nat)).collect());
-    t.f64s(
-        "close_rate_per_s",
-        rows.iter().map(|r| r.stats.close_rate_per_s).collect(),
-    );
-    t.u64s(
-        "dns_entries",
-        rows.iter().map(|r| Some(r.dns.entries)).collect(),
-    );
-    t.u64s(
-        "dns_unreplied",
-        rows.iter().map(|r| Some(r.dns.unreplied)).collect(),
-    );
-    let by_proto = |p: &str| -> Vec<Option<u64>> {
-        rows.iter()
-            .map(|r| Some(r.stats.by_proto.get(p).copied().unwrap_or(0)))
-            .collect()
-    };
-    t.u64s("tcp", by_proto("tcp"));
-    t.u64s("udp", by_proto("udp"));
-    let states: Vec<&BTreeMap<String, u64>> = rows.iter().map(|r| &r.stats.by_state).collect();
-    t.states(&states);
+    t.strings("path", |r| Some(r.path.clone()));
+    t.u64s("entries", |r| Some(r.stats.entries));
+    t.u64s("limit", |r| r.limit);
+    t.f64s("utilization", |r| r.utilization);
+    t.bools("partial", |r| r.partial);
+    t.u64s("unreplied", |r| Some(r.stats.unreplied));
+    t.u64s("assured", |r| Some(r.stats.assured));
+    t.u64s("offloaded", |r| Some(r.stats.offloaded));
+    t.u64s("nat", |r| Some(r.stats.nat));
+    t.f64s("close_rate_per_s", |r| r.stats.close_rate_per_s);
+    t.u64s("dns_entries", |r| Some(r.dns.entries));
+    t.u64s("dns_unreplied", |r| Some(r.dns.unreplied));
+    for proto in ["tcp", "udp"] {
+        t.u64s(proto, |r| {
+            Some(r.stats.by_proto.get(proto).copied().unwrap_or(0))
+        });
+    }
+    t.states(|r| &r.stats.by_state);
     t.finish()
 }
 
@@ -282,15 +232,16 @@ fn ranked<'a, T>(
 }
 
 /// The table of a top list: `case`, `node`, `captured_at`, `rank`.
-fn ranked_table<T>(case: &str, rows: &[Ranked<'_, T>]) -> PolarsResult<Table> {
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.snap.node.clone()).collect(),
+fn ranked_table<'r, 'a, T>(case: &str, rows: &'r [Ranked<'a, T>]) -> Table<'r, Ranked<'a, T>> {
+    let mut t = Table::new(
+        case,
+        rows,
+        |r| r.snap.node.clone(),
         "captured_at",
-        rows.iter().map(|r| r.snap.captured_at).collect(),
-    )?;
-    t.u64s("rank", rows.iter().map(|r| Some(r.rank)).collect());
-    Ok(t)
+        |r| r.snap.captured_at,
+    );
+    t.u64s("rank", |r| Some(r.rank));
+    t
 }
 
 fn workloads(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
@@ -298,71 +249,35 @@ fn workloads(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
     rows.extend(ranked(s, "destination", |snap| {
         &snap.top_destination_workloads[..]
     }));
-    let mut t = ranked_table(case, &rows)?;
-    t.strings(
-        "path",
-        rows.iter().map(|r| Some(r.snap.path.clone())).collect(),
-    );
-    t.strings(
-        "direction",
-        rows.iter().map(|r| Some(r.direction.to_string())).collect(),
-    );
-    let ws: Vec<&Workload> = rows.iter().map(|r| &r.row.workload).collect();
-    t.workloads(&ws);
-    t.u64s(
-        "entries",
-        rows.iter().map(|r| Some(r.row.entries)).collect(),
-    );
-    t.f64s("share", rows.iter().map(|r| Some(r.row.share)).collect());
-    t.u64s(
-        "addresses",
-        rows.iter().map(|r| Some(r.row.addresses as u64)).collect(),
-    );
-    let states: Vec<&BTreeMap<String, u64>> = rows.iter().map(|r| &r.row.by_state).collect();
-    t.states(&states);
+    let mut t = ranked_table(case, &rows);
+    t.strings("path", |r| Some(r.snap.path.clone()));
+    t.strings("direction", |r| Some(r.direction.to_string()));
+    t.workloads(|r| &r.row.workload);
+    t.u64s("entries", |r| Some(r.row.entries));
+    t.f64s("share", |r| Some(r.row.share));
+    t.u64s("addresses", |r| Some(r.row.addresses as u64));
+    t.states(|r| &r.row.by_state);
     t.finish()
 }
 
 fn destinations(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
     let rows = ranked(s, "", |snap| &snap.stats.top_destinations[..]);
-    let mut t = ranked_table(case, &rows)?;
-    t.strings(
-        "ip",
-        rows.iter().map(|r| Some(r.row.ip.to_string())).collect(),
-    );
-    t.u64s(
-        "port",
-        rows.iter().map(|r| r.row.port.map(u64::from)).collect(),
-    );
-    t.strings(
-        "proto",
-        rows.iter().map(|r| Some(r.row.proto.clone())).collect(),
-    );
-    t.u64s(
-        "entries",
-        rows.iter().map(|r| Some(r.row.entries)).collect(),
-    );
-    let ws: Vec<&Workload> = rows.iter().map(|r| &r.row.who.workload).collect();
-    t.workloads(&ws);
-    t.strings("pod", rows.iter().map(|r| r.row.who.pod.clone()).collect());
+    let mut t = ranked_table(case, &rows);
+    t.strings("ip", |r| Some(r.row.ip.to_string()));
+    t.u64s("port", |r| r.row.port.map(u64::from));
+    t.strings("proto", |r| Some(r.row.proto.clone()));
+    t.u64s("entries", |r| Some(r.row.entries));
+    t.workloads(|r| &r.row.who.workload);
+    t.strings("pod", |r| r.row.who.pod.clone());
     t.finish()
 }
 
 fn ports(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
     let rows = ranked(s, "", |snap| &snap.stats.top_ports[..]);
-    let mut t = ranked_table(case, &rows)?;
-    t.strings(
-        "proto",
-        rows.iter().map(|r| Some(r.row.proto.clone())).collect(),
-    );
-    t.u64s(
-        "port",
-        rows.iter().map(|r| Some(u64::from(r.row.port))).collect(),
-    );
-    t.u64s(
-        "entries",
-        rows.iter().map(|r| Some(r.row.entries)).collect(),
-    );
+    let mut t = ranked_table(case, &rows);
+    t.strings("proto", |r| Some(r.row.proto.clone()));
+    t.u64s("port", |r| Some(u64::from(r.row.port)));
+    t.u64s("entries", |r| Some(r.row.entries));
     t.finish()
 }
 
@@ -373,85 +288,39 @@ fn drops(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
         .iter()
         .flat_map(|n| n.buckets.iter().map(move |b| (n, b)))
         .collect();
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.0.node.clone()).collect(),
+    let mut t = Table::new(
+        case,
+        &rows,
+        |r| r.0.node.clone(),
         "bucket_start",
-        rows.iter().map(|r| r.1.start).collect(),
-    )?;
-    t.i64s(
-        "bucket_start_since_boot",
-        rows.iter().map(|r| r.1.start_since_boot).collect(),
+        |r| r.1.start,
     );
-    t.u64s(
-        "bucket_s",
-        rows.iter()
-            .map(|_| Some(u64::from(s.drops.bucket_s)))
-            .collect(),
-    );
-    t.u64s(
-        "boot",
-        rows.iter().map(|r| Some(u64::from(r.0.boot))).collect(),
-    );
-    t.u64s("logged", rows.iter().map(|r| Some(r.1.logged)).collect());
-    t.u64s(
-        "upper_bound",
-        rows.iter().map(|r| Some(r.1.upper_bound)).collect(),
-    );
-    t.u64s(
-        "dns_failures",
-        rows.iter().map(|r| Some(r.1.dns_failures)).collect(),
-    );
+    t.i64s("bucket_start_since_boot", |r| r.1.start_since_boot);
+    t.u64s("bucket_s", |_| Some(u64::from(s.drops.bucket_s)));
+    t.u64s("boot", |r| Some(u64::from(r.0.boot)));
+    t.u64s("logged", |r| Some(r.1.logged));
+    t.u64s("upper_bound", |r| Some(r.1.upper_bound));
+    t.u64s("dns_failures", |r| Some(r.1.dns_failures));
     t.finish()
 }
 
 fn bursts(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
-    let rows = &s.bursts;
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|b| b.node.clone()).collect(),
-        "start",
-        rows.iter().map(|b| b.start).collect(),
-    )?;
-    t.time("end", rows.iter().map(|b| b.end).collect())?;
-    t.i64s(
-        "start_since_boot",
-        rows.iter().map(|b| b.start_since_boot).collect(),
-    );
-    t.i64s(
-        "end_since_boot",
-        rows.iter().map(|b| b.end_since_boot).collect(),
-    );
-    t.i64s(
-        "duration_s",
-        rows.iter().map(|b| Some(b.duration_s)).collect(),
-    );
-    t.u64s("logged", rows.iter().map(|b| Some(b.logged)).collect());
-    t.u64s(
-        "upper_bound",
-        rows.iter().map(|b| Some(b.upper_bound)).collect(),
-    );
-    t.u64s(
-        "peak_per_min",
-        rows.iter().map(|b| Some(b.peak_per_min)).collect(),
-    );
-    t.time(
-        "snapshot_at",
-        rows.iter()
-            .map(|b| b.snapshot.as_ref().map(|x| x.captured_at))
-            .collect(),
-    )?;
-    t.u64s(
-        "snapshot_entries",
-        rows.iter()
-            .map(|b| b.snapshot.as_ref().map(|x| x.entries))
-            .collect(),
-    );
-    t.u64s(
-        "suspects",
-        rows.iter().map(|b| Some(b.suspects.len() as u64)).collect(),
-    );
-    t.strings("note", rows.iter().map(|b| b.note.clone()).collect());
+    let mut t = Table::new(case, &s.bursts, |b| b.node.clone(), "start", |b| b.start);
+    t.time("end", |b| b.end);
+    t.i64s("start_since_boot", |b| b.start_since_boot);
+    t.i64s("end_since_boot", |b| b.end_since_boot);
+    t.i64s("duration_s", |b| Some(b.duration_s));
+    t.u64s("logged", |b| Some(b.logged));
+    t.u64s("upper_bound", |b| Some(b.upper_bound));
+    t.u64s("peak_per_min", |b| Some(b.peak_per_min));
+    t.time("snapshot_at", |b| {
+        b.snapshot.as_ref().map(|x| x.captured_at)
+    });
+    t.u64s("snapshot_entries", |b| {
+        b.snapshot.as_ref().map(|x| x.entries)
+    });
+    t.u64s("suspects", |b| Some(b.suspects.len() as u64));
+    t.strings("note", |b| b.note.clone());
     t.finish()
 }
 
@@ -462,31 +331,24 @@ fn suspects(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
         .flat_map(|b| {
             b.suspects
                 .iter()
-                .enumerate()
-                .map(move |(rank, x)| (b, rank, x))
+                .zip(1u64..)
+                .map(move |(x, rank)| (b, rank, x))
         })
         .collect();
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.0.node.clone()).collect(),
+    let mut t = Table::new(
+        case,
+        &rows,
+        |r| r.0.node.clone(),
         "burst_start",
-        rows.iter().map(|r| r.0.start).collect(),
-    )?;
-    t.i64s(
-        "burst_start_since_boot",
-        rows.iter().map(|r| r.0.start_since_boot).collect(),
+        |r| r.0.start,
     );
-    t.u64s("rank", rows.iter().map(|r| Some(r.1 as u64 + 1)).collect());
-    let ws: Vec<&Workload> = rows.iter().map(|r| &r.2.workload).collect();
-    t.workloads(&ws);
-    t.u64s("entries", rows.iter().map(|r| Some(r.2.entries)).collect());
-    t.f64s("share", rows.iter().map(|r| Some(r.2.share)).collect());
-    t.f64s(
-        "correlation",
-        rows.iter().map(|r| r.2.correlation).collect(),
-    );
-    let states: Vec<&BTreeMap<String, u64>> = rows.iter().map(|r| &r.2.by_state).collect();
-    t.states(&states);
+    t.i64s("burst_start_since_boot", |r| r.0.start_since_boot);
+    t.u64s("rank", |r| Some(r.1));
+    t.workloads(|r| &r.2.workload);
+    t.u64s("entries", |r| Some(r.2.entries));
+    t.f64s("share", |r| Some(r.2.share));
+    t.f64s("correlation", |r| r.2.correlation);
+    t.states(|r| &r.2.by_state);
     t.finish()
 }
 
@@ -498,40 +360,26 @@ fn stats(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
         .iter()
         .flat_map(|r| r.counters.iter().map(move |(name, v)| (r, name, *v)))
         .collect();
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.0.node.clone()).collect(),
+    let mut t = Table::new(
+        case,
+        &rows,
+        |r| r.0.node.clone(),
         "captured_at",
-        rows.iter().map(|r| r.0.captured_at).collect(),
-    )?;
-    t.strings(
-        "path",
-        rows.iter().map(|r| Some(r.0.path.clone())).collect(),
+        |r| r.0.captured_at,
     );
-    t.strings("source", rows.iter().map(|r| word(r.0.source)).collect());
-    t.u64s(
-        "cpus",
-        rows.iter().map(|r| Some(u64::from(r.0.cpus))).collect(),
-    );
-    t.u64s("table_entries", rows.iter().map(|r| r.0.entries).collect());
-    t.strings("counter", rows.iter().map(|r| Some(r.1.clone())).collect());
-    t.u64s("value", rows.iter().map(|r| Some(r.2)).collect());
-    let rate = |r: &(&crate::analysis::stats::StatsRow, &String, u64)| {
+    t.strings("path", |r| Some(r.0.path.clone()));
+    t.strings("source", |r| word(r.0.source));
+    t.u64s("cpus", |r| Some(u64::from(r.0.cpus)));
+    t.u64s("table_entries", |r| r.0.entries);
+    t.strings("counter", |r| Some(r.1.clone()));
+    t.u64s("value", |r| Some(r.2));
+    t.f64s("per_s", |r| {
         r.0.rates.as_ref().and_then(|x| x.per_s.get(r.1).copied())
-    };
-    t.f64s("per_s", rows.iter().map(rate).collect());
-    t.u64s(
-        "delta",
-        rows.iter()
-            .map(|r| r.0.rates.as_ref().and_then(|x| x.delta.get(r.1).copied()))
-            .collect(),
-    );
-    t.f64s(
-        "interval_s",
-        rows.iter()
-            .map(|r| r.0.rates.as_ref().map(|x| x.interval_s))
-            .collect(),
-    );
+    });
+    t.u64s("delta", |r| {
+        r.0.rates.as_ref().and_then(|x| x.delta.get(r.1).copied())
+    });
+    t.f64s("interval_s", |r| r.0.rates.as_ref().map(|x| x.interval_s));
     t.finish()
 }
 
@@ -547,7 +395,7 @@ fn findings(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
             .max()
     };
     let mut rows = Vec::new();
-    for (rank, f) in s.findings.iter().enumerate() {
+    for (f, rank) in s.findings.iter().zip(1u64..) {
         let mut nodes: Vec<String> = f
             .evidence
             .iter()
@@ -562,54 +410,36 @@ fn findings(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
             rows.extend(nodes.into_iter().map(|n| (rank, f, Some(n))));
         }
     }
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.2.clone()).collect(),
+    let mut t = Table::new(
+        case,
+        &rows,
+        |r| r.2.clone(),
         "captured_at",
-        rows.iter().map(|r| latest(r.2.as_deref())).collect(),
-    )?;
-    t.u64s("rank", rows.iter().map(|r| Some(r.0 as u64 + 1)).collect());
-    t.strings("id", rows.iter().map(|r| Some(r.1.id.clone())).collect());
-    t.strings(
-        "severity",
-        rows.iter().map(|r| word(r.1.severity)).collect(),
+        |r| latest(r.2.as_deref()),
     );
-    t.strings(
-        "title",
-        rows.iter().map(|r| Some(r.1.title.clone())).collect(),
-    );
-    t.strings(
-        "recommendation",
-        rows.iter()
-            .map(|r| Some(r.1.recommendation.clone()))
-            .collect(),
-    );
-    t.u64s(
-        "evidence",
-        rows.iter()
-            .map(|r| Some(r.1.evidence.len() as u64))
-            .collect(),
-    );
+    t.u64s("rank", |r| Some(r.0));
+    t.strings("id", |r| Some(r.1.id.clone()));
+    t.strings("severity", |r| word(r.1.severity));
+    t.strings("title", |r| Some(r.1.title.clone()));
+    t.strings("recommendation", |r| Some(r.1.recommendation.clone()));
+    t.u64s("evidence", |r| Some(r.1.evidence.len() as u64));
     t.finish()
 }
 
 fn inputs(s: &Summary, case: &str) -> PolarsResult<DataFrame> {
-    let rows = &s.inputs;
-    let mut t = Table::new(case, rows.len());
-    t.identity(
-        rows.iter().map(|r| r.node.clone()).collect(),
+    let mut t = Table::new(
+        case,
+        &s.inputs,
+        |r| r.node.clone(),
         "captured_at",
-        rows.iter().map(|r| r.captured_at).collect(),
-    )?;
-    t.strings("path", rows.iter().map(|r| Some(r.path.clone())).collect());
-    t.strings("kind", rows.iter().map(|r| word(r.kind)).collect());
-    t.u64s("records", rows.iter().map(|r| Some(r.records)).collect());
-    t.u64s("skipped", rows.iter().map(|r| Some(r.skipped)).collect());
-    t.u64s(
-        "warnings",
-        rows.iter().map(|r| Some(r.warnings.len() as u64)).collect(),
+        |r| r.captured_at,
     );
-    t.bools("partial", rows.iter().map(|r| r.partial).collect());
+    t.strings("path", |r| Some(r.path.clone()));
+    t.strings("kind", |r| word(r.kind));
+    t.u64s("records", |r| Some(r.records));
+    t.u64s("skipped", |r| Some(r.skipped));
+    t.u64s("warnings", |r| Some(r.warnings.len() as u64));
+    t.bools("partial", |r| r.partial);
     t.finish()
 }
 

@@ -14,9 +14,17 @@ pub fn ctsleuth() -> Command {
 /// them): its summary.json, after asserting the run succeeded.
 pub fn analyze_summary(args: &[&str], paths: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().expect("a temporary folder");
+    let args: Vec<&str> = ["--format", "json"].iter().chain(args).copied().collect();
+    analyze_into(dir.path(), &args, paths)
+}
+
+/// `ctsleuth analyze --quiet -o DIR` of `paths` with `args` (which must
+/// ask for `json` if `--format` is among them): its summary.json, after
+/// asserting the run succeeded.
+pub fn analyze_into(dir: &std::path::Path, args: &[&str], paths: &[&str]) -> serde_json::Value {
     let out = ctsleuth()
-        .args(["analyze", "--quiet", "--format", "json", "-o"])
-        .arg(dir.path())
+        .args(["analyze", "--quiet", "-o"])
+        .arg(dir)
         .args(args)
         .args(paths)
         .output()
@@ -26,7 +34,7 @@ pub fn analyze_summary(args: &[&str], paths: &[&str]) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = std::fs::read(dir.path().join("summary.json")).expect("summary.json is written");
+    let text = std::fs::read(dir.join("summary.json")).expect("summary.json is written");
     serde_json::from_slice(&text).expect("summary.json is JSON")
 }
 
